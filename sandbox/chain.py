@@ -1,0 +1,208 @@
+"""A :class:`Chain` owns one ``web3.Web3`` on one backend.
+
+The default backend is embedded: eth-tester on py-evm, in this process, with
+the ten dev accounts funded at genesis and geth-style gas estimation. Any
+JSON-RPC URL (anvil, geth, a testnet) works too: snapshots and time travel
+then use the node's ``evm_*`` methods. The backend is a seam: callers only
+use the methods here, so a faster embedded backend can slot in later.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from eth_keys import keys
+from web3 import Web3
+from web3.exceptions import Web3RPCError
+
+from sandbox.accounts import DEV_CHAIN_IDS, Accounts, dev_keys
+from sandbox.errors import ChainError
+
+DEFAULT_CHAIN_ID = 31337
+DEFAULT_BALANCE = 10_000 * 10**18
+BACKENDS = ("pyevm",)
+
+
+def _trim_middleware(w3: Web3) -> None:
+    """Drop middleware the sandbox does not need on its own chains.
+
+    ENS resolution has no registry on a local chain, and the buffered gas
+    estimate adds 100,000 gas to every transaction: the sandbox estimates gas
+    itself (see sandbox/gas.py) and always sends an explicit limit.
+    """
+    for name in ("ens_name_to_address", "gas_estimate"):
+        try:
+            w3.middleware_onion.remove(name)
+        except (KeyError, ValueError):
+            pass
+
+
+class Chain:
+    """One chain: the web3 handle, accounts, snapshots, time and mining."""
+
+    def __init__(
+        self,
+        *,
+        rpc: str | None = None,
+        backend: str = "pyevm",
+        chain_id: int = DEFAULT_CHAIN_ID,
+        accounts: int = 10,
+        balance: int = DEFAULT_BALANCE,
+        allowed_chain_ids: frozenset[int] | set[int] = frozenset(),
+    ) -> None:
+        self.rpc = rpc
+        self.backend_name = "rpc" if rpc else backend
+        self._tester: Any = None
+        if rpc:
+            self.w3 = self._connect(rpc)
+        else:
+            if backend not in BACKENDS:
+                raise ChainError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+            self.w3 = self._embedded(chain_id, accounts, balance)
+        self.chain_id: int = int(self.w3.eth.chain_id)
+        self.accounts = Accounts.dev(self, accounts)
+        self._dev_chain_ids = DEV_CHAIN_IDS | frozenset(allowed_chain_ids)
+        self._snapshots: list[Any] = []
+
+    # -- construction ------------------------------------------------------
+
+    def _embedded(self, chain_id: int, count: int, balance: int) -> Web3:
+        from eth_tester import EthereumTester, PyEVMBackend
+        from web3.providers.eth_tester import EthereumTesterProvider
+        from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
+
+        from sandbox.gas import geth_style_estimate
+
+        private_keys = [keys.PrivateKey(k) for k in dev_keys(count)]
+        genesis_state = {
+            k.public_key.to_canonical_address(): {"balance": balance, "nonce": 0, "code": b"", "storage": {}}
+            for k in private_keys
+        }
+        backend = PyEVMBackend(genesis_state=genesis_state)
+        backend.account_keys = tuple(private_keys)
+        chain_class = type(backend.chain)
+        # Each PyEVMBackend configures its own chain class, so this touches no one else.
+        chain_class.chain_id = chain_id
+        chain_class.gas_estimator = staticmethod(geth_style_estimate)
+        # py-evm copies its default estimator onto each instance at __init__.
+        backend.chain.gas_estimator = geth_style_estimate
+        self._tester = EthereumTester(backend)
+        endpoints = {ns: dict(methods) for ns, methods in API_ENDPOINTS.items()}
+        endpoints["eth"]["chainId"] = static_return(chain_id)
+        endpoints["net"]["version"] = static_return(str(chain_id))
+        w3 = Web3(EthereumTesterProvider(self._tester, api_endpoints=endpoints))
+        _trim_middleware(w3)
+        return w3
+
+    @staticmethod
+    def _connect(url: str) -> Web3:
+        from web3 import HTTPProvider
+
+        if not url.startswith(("http://", "https://")):
+            raise ChainError(f"RPC URL {url!r} is not http(s); pass e.g. http://127.0.0.1:8545")
+        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+        _trim_middleware(w3)
+        try:
+            w3.eth.chain_id  # noqa: B018 - a probe
+        except Exception as exc:  # noqa: BLE001 - any transport failure means "not reachable"
+            raise ChainError(f"cannot reach a JSON-RPC node at {url} ({type(exc).__name__}); is the node running?") from None
+        return w3
+
+    @property
+    def embedded(self) -> bool:
+        return self._tester is not None
+
+    @property
+    def tester(self) -> Any:
+        """The ``eth_tester.EthereumTester`` of an embedded chain."""
+        if self._tester is None:
+            raise ChainError("this chain is an external node; eth-tester is only behind the embedded chain")
+        return self._tester
+
+    # -- node methods --------------------------------------------------------
+
+    def _rpc(self, method: str, *params: Any) -> Any:
+        try:
+            response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+        except Web3RPCError as exc:
+            raise ChainError(f"the node at {self.rpc} does not support {method} ({exc}); use anvil or the embedded chain") from None
+        if "error" in response:
+            raise ChainError(
+                f"the node at {self.rpc} does not support {method} ({response['error'].get('message')}); "
+                "use anvil or the embedded chain"
+            )
+        return response.get("result")
+
+    def check_can_sign(self, address: str) -> None:
+        """Refuse to use a dev key on a chain that is not a dev chain."""
+        if self.chain_id not in self._dev_chain_ids and address in self.accounts:
+            raise ChainError(
+                f"refusing to use dev account {address} on chain id {self.chain_id}: its key is public. "
+                f"Dev chain ids are {sorted(self._dev_chain_ids)}; pass allowed_chain_ids={{{self.chain_id}}} if this is a test chain"
+            )
+
+    # -- snapshots -----------------------------------------------------------
+
+    def snapshot(self) -> Any:
+        """Save the current state; returns an id for :meth:`revert`."""
+        snap = self.tester.take_snapshot() if self.embedded else self._rpc("evm_snapshot")
+        self._snapshots.append(snap)
+        return snap
+
+    def revert(self, snapshot_id: Any) -> None:
+        """Return to the state saved by ``snapshot_id`` (later snapshots are dropped)."""
+        if snapshot_id not in self._snapshots:
+            raise ChainError(f"unknown or already reverted snapshot {snapshot_id!r}; take one with snapshot()")
+        index = self._snapshots.index(snapshot_id)
+        del self._snapshots[index:]
+        if self.embedded:
+            self.tester.revert_to_snapshot(snapshot_id)
+        elif not self._rpc("evm_revert", snapshot_id):
+            raise ChainError(f"the node refused to revert to snapshot {snapshot_id!r}")
+
+    # -- time and blocks -------------------------------------------------------
+
+    @property
+    def block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    @property
+    def timestamp(self) -> int:
+        """Timestamp of the latest block."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def time_travel(self, seconds: int | None = None, *, to: int | None = None) -> int:
+        """Move time forward by ``seconds`` (or to timestamp ``to``) and mine a block.
+
+        Returns the new latest block timestamp.
+        """
+        if (seconds is None) == (to is None):
+            raise ChainError("time_travel needs exactly one of seconds= or to=")
+        now = self.timestamp
+        target = now + int(seconds) if seconds is not None else int(to)  # type: ignore[arg-type]
+        if target <= now:
+            raise ChainError(f"cannot travel back in time to {target} (latest block is at {now}); use a snapshot and revert")
+        if self.embedded:
+            self.tester.time_travel(target)
+        else:
+            self._rpc("evm_setNextBlockTimestamp", target)
+            self._rpc("evm_mine")
+        return self.timestamp
+
+    def mine(self, blocks: int = 1) -> int:
+        """Mine ``blocks`` empty blocks; returns the new block number."""
+        if blocks < 1:
+            raise ChainError(f"blocks must be at least 1, got {blocks}")
+        if self.embedded:
+            self.tester.mine_blocks(blocks)
+        else:
+            for _ in range(blocks):
+                self._rpc("evm_mine")
+        return self.block_number
+
+    def balance(self, address: str) -> int:
+        return int(self.w3.eth.get_balance(address))  # type: ignore[arg-type]
+
+    def wall_clock(self) -> float:
+        return time.time()

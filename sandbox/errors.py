@@ -1,0 +1,92 @@
+"""Every failure a user can cause, as a typed subclass of :class:`SandboxError`.
+
+Messages name the bad value and the fix. The command line prints
+``str(error)`` on one line and exits non-zero; Python callers catch by type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SandboxError(Exception):
+    """Raised for any failure the sandbox reports to its user (the root type)."""
+
+
+class ProjectError(SandboxError, ValueError):
+    """Raised when the project folder or its configuration files are unusable."""
+
+
+class ToolchainError(SandboxError, RuntimeError):
+    """Raised when node, npm packages or a solc binary are missing or broken."""
+
+
+class CompileError(SandboxError):
+    """Raised when solc reports errors; ``errors`` lists each with file:line:col."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class UnknownContractError(SandboxError, KeyError):
+    """Raised when a contract name is not among the compiled contracts."""
+
+    def __str__(self) -> str:  # KeyError would add quotes around the message
+        return str(self.args[0])
+
+
+class UnknownAccountError(SandboxError, KeyError):
+    """Raised when an account name, index or address is not a known account."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidAddressError(SandboxError, ValueError):
+    """Raised when a value is not a valid (or not a correctly checksummed) address."""
+
+
+class ArgumentError(SandboxError, TypeError):
+    """Raised when arguments do not match any ABI signature of a function."""
+
+
+class ChainError(SandboxError, RuntimeError):
+    """Raised when the chain cannot do what was asked (bad snapshot, unsupported method)."""
+
+
+class ContractReverted(SandboxError):
+    """Raised when a transaction or call reverts; carries the decoded reason.
+
+    Attributes:
+        kind: ``"error"`` for ``Error(string)``, ``"panic"``, ``"custom"``,
+            ``"unknown"`` (undecodable data) or ``"empty"`` (no data).
+        name: ``"Error"``, ``"Panic"``, the custom error's name, or ``None``.
+        args: decoded arguments by name (``{"message": ...}`` for ``Error``).
+        data: the raw revert data.
+        reason: a one-line human reading of the revert.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        kind: str,
+        name: str | None = None,
+        args: dict[str, Any] | None = None,
+        data: bytes = b"",
+        panic_code: int | None = None,
+    ) -> None:
+        super().__init__(f"execution reverted: {reason}")
+        self.reason = reason
+        self.kind = kind
+        self.name = name
+        self.revert_args: dict[str, Any] = dict(args or {})
+        self.data = data
+        self.panic_code = panic_code
+
+    @property
+    def message(self) -> str | None:
+        """The ``Error(string)`` message, if the revert carried one."""
+        value = self.revert_args.get("message")
+        return value if self.kind == "error" else None
