@@ -8,7 +8,10 @@ export VENV
 
 .PHONY: setup demo test bench lock clean
 
-setup: $(PYSTAMP) $(NPMSTAMP)
+FORGESTD := lib/forge-std/.installed
+BROWSER  := $(VENV)/.browser
+
+setup: $(PYSTAMP) $(NPMSTAMP) $(FORGESTD) $(BROWSER)
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -19,6 +22,16 @@ $(PYSTAMP): $(PY) pyproject.toml requirements.lock
 
 $(NPMSTAMP): package-lock.json | $(PYSTAMP)
 	./tools/npm.sh ci --no-audit --no-fund
+	touch $@
+
+# forge-std for the Solidity tests (tools/forge-std.sh says where it comes from).
+$(FORGESTD): tools/forge-std.sh | $(NPMSTAMP)
+	./tools/forge-std.sh
+	touch $@
+
+# Headless Chromium + Playwright for the web gallery's browser test.
+$(BROWSER): tools/browser.sh | $(PYSTAMP)
+	./tools/browser.sh
 	touch $@
 
 demo: setup
