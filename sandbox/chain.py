@@ -184,7 +184,8 @@ class Chain:
         if target <= now:
             raise ChainError(f"cannot travel back in time to {target} (latest block is at {now}); use a snapshot and revert")
         if self.embedded:
-            self.tester.time_travel(target)
+            # eth-tester mines the block at (argument - 1); ask for one more.
+            self.tester.time_travel(target + 1)
         else:
             self._rpc("evm_setNextBlockTimestamp", target)
             self._rpc("evm_mine")

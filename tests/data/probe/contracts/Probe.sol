@@ -70,6 +70,12 @@ contract Probe {
         emit Poked(counter);
     }
 
+    /// @dev Succeeds only with plenty of gas left: defeats an optimistic gas estimate.
+    function needsGas() external {
+        require(gasleft() > 200_000, "need more gas");
+        counter += 1;
+    }
+
     function failUnknown() external pure {
         bytes memory data = hex"deadbeef01";
         assembly {
