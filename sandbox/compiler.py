@@ -208,8 +208,9 @@ def compile_project(
         if not errors:
             raise ToolchainError(f"solc at {solc.path} failed: {str(exc).strip()[:500]}; {SETUP_HINT}") from None
         raise _compile_error(project, errors) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ToolchainError(f"solc at {solc.path} could not run ({exc}); {SETUP_HINT}") from None
+    except (OSError, json.JSONDecodeError, subprocess.CalledProcessError) as exc:
+        detail = (getattr(exc, "stderr", None) or getattr(exc, "output", None) or str(exc)).strip()
+        raise ToolchainError(f"solc at {solc.path} could not run ({detail}); {SETUP_HINT}") from None
 
     artifacts = _artifacts_from_output(output)
     dependencies: dict[str, str] = {}

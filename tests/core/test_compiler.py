@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.compiler import compile_project, resolve_solc
+from sandbox.errors import CompileError, ToolchainError, UnknownContractError
+from sandbox.project import Project, pinned_solc_version
+
+REPO = Path(__file__).resolve().parents[2]
+
+SIMPLE = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Dep} from "../lib/Dep.sol";
+
+contract Simple {
+    function value() external pure returns (uint256) {
+        return Dep.VALUE;
+    }
+}
+"""
+DEP = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+library Dep {
+    uint256 internal constant VALUE = 7;
+}
+"""
+BAD = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+contract Bad {
+    function f() external pure returns (uint256) {
+        bool flag = 5;
+        return flag ? 1 : 0;
+    }
+
+    function g() external pure returns (bool) {
+        uint256 x = "text";
+        return x > 1;
+    }
+}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "contracts" / "Simple.sol").write_text(SIMPLE)
+    (tmp_path / "lib" / "Dep.sol").write_text(DEP)
+    shutil.copy(REPO / "foundry.toml", tmp_path / "foundry.toml")
+    return Project.load(tmp_path)
+
+
+def test_project_reads_foundry_toml() -> None:
+    project = Project.load(REPO)
+    assert project.evm_version == "cancun"
+    assert project.src == "contracts"
+    assert any(r.startswith("@openzeppelin/contracts/=") for r in project.remappings)
+    assert pinned_solc_version() == "0.8.28"
+
+
+def test_cache_miss_then_hit_then_miss_on_source_and_dependency_change(project: Project) -> None:
+    first = compile_project(project)
+    assert not first.from_cache and first.names() == ["Simple"]
+    second = compile_project(project)
+    assert second.from_cache
+    assert second.get("Simple").bytecode == first.get("Simple").bytecode
+    # An edit to a project source misses the cache.
+    source = project.contracts_dir / "Simple.sol"
+    source.write_text(SIMPLE.replace("Dep.VALUE", "Dep.VALUE + 1"))
+    assert not compile_project(project).from_cache
+    # So does an edit to an imported file outside contracts/.
+    (project.root / "lib" / "Dep.sol").write_text(DEP.replace("= 7", "= 8"))
+    third = compile_project(project)
+    assert not third.from_cache
+    assert compile_project(project).from_cache
+
+
+def test_warm_compile_of_the_repository_is_cached() -> None:
+    project = Project.load(REPO)
+    compile_project(project)
+    started = time.perf_counter()
+    warm = compile_project(project)
+    assert warm.from_cache
+    assert "SandboxNFT" in warm.names()
+    # Timing is reported by `make bench`; here only that the cache was used.
+    assert time.perf_counter() - started >= 0
+
+
+def test_compile_errors_list_every_error_with_location_and_source_line(project: Project) -> None:
+    (project.contracts_dir / "Bad.sol").write_text(BAD)
+    with pytest.raises(CompileError) as info:
+        compile_project(project)
+    message = str(info.value)
+    assert message.startswith("2 compile errors:")
+    assert "contracts/Bad.sol:6:9: TypeError: Type int_const 5 is not implicitly convertible" in message
+    assert "\n            bool flag = 5;\n" + " " * 12 + "^\n" in message
+    assert "contracts/Bad.sol:11:9: TypeError:" in message
+    assert [e["location"] for e in info.value.errors] == ["contracts/Bad.sol:6:9", "contracts/Bad.sol:11:9"]
+    # Nothing was cached for the failed compile.
+    assert not any("Bad" in p.read_text() for p in (project.state_dir / "cache").glob("*.json")) if (project.state_dir / "cache").exists() else True
+
+
+def test_unknown_contract_is_a_typed_error(project: Project) -> None:
+    compiled = compile_project(project)
+    with pytest.raises(UnknownContractError, match="unknown contract 'Simpel'; known contracts: Simple"):
+        compiled.get("Simpel")
+
+
+def test_sandbox_solc_override_must_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SANDBOX_SOLC", str(tmp_path / "no-such-solc"))
+    with pytest.raises(ToolchainError, match="SANDBOX_SOLC=.*no-such-solc.* is not a working solc binary; fix or unset it"):
+        resolve_solc()
+
+
+def test_sandbox_solc_override_is_used(monkeypatch: pytest.MonkeyPatch, project: Project) -> None:
+    wrapper = REPO / "sandbox" / "solcjs" / "solc"
+    monkeypatch.setenv("SANDBOX_SOLC", str(wrapper))
+    solc = resolve_solc()
+    assert solc.kind == "env" and solc.version == "0.8.28"
+
+
+def test_missing_node_names_the_make_target(monkeypatch: pytest.MonkeyPatch, project: Project) -> None:
+    monkeypatch.setenv("SANDBOX_NODE", "/nonexistent/node")
+    with pytest.raises(ToolchainError, match="make setup"):
+        compile_project(project, force=True)
