@@ -72,7 +72,7 @@ class Chain:
         from web3.providers.eth_tester import EthereumTesterProvider
         from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
 
-        from sandbox.gas import geth_style_estimate
+        from sandbox.gas import GethStyleEstimator
 
         private_keys = [keys.PrivateKey(k) for k in dev_keys(count)]
         genesis_state = {
@@ -84,9 +84,10 @@ class Chain:
         chain_class = type(backend.chain)
         # Each PyEVMBackend configures its own chain class, so this touches no one else.
         chain_class.chain_id = chain_id
-        chain_class.gas_estimator = staticmethod(geth_style_estimate)
+        self.estimator = GethStyleEstimator()
+        chain_class.gas_estimator = staticmethod(self.estimator)
         # py-evm copies its default estimator onto each instance at __init__.
-        backend.chain.gas_estimator = geth_style_estimate
+        backend.chain.gas_estimator = self.estimator
         self._tester = EthereumTester(backend)
         endpoints = {ns: dict(methods) for ns, methods in API_ENDPOINTS.items()}
         endpoints["eth"]["chainId"] = static_return(chain_id)

@@ -155,6 +155,17 @@ class Sandbox:
         tx: dict[str, Any] = {"from": self._sender(sender, what), "data": data, "value": value}
         if to is not None:
             tx["to"] = to
+        if gas is None and self.chain.embedded:
+            receipt = self._send_embedded(tx)
+        else:
+            receipt = self._send(tx, gas)
+        if receipt.status == 0:
+            failure = self._replay_failure(tx, receipt.block_number)
+            failure.receipt = receipt  # type: ignore[attr-defined]
+            raise failure
+        return receipt
+
+    def _send(self, tx: dict[str, Any], gas: int | None) -> Receipt:
         w3 = self.w3
         try:
             tx["gas"] = gas if gas is not None else int(w3.eth.estimate_gas(tx))
@@ -164,13 +175,33 @@ class Sandbox:
             if decoded is None:
                 raise
             raise decoded from None
-        raw = w3.eth.wait_for_transaction_receipt(tx_hash) if not self.chain.embedded else w3.eth.get_transaction_receipt(tx_hash)
-        receipt = self._receipt(raw)
-        if receipt.status == 0:
-            failure = self._replay_failure(tx, receipt.block_number)
-            failure.receipt = receipt  # type: ignore[attr-defined]
-            raise failure
-        return receipt
+        raw = w3.eth.get_transaction_receipt(tx_hash) if self.chain.embedded else w3.eth.wait_for_transaction_receipt(tx_hash)
+        return self._receipt(raw)
+
+    def _send_embedded(self, tx: dict[str, Any]) -> Receipt:
+        """Estimate with one EVM run and let the real run confirm the bound.
+
+        If the transaction fails at the optimistic limit, it is undone (the
+        chain returns to a snapshot) and re-sent with a confirmed estimate, so
+        a failure seen by the caller is the transaction's own.
+        """
+        tester, estimator = self.chain.tester, self.chain.estimator
+        snapshot = tester.take_snapshot()
+        estimator.confirm = False
+        try:
+            tx["gas"] = int(self.w3.eth.estimate_gas(tx))
+        except Exception as exc:
+            decoded = self.decode_revert(exc)
+            if decoded is None:
+                raise
+            raise decoded from None
+        finally:
+            estimator.confirm = True
+        receipt = self._send(tx, tx["gas"])
+        if receipt.status == 1:
+            return receipt
+        tester.revert_to_snapshot(snapshot)
+        return self._send(tx, None)
 
     def _replay_failure(self, tx: dict[str, Any], block_number: int) -> ContractReverted:
         """Re-run a failed transaction as a call to recover its revert reason."""
