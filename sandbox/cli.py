@@ -65,9 +65,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except Exception as exc:
         # Usage errors from typer's click (vendored as typer._click in new typer).
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+        exit_code = getattr(exc, "exit_code", None)
+        if hasattr(exc, "show") and isinstance(exit_code, int):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(exit_code)
         raise
 
 

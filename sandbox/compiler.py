@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import solcx
+import solcx.install
 from solcx.exceptions import SolcError
 
 from sandbox.errors import CompileError, ToolchainError, UnknownContractError
@@ -110,7 +111,7 @@ def resolve_solc() -> SolcBinary:
             raise ToolchainError(f"SANDBOX_SOLC={explicit!r} is not a working solc binary; fix or unset it")
         return SolcBinary(Path(explicit), version, "env")
     try:
-        native = Path(solcx.get_executable(pinned))
+        native = Path(solcx.install.get_executable(pinned))
         return SolcBinary(native, pinned, "native")
     except Exception:  # noqa: BLE001 - py-solc-x raises several types for "not installed"
         pass

