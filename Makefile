@@ -27,7 +27,7 @@ $(NPMSTAMP): package-lock.json | $(PYSTAMP)
 # forge-std for the Solidity tests (tools/forge-std.sh says where it comes from).
 $(FORGESTD): tools/forge-std.sh | $(NPMSTAMP)
 	./tools/forge-std.sh
-	touch $@
+	mkdir -p $(@D) && touch $@
 
 # Headless Chromium + Playwright for the web gallery's browser test.
 $(BROWSER): tools/browser.sh | $(PYSTAMP)
