@@ -98,6 +98,8 @@ class Event:
     args: dict[str, Any]
     address: str
     log_index: int
+    block_number: int = 0
+    tx_hash: str = ""
 
     def __getattr__(self, key: str) -> Any:
         try:
@@ -162,7 +164,15 @@ def _decode_log(item: dict[str, Any], topics: list[bytes], data: bytes, log: Any
                 args[name] = _decode_value(abi_decode([kind], raw)[0], param)
         else:
             args[name] = _decode_value(next(plain_values), param)
-    return Event(item["name"], args, to_checksum_address(log["address"]), int(log["logIndex"]))
+    tx_hash = log.get("transactionHash")
+    return Event(
+        item["name"],
+        args,
+        to_checksum_address(log["address"]),
+        int(log["logIndex"]),
+        int(log.get("blockNumber") or 0),
+        "0x" + bytes(tx_hash).hex() if tx_hash else "",
+    )
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 from sandbox.accounts import Account, Accounts, normalize_address
 from sandbox.chain import DEFAULT_CHAIN_ID, Chain
 from sandbox.compiler import CompiledProject, compile_project
-from sandbox.contracts import Contract, ContractFunction, EventDecoder, EventMap, Receipt, constructor_data
+from sandbox.contracts import Contract, ContractFunction, Event, EventDecoder, EventMap, Receipt, constructor_data
 from sandbox.errors import ArgumentError, ContractReverted, UnknownContractError
 from sandbox.project import Project
 from sandbox.reverts import ErrorDecoder, RevertExpectation, reverts
@@ -115,6 +115,33 @@ class Sandbox:
     def transfer(self, to: Any, value: int, *, sender: Any) -> Receipt:
         """Send ``value`` wei from ``sender`` to ``to``."""
         return self._transact(self.accounts.resolve(to), b"", sender=sender, value=value, gas=None, what="transfer")
+
+    def get_events(
+        self,
+        address: Any = None,
+        *,
+        name: str | None = None,
+        from_block: int = 0,
+        to_block: int | str = "latest",
+        topics: list[Any] | None = None,
+    ) -> list[Event]:
+        """Decoded events from the chain's logs (``eth_getLogs``), oldest first.
+
+        ``address`` limits them to one contract; ``name`` to one event name;
+        ``topics`` is passed to the node as is (e.g. ``[None, padded_address]``).
+        """
+        self.compile()
+        query: dict[str, Any] = {"fromBlock": from_block, "toBlock": to_block}
+        if address is not None:
+            query["address"] = normalize_address(address, what="event address")
+        if topics is not None:
+            query["topics"] = topics
+        events = []
+        for log in self.w3.eth.get_logs(query):
+            event = self._events.decode(log)
+            if event is not None and (name is None or event.name == name):
+                events.append(event)
+        return events
 
     @staticmethod
     def reverts(expected: Any = None, *, panic: int | None = None, **kwargs: Any) -> Any:

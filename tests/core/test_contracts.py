@@ -91,3 +91,16 @@ def test_unknown_contract_lists_the_known_ones(sb: Sandbox) -> None:
 def test_constructor_arguments_are_checked(sb: Sandbox) -> None:
     with pytest.raises(ArgumentError, match=r"Probe constructor takes 0 argument\(s\), got 1"):
         sb.deploy("Probe", 1, sender=sb.accounts.alice)
+
+
+def test_get_events_reads_logs_across_blocks(sb: Sandbox, probe: Contract) -> None:
+    alice = sb.accounts.alice
+    first = probe.poke(sender=alice)
+    probe.deposit("hi", sender=alice, value=3)
+    probe.poke(4, sender=alice)
+    poked = sb.get_events(probe, name="Poked", from_block=first.block_number)
+    assert [e.args["value"] for e in poked] == [1, 5]
+    assert poked[0].block_number == first.block_number and poked[0].tx_hash == first.tx_hash
+    everything = sb.get_events(probe.address, from_block=first.block_number)
+    assert [e.name for e in everything] == ["Poked", "Deposited", "Poked"]
+    assert sb.get_events(sb.accounts.bob.address, from_block=first.block_number) == []
