@@ -6,7 +6,7 @@ PYSTAMP := $(VENV)/.installed
 NPMSTAMP := node_modules/.installed
 export VENV
 
-.PHONY: setup demo test bench lock clean
+.PHONY: setup demo test lint bench lock clean
 
 FORGESTD := lib/forge-std/.installed
 BROWSER  := $(VENV)/.browser
@@ -39,6 +39,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check sandbox tests bench scripts
+	$(VENV)/bin/mypy sandbox
 
 bench: setup
 	$(PY) bench/run.py

@@ -17,10 +17,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sandbox import Sandbox  # noqa: E402
-from sandbox.compiler import compile_project  # noqa: E402
-from sandbox.nft import metadata_uri  # noqa: E402
-from sandbox.project import Project  # noqa: E402
+from sandbox import Sandbox
+from sandbox.compiler import compile_project
+from sandbox.nft import metadata_uri
+from sandbox.project import Project
 
 URI = metadata_uri("Bench #1", description="benchmark token")
 MINTS = 30

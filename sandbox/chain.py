@@ -106,7 +106,7 @@ class Chain:
         _trim_middleware(w3)
         try:
             w3.eth.chain_id  # noqa: B018 - a probe
-        except Exception as exc:  # noqa: BLE001 - any transport failure means "not reachable"
+        except Exception as exc:
             raise ChainError(f"cannot reach a JSON-RPC node at {url} ({type(exc).__name__}); is the node running?") from None
         return w3
 

@@ -113,7 +113,7 @@ def resolve_solc() -> SolcBinary:
     try:
         native = Path(solcx.install.get_executable(pinned))
         return SolcBinary(native, pinned, "native")
-    except Exception:  # noqa: BLE001 - py-solc-x raises several types for "not installed"
+    except Exception:
         pass
     on_path = shutil.which("solc")
     if on_path and _binary_version(Path(on_path)) == pinned:

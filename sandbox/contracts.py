@@ -18,7 +18,7 @@ from eth_abi.exceptions import DecodingError, EncodingError
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from sandbox.accounts import normalize_address
-from sandbox.errors import ArgumentError, ContractReverted, InvalidAddressError, SandboxError
+from sandbox.errors import ArgumentError, InvalidAddressError, SandboxError
 from sandbox.reverts import _canonical_type
 
 if TYPE_CHECKING:

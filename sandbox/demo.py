@@ -38,7 +38,8 @@ def run_demo(out_dir: Path, console: Console, project: Path | None = None) -> De
     with console.status("Compiling contracts (first run takes a few seconds)...") as status:
         sb = Sandbox(project, progress=lambda msg: status.update(msg))
         compiled = sb.compile()
-    console.print(f"[green]✓[/] compiled {len(compiled.names())} contracts ({'cache' if compiled.from_cache else compiled.solc.kind + ' solc ' + compiled.solc.version})")
+    source = "cache" if compiled.from_cache else f"{compiled.solc.kind} solc {compiled.solc.version}"
+    console.print(f"[green]✓[/] compiled {len(compiled.names())} contracts ({source})")
     alice, bob, carol = sb.accounts.alice, sb.accounts.bob, sb.accounts.carol
     console.print(f"[green]✓[/] embedded chain {sb.chain.chain_id} with {len(sb.accounts)} funded accounts")
     nft = sb.deploy("SandboxNFT", "Sandbox Museum", "SBM", alice, sender=alice)

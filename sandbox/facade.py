@@ -155,7 +155,7 @@ class Sandbox:
         if self._compiled is None:
             try:
                 self.compile()
-            except Exception:  # noqa: BLE001 - decoding still works without custom errors
+            except Exception:
                 pass
         return self._errors.from_exception(exc)
 
@@ -235,7 +235,7 @@ class Sandbox:
         call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
         try:
             self.w3.eth.call(call, max(block_number - 1, 0))
-        except Exception as exc:  # noqa: BLE001 - we want whatever the node says
+        except Exception as exc:
             decoded = self.decode_revert(exc)
             if decoded is not None:
                 return decoded

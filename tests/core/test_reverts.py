@@ -93,9 +93,8 @@ def test_reverts_mismatch_names_expected_and_actual(sb: Sandbox, probe: Contract
 
 
 def test_reverts_fails_when_nothing_reverts(sb: Sandbox, probe: Contract) -> None:
-    with pytest.raises(AssertionError, match="expected revert 'Plain', but nothing reverted"):
-        with sb.reverts("Plain"):
-            probe.poke(sender=sb.accounts.alice)
+    with pytest.raises(AssertionError, match="expected revert 'Plain', but nothing reverted"), sb.reverts("Plain"):
+        probe.poke(sender=sb.accounts.alice)
 
 
 def test_reverted_transaction_changes_nothing(sb: Sandbox, probe: Contract) -> None:
