@@ -76,12 +76,35 @@ def startup_time() -> float:
     return statistics.median(times)
 
 
+def revert_times(n: int = 20) -> tuple[float, float]:
+    """Median ms of snapshot+revert after a mint: the sandbox's revert vs eth-tester's."""
+    from eth_tester import PyEVMBackend
+
+    sb = Sandbox(REPO)
+    alice = sb.accounts.alice
+    nft = sb.deploy("SandboxNFT", "Bench", "B", alice, sender=alice)
+    nft.mint(alice, URI, sender=alice)
+    tester = sb.chain.tester
+    ours, theirs = [], []
+    for _ in range(n):
+        snap = tester.take_snapshot()
+        start = time.perf_counter()
+        tester.revert_to_snapshot(snap)
+        ours.append(time.perf_counter() - start)
+        block_hash = tester.backend.take_snapshot()
+        start = time.perf_counter()
+        PyEVMBackend.revert_to_snapshot(tester.backend, block_hash)
+        theirs.append(time.perf_counter() - start)
+    return statistics.median(ours) * 1000, statistics.median(theirs) * 1000
+
+
 def main() -> None:
     cold, warm = compile_times()
     startup = startup_time()
     ours = sandbox_mints_per_second(MINTS)
     raw = raw_web3_mints_per_second(MINTS // 2)
     ratio = ours / raw
+    revert_ours, revert_theirs = revert_times()
     print("NFT & DApp Sandbox — foundation bench")
     print(f"  mints/s  Sandbox (geth-style gas estimate): {ours:8.1f}")
     print(f"  mints/s  raw web3.py + EthereumTesterProvider: {raw:5.1f}")
@@ -90,6 +113,7 @@ def main() -> None:
     print(f"  compile  warm (cache hit):     {warm * 1000:8.1f} ms  (target < 100 ms: {'met' if warm < 0.1 else 'NOT met'})")
     print(f"  compile  cold / warm:          {cold / warm:8.0f}x")
     print(f"  start-up Sandbox():            {startup * 1000:8.0f} ms")
+    print(f"  revert   snapshot after a mint: {revert_ours:7.2f} ms  vs eth-tester's {revert_theirs:.1f} ms ({revert_theirs / revert_ours:.0f}x)")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,27 @@ DEFAULT_BALANCE = 10_000 * 10**18
 BACKENDS = ("pyevm",)
 
 
+def _backend_class(base: type) -> type:
+    """eth-tester's PyEVMBackend with a revert that does not re-execute a block.
+
+    eth-tester reverts by making the snapshot block canonical and importing
+    it again, which re-runs its transactions (~one transaction's cost per
+    revert). The block's state is already in the database, so making it the
+    head and starting a new pending header on top is enough.
+    """
+
+    class SandboxPyEVMBackend(base):  # type: ignore[misc, valid-type]
+        def revert_to_snapshot(self, snapshot: bytes) -> None:
+            from eth.constants import GENESIS_PARENT_HASH
+
+            block = self.chain.get_block_by_hash(snapshot)
+            chaindb = self.chain.chaindb
+            chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
+            self.chain.header = self.chain.create_header_from_parent(block.header)
+
+    return SandboxPyEVMBackend
+
+
 def _trim_middleware(w3: Web3) -> None:
     """Drop middleware the sandbox does not need on its own chains.
 
@@ -79,7 +100,7 @@ class Chain:
             k.public_key.to_canonical_address(): {"balance": balance, "nonce": 0, "code": b"", "storage": {}}
             for k in private_keys
         }
-        backend = PyEVMBackend(genesis_state=genesis_state)
+        backend = _backend_class(PyEVMBackend)(genesis_state=genesis_state)
         backend.account_keys = tuple(private_keys)
         chain_class = type(backend.chain)
         # Each PyEVMBackend configures its own chain class, so this touches no one else.
