@@ -6,7 +6,7 @@ PYSTAMP := $(VENV)/.installed
 NPMSTAMP := node_modules/.installed
 export VENV
 
-.PHONY: setup demo test lint bench lock clean
+.PHONY: setup demo test models lint bench lock clean
 
 FORGESTD := lib/forge-std/.installed
 BROWSER  := $(VENV)/.browser
@@ -39,6 +39,11 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# The business-model simulations at full size (make test runs them with --quick).
+MODELS := digital_collectibles holding_periods creator_royalties digital_identity metaverse_land dapp_ecosystem cross_chain
+models: setup
+	@for m in $(MODELS); do [ ! -f scripts/$$m.py ] || $(PY) scripts/$$m.py || exit 1; done
 
 lint: setup
 	$(VENV)/bin/ruff check sandbox tests bench scripts
