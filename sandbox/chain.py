@@ -9,19 +9,40 @@ use the methods here, so a faster embedded backend can slot in later.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from eth_keys import keys
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
-from sandbox.accounts import DEV_CHAIN_IDS, Accounts, dev_keys
+from sandbox.accounts import DEV_CHAIN_IDS, Account, Accounts, dev_keys
 from sandbox.errors import ChainError
 
 DEFAULT_CHAIN_ID = 31337
 DEFAULT_BALANCE = 10_000 * 10**18
 BACKENDS = ("pyevm",)
+#: Snapshot ids taken on each external node, shared by every handle on it: a
+#: revert drops the later snapshots for all of them (anvil breaks when asked
+#: to revert to a snapshot it already dropped).
+_NODE_SNAPSHOTS: dict[str, list[Any]] = {}
+
+
+def backend_from_environment(rpc: str | None, backend: str | None) -> tuple[str | None, str]:
+    """Resolve ``rpc``/``backend`` with ``SANDBOX_RPC`` and ``SANDBOX_BACKEND`` as defaults.
+
+    An explicit ``rpc`` or ``backend`` wins; otherwise ``SANDBOX_RPC`` (set by
+    ``pytest --sandbox-rpc/--sandbox-anvil``) points every ``Sandbox()`` at a node.
+    """
+    if rpc is None and backend is None:
+        rpc = os.environ.get("SANDBOX_RPC") or None
+    if backend is None:
+        backend = os.environ.get("SANDBOX_BACKEND") or "pyevm"
+    if backend == "rpc" and rpc is None:
+        raise ChainError("backend 'rpc' needs a node URL: pass rpc='http://127.0.0.1:8545' or set SANDBOX_RPC")
+    return rpc, backend
 
 
 def _backend_class(base: type) -> type:
@@ -71,6 +92,7 @@ class Chain:
         accounts: int = 10,
         balance: int = DEFAULT_BALANCE,
         allowed_chain_ids: frozenset[int] | set[int] = frozenset(),
+        signers: Sequence[Account] | None = None,
     ) -> None:
         self.rpc = rpc
         self.backend_name = "rpc" if rpc else backend
@@ -82,9 +104,14 @@ class Chain:
                 raise ChainError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
             self.w3 = self._embedded(chain_id, accounts, balance)
         self.chain_id: int = int(self.w3.eth.chain_id)
-        self.accounts = Accounts.dev(self, accounts)
         self._dev_chain_ids = DEV_CHAIN_IDS | frozenset(allowed_chain_ids)
-        self._snapshots: list[Any] = []
+        self._snapshots: list[Any] = _NODE_SNAPSHOTS.setdefault(rpc, []) if rpc else []
+        from sandbox.keys import attach_signers, keys_from_environment
+
+        dev = Accounts.dev(self, accounts)
+        self._dev_addresses = frozenset(a.address.lower() for a in dev)
+        real = list(keys_from_environment() if signers is None else signers)
+        self.accounts = attach_signers(self, dev, real)
 
     # -- construction ------------------------------------------------------
 
@@ -148,17 +175,23 @@ class Chain:
         try:
             response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
         except Web3RPCError as exc:
-            raise ChainError(f"the node at {self.rpc} does not support {method} ({exc}); use anvil or the embedded chain") from None
-        if "error" in response:
-            raise ChainError(
-                f"the node at {self.rpc} does not support {method} ({response['error'].get('message')}); "
-                "use anvil or the embedded chain"
-            )
+            response = {"error": {"message": str(exc)}}
+        error = response.get("error")
+        if error:
+            message = str(error.get("message", error))
+            if error.get("code") == -32601 or "not found" in message.lower() or "not supported" in message.lower():
+                raise ChainError(f"the node at {self.rpc} does not support {method} ({message}); use anvil or the embedded chain")
+            raise ChainError(f"the node at {self.rpc} rejected {method}{list(params)} ({message})")
         return response.get("result")
+
+    @property
+    def is_dev_chain(self) -> bool:
+        """Is the chain id one where the public dev keys may sign?"""
+        return self.chain_id in self._dev_chain_ids
 
     def check_can_sign(self, address: str) -> None:
         """Refuse to use a dev key on a chain that is not a dev chain."""
-        if self.chain_id not in self._dev_chain_ids and address in self.accounts:
+        if not self.is_dev_chain and address.lower() in self._dev_addresses:
             raise ChainError(
                 f"refusing to use dev account {address} on chain id {self.chain_id}: its key is public. "
                 f"Dev chain ids are {sorted(self._dev_chain_ids)}; pass allowed_chain_ids={{{self.chain_id}}} if this is a test chain"
@@ -209,7 +242,10 @@ class Chain:
             # eth-tester mines the block at (argument - 1); ask for one more.
             self.tester.time_travel(target + 1)
         else:
-            self._rpc("evm_setNextBlockTimestamp", target)
+            try:
+                self._rpc("evm_setNextBlockTimestamp", target)
+            except ChainError:
+                self._rpc("evm_increaseTime", target - now)  # older nodes: a relative jump
             self._rpc("evm_mine")
         return self.timestamp
 

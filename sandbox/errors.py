@@ -55,6 +55,14 @@ class ChainError(SandboxError, RuntimeError):
     """Raised when the chain cannot do what was asked (bad snapshot, unsupported method)."""
 
 
+class KeyLoadError(SandboxError, ValueError):
+    """Raised when a private key (environment variable or keystore file) cannot be loaded."""
+
+
+class NodeError(SandboxError, RuntimeError):
+    """Raised when a local node (anvil) cannot be started or stops unexpectedly."""
+
+
 class ContractReverted(SandboxError):
     """Raised when a transaction or call reverts; carries the decoded reason.
 

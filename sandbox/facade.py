@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sandbox.accounts import Account, Accounts, normalize_address
-from sandbox.chain import DEFAULT_CHAIN_ID, Chain
+from sandbox.chain import DEFAULT_CHAIN_ID, Chain, backend_from_environment
 from sandbox.compiler import CompiledProject, compile_project
 from sandbox.contracts import Contract, ContractFunction, Event, EventDecoder, EventMap, Receipt, constructor_data
 from sandbox.errors import ArgumentError, ContractReverted, UnknownContractError
@@ -26,18 +26,27 @@ class Sandbox:
     True
     """
 
+    #: Called as ``observer(what, receipt)`` after every successful transaction of
+    #: every Sandbox; ``what`` is ``"Contract.function"``, ``"deploy Contract"`` or
+    #: ``"transfer"``. The pytest plugin's ``--gas-report`` listens here.
+    observers: ClassVar[list[Callable[[str, Receipt], None]]] = []
+
     def __init__(
         self,
         project: str | Path | None = None,
         *,
         rpc: str | None = None,
-        backend: str = "pyevm",
+        backend: str | None = None,
         chain_id: int = DEFAULT_CHAIN_ID,
         allowed_chain_ids: set[int] | frozenset[int] = frozenset(),
         progress: Callable[[str], None] | None = None,
+        signers: Sequence[Account] | None = None,
     ) -> None:
         self.project = Project.load(project)
-        self.chain = Chain(rpc=rpc, backend=backend, chain_id=chain_id, allowed_chain_ids=allowed_chain_ids)
+        # rpc/backend default to SANDBOX_RPC / SANDBOX_BACKEND; signers (real keys,
+        # see sandbox.keys) to SANDBOX_PRIVATE_KEY / SANDBOX_KEYSTORE.
+        rpc, backend = backend_from_environment(rpc, backend)
+        self.chain = Chain(rpc=rpc, backend=backend, chain_id=chain_id, allowed_chain_ids=allowed_chain_ids, signers=signers)
         self._progress = progress
         self._compiled: CompiledProject | None = None
         self._errors = ErrorDecoder()
@@ -190,6 +199,8 @@ class Sandbox:
             failure = self._replay_failure(tx, receipt.block_number)
             failure.receipt = receipt  # type: ignore[attr-defined]
             raise failure
+        for observer in self.observers:
+            observer(what, receipt)
         return receipt
 
     def _send(self, tx: dict[str, Any], gas: int | None) -> Receipt:
