@@ -1,0 +1,55 @@
+"""Runs the Solidity suites (tests/solidity/*.t.sol) with forge, so pytest runs them too.
+
+forge comes from npm's @foundry-rs/forge-linux-amd64, compiles with the
+solc-js wrapper named in foundry.toml and uses forge-std from lib/ (made by
+tools/forge-std.sh), all offline. The test fails if any forge test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sandbox.toolchain import find_node, foundry_binary
+
+REPO = Path(__file__).resolve().parents[2]
+SUITES = sorted((REPO / "tests" / "solidity").glob("*.t.sol"))
+
+
+@pytest.fixture(scope="module")
+def forge_run() -> subprocess.CompletedProcess[str]:
+    if not (REPO / "lib" / "forge-std" / "src" / "Test.sol").exists():
+        pytest.fail("forge-std is missing from lib/forge-std/src; run ./tools/forge-std.sh (make setup does)")
+    env = dict(os.environ, SANDBOX_NODE=find_node(), NO_COLOR="1", FOUNDRY_OFFLINE="true")
+    return subprocess.run(
+        [str(foundry_binary("forge")), "test", "--offline"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_forge_suites_exist() -> None:
+    assert len(SUITES) >= 1, "no tests/solidity/*.t.sol found"
+
+
+def test_forge_test_passes(forge_run: subprocess.CompletedProcess[str]) -> None:
+    output = forge_run.stdout + forge_run.stderr
+    assert forge_run.returncode == 0, f"forge test failed (exit {forge_run.returncode}):\n{output[-6000:]}"
+    assert re.search(r"\b0 failed\b", output), output[-3000:]
+
+
+def test_every_suite_ran_with_a_fuzz_test(forge_run: subprocess.CompletedProcess[str]) -> None:
+    output = forge_run.stdout
+    for suite in SUITES:
+        rel = suite.relative_to(REPO).as_posix()
+        block = re.search(rf"Ran \d+ tests? for {re.escape(rel)}:\w+\n(.*?)Suite result: (\w+)", output, re.S)
+        assert block is not None, f"forge did not run {rel}:\n{output[-3000:]}"
+        assert block.group(2) == "ok", block.group(0)
+        assert "(runs: " in block.group(1), f"{rel} has no fuzz test"
