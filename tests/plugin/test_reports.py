@@ -1,0 +1,119 @@
+"""Revert assertions, the gas report, hypothesis examples and xdist, through pytester."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_failed_revert_assertion_names_expected_and_actual(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        def test_wrong_reason(sandbox, deploy, alice):
+            box = deploy("Box")
+            with sandbox.reverts("BoxTooBig"):
+                box.fail(sender=alice)
+
+        def test_no_revert(sandbox, deploy, alice):
+            box = deploy("Box")
+            with sandbox.reverts("BoxTooBig", value=5000):
+                box.store(5, sender=alice)
+
+        def test_right_reason(sandbox, deploy, alice):
+            box = deploy("Box")
+            with sandbox.reverts("BoxTooBig", value=5000, limit=1000):
+                box.store(5000, sender=alice)
+            with sandbox.reverts("nope"):
+                box.fail(sender=alice)
+        """
+    )
+    result = suite.runpytest()
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: expected revert 'BoxTooBig', but it reverted with nope*",
+            "*AssertionError: expected revert 'BoxTooBig' value=5000, but nothing reverted*",
+        ]
+    )
+
+
+def test_gas_report_prints_a_table(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        def test_calls(deploy, alice, bob):
+            box = deploy("Box")
+            box.store(1, sender=alice)
+            box.store(2, sender=bob)
+            box.bump(sender=alice)
+        """
+    )
+    result = suite.runpytest("--gas-report")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*= sandbox gas report =*",
+            "Contract*Function*Calls*Min*Median*Max",
+            "Box*(deploy)*1*",
+            "Box*bump*1*",
+            "Box*store*2*",
+        ]
+    )
+    store = next(line for line in result.outlines if line.startswith("Box") and " store " in line)
+    low, mid, high = (int(v.replace(",", "")) for v in store.split()[-3:])
+    assert 20_000 < low <= mid <= high < 100_000  # first store writes a fresh slot: dearer
+
+
+def test_no_gas_report_unless_asked(suite: pytest.Pytester) -> None:
+    suite.makepyfile("def test_one(deploy):\n    deploy('Box')\n")
+    result = suite.runpytest()
+    result.assert_outcomes(passed=1)
+    assert "sandbox gas report" not in result.stdout.str()
+
+
+def test_each_hypothesis_example_is_isolated(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        import pytest
+        from eth_utils import is_checksum_address
+        from hypothesis import given, settings
+        from sandbox.strategies import accounts, addresses, uint256
+
+        @pytest.fixture(scope="module")
+        def box(deploy):
+            return deploy("Box")
+
+        SEEN = set()
+
+        @settings(max_examples=15, deadline=None)
+        @given(value=uint256(max_value=1000), who=accounts(exclude=("alice",)), to=addresses())
+        def test_examples(box, value, who, to):
+            assert box.bumps() == 0          # the previous example's bump is gone
+            box.bump(sender=who)
+            box.store(value, sender=who)
+            assert box.value() == value
+            assert who.name != "alice" and who.balance > 0
+            assert is_checksum_address(to) and int(to, 16) != 0
+            SEEN.add(who.name)
+
+        def test_after(box):
+            assert box.bumps() == 0 and len(SEEN) > 1
+        """
+    )
+    suite.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_xdist_workers_each_have_a_chain(suite: pytest.Pytester) -> None:
+    body = """
+        import os
+
+        def test_{n}(sandbox, deploy, alice):
+            box = deploy("Box")
+            box.store({n}, sender=alice)
+            # a fresh chain per worker, isolated per test: alice's first deploy every time
+            assert sandbox.w3.eth.get_transaction_count(alice.address) == 2
+            print("worker", os.environ.get("PYTEST_XDIST_WORKER"), id(sandbox.chain))
+        """
+    suite.makepyfile(**{f"test_w{n}": body.format(n=n) for n in range(4)})
+    result = suite.runpytest_subprocess("-n", "2", "--gas-report")
+    result.assert_outcomes(passed=4)
+    # the workers' gas samples reach the controller's report
+    result.stdout.fnmatch_lines(["*= sandbox gas report =*", "Box*(deploy)*4*", "Box*store*4*"])
