@@ -117,3 +117,51 @@ def test_xdist_workers_each_have_a_chain(suite: pytest.Pytester) -> None:
     result.assert_outcomes(passed=4)
     # the workers' gas samples reach the controller's report
     result.stdout.fnmatch_lines(["*= sandbox gas report =*", "Box*(deploy)*4*", "Box*store*4*"])
+
+
+def test_sandbox_anvil_runs_the_suite_on_a_private_node(suite: pytest.Pytester, box_project: object) -> None:
+    suite.makepyfile(
+        test_a=f"""
+        import os
+        import pytest
+        from sandbox import Sandbox
+
+        @pytest.fixture(scope="module")
+        def sb():
+            return Sandbox({str(box_project)!r})   # no rpc=: SANDBOX_RPC points at the anvil
+
+        @pytest.fixture(scope="module")
+        def box(sb):
+            return sb.deploy("Box", sender=sb.accounts.alice)
+
+        def test_on_anvil(sandbox, sb, box):
+            url = os.environ["SANDBOX_RPC"]
+            assert url.startswith("http://127.0.0.1:") and sandbox.chain.rpc == url == sb.chain.rpc
+            assert not sb.chain.embedded
+            box.store(4, sender=sb.accounts.bob)
+            print("NODE", url)
+
+        def test_isolated_on_anvil(box):
+            assert box.value() == 0
+        """,
+        test_b="""
+        def test_module_state_reverted(sandbox, alice):
+            # test_a's module deploy was reverted on the node when test_a ended
+            assert sandbox.w3.eth.get_transaction_count(alice.address) == 0
+        """,
+    )
+    result = suite.runpytest_subprocess("--sandbox-anvil", "-s", "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+    url = next(line.split()[-1] for line in result.outlines if "NODE http" in line)
+    from sandbox import Sandbox
+    from sandbox.errors import ChainError
+
+    with pytest.raises(ChainError, match="cannot reach"):
+        Sandbox(rpc=url)  # anvil was stopped at the end of the session
+
+
+def test_sandbox_rpc_refuses_xdist(suite: pytest.Pytester) -> None:
+    suite.makepyfile("def test_one():\n    pass\n")
+    result = suite.runpytest_subprocess("-n", "2", "--sandbox-rpc", "http://127.0.0.1:8545")
+    result.stderr.fnmatch_lines(["*--sandbox-rpc with -n: every worker would share one node*"])
+    assert result.ret != 0
