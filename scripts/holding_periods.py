@@ -1,0 +1,162 @@
+"""Gift-only transfers under China's digital-collectible holding periods.
+
+China's platforms sell digital collectibles (数字藏品) without a secondary
+market: a token may only be given away, and only after its holder has kept
+it for a minimum time. This model compares four rules, each enforced by the
+real contract on chain:
+
+- Jingtan 2022: 180 days before the first gift, then two years before each
+  later gift (Ant Group's Jingtan/鲸探 user rules, 2022) — TieredHoldCollectible;
+- 90 days (Jingtan, February 2023) — SandboxCollectible, GiftOnlyAfterHold;
+- 24 hours (Jingtan, August 2023) — the same contract, a 1-day hold;
+- 30 days per hop (the rule other platforms used) — a 30-day hold.
+
+Sources: the policy dates and lengths as given in this project's issue 6
+("Business-model scripts"), summarising Jingtan's published rules and the
+Chinese press coverage of their changes.
+
+Every token's holder tries to gift it at random moments (a Poisson process,
+the same seeded schedule for every rule). Reported per rule: the share of
+gift attempts the contract blocked, the days from mint to the first legal
+gift, and gifts per token per year. The run also checks the rule itself:
+no gift may succeed before its holding period ends.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from sandbox import ContractReverted
+from sandbox.report import ModelRun
+
+DAY = 86_400
+GIFT_ONLY_AFTER_HOLD = 1  # SandboxCollectible.TransferPolicy
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    first_hold_days: float
+    later_hold_days: float
+
+
+RULES = (
+    Rule("Jingtan 2022 (180 d, then 2 y)", 180, 730),
+    Rule("90 days (Feb 2023)", 90, 90),
+    Rule("24 hours (Aug 2023)", 1, 1),
+    Rule("30 days per hop", 30, 30),
+)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    run = ModelRun("holding_periods", "gift-only transfers under four holding-period rules", argv)
+    sb = run.sandbox
+    owner = sb.accounts.alice
+    holders = list(sb.accounts)[1:]
+    tokens = run.size(2, 8)
+    years = run.size(2, 4)
+    mean_gap_days = run.size(45, 12)
+    horizon = years * 365 * DAY
+
+    # One schedule of gift attempts for every rule: (time offset, token, recipient index).
+    schedule: list[tuple[int, int, int]] = []
+    for token in range(tokens):
+        t = 0.0
+        while True:
+            t += run.random.expovariate(1 / (mean_gap_days * DAY))
+            if t >= horizon:
+                break
+            schedule.append((int(t), token, run.random.randrange(len(holders))))
+    schedule.sort()
+
+    results: dict[str, dict] = {}
+    for rule in RULES:
+        with sb.isolate():
+            first, later = int(rule.first_hold_days * DAY), int(rule.later_hold_days * DAY)
+            if first == later:
+                nft = sb.deploy("SandboxCollectible", "Collectible", "DC", owner, GIFT_ONLY_AFTER_HOLD, first, sender=owner)
+            else:
+                nft = sb.deploy("TieredHoldCollectible", "Collectible", "DC", owner, first, later, sender=owner)
+            start = sb.chain.timestamp + 1
+            holder = {}
+            arrived = {}
+            hops = {}
+            for token in range(tokens):
+                nft.mint(holders[token % len(holders)], f"ipfs://collectible/{token}", sender=owner)
+                holder[token] = holders[token % len(holders)]
+                arrived[token] = sb.chain.timestamp
+                hops[token] = 0
+            attempts = blocked = gifts = violations = 0
+            first_gift_days: dict[int, float] = {}
+            for offset, token, pick in run.progress(schedule, rule.name):
+                when = start + offset
+                if when > sb.chain.timestamp:
+                    sb.time_travel(to=when)
+                giver = holder[token]
+                receiver = holders[pick] if holders[pick] != giver else holders[(pick + 1) % len(holders)]
+                attempts += 1
+                required = first if hops[token] == 0 else later
+                try:
+                    receipt = nft.transferFrom(giver, receiver, token, sender=giver)
+                except ContractReverted as err:
+                    if err.name != "SandboxNFTHoldPeriodActive":
+                        raise
+                    blocked += 1
+                    continue
+                block_time = sb.w3.eth.get_block(receipt.block_number)["timestamp"]
+                if block_time - arrived[token] < required:
+                    violations += 1
+                gifts += 1
+                if hops[token] == 0:
+                    first_gift_days[token] = (block_time - arrived[token]) / DAY
+                holder[token], arrived[token], hops[token] = receiver, block_time, hops[token] + 1
+            results[rule.name] = {
+                "first_hold_days": rule.first_hold_days,
+                "later_hold_days": rule.later_hold_days,
+                "attempts": attempts,
+                "blocked": blocked,
+                "gifts": gifts,
+                "blocked_share": blocked / attempts if attempts else 0.0,
+                "mean_days_to_first_gift": sum(first_gift_days.values()) / len(first_gift_days) if first_gift_days else None,
+                "tokens_never_gifted": tokens - len(first_gift_days),
+                "gifts_per_token_year": gifts / tokens / years,
+                "violations": violations,
+            }
+
+    run.figures.update({"tokens": tokens, "years": years, "mean_gap_days": mean_gap_days, "rules": results})
+    run.table(
+        f"Gift attempts over {years} years, {tokens} tokens (one attempt every ~{mean_gap_days} days per token)",
+        ["rule", "tries", "blocked", "share", "days to 1st", "gifts/yr", "violations"],
+        [
+            [
+                name,
+                r["attempts"],
+                r["blocked"],
+                f"{r['blocked_share']:.0%}",
+                "never" if r["mean_days_to_first_gift"] is None else f"{r['mean_days_to_first_gift']:.0f}",
+                f"{r['gifts_per_token_year']:.2f}",
+                r["violations"],
+            ]
+            for name, r in results.items()
+        ],
+    )
+
+    def draw(fig) -> None:  # type: ignore[no-untyped-def]
+        names = list(results)
+        left, right = fig.subplots(1, 2)
+        left.barh(names, [results[n]["blocked_share"] * 100 for n in names], color="#c33c54")
+        left.set_xlabel("gift attempts blocked (%)")
+        left.invert_yaxis()
+        right.barh(names, [results[n]["gifts_per_token_year"] for n in names], color="#1e96fc")
+        right.set_xlabel("gifts per token per year")
+        right.invert_yaxis()
+        right.set_yticklabels([])
+        fig.suptitle("Holding-period rules for gift-only digital collectibles")
+
+    run.chart(draw)
+    return run.finish()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

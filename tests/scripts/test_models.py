@@ -1,0 +1,54 @@
+"""Every business-model script runs with --quick, and its figures obey its rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_model(name: str, tmp_path: Path) -> dict[str, Any]:
+    out = tmp_path / name
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / f"{name}.py"), "--quick", "--out", str(out)],
+        cwd=tmp_path,  # the scripts find the project themselves
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert (out / "chart.png").read_bytes()[:4] == b"\x89PNG"
+    figures: dict[str, Any] = json.loads((out / "figures.json").read_text())
+    assert figures["quick"] is True
+    return figures
+
+
+def test_holding_periods(tmp_path: Path) -> None:
+    rules = run_model("holding_periods", tmp_path)["rules"]
+    jingtan = rules["Jingtan 2022 (180 d, then 2 y)"]
+    ninety, day, thirty = rules["90 days (Feb 2023)"], rules["24 hours (Aug 2023)"], rules["30 days per hop"]
+    for r in rules.values():
+        assert r["violations"] == 0  # no gift ever succeeded before its hold ended
+        assert r["gifts"] + r["blocked"] == r["attempts"]
+    assert len({r["attempts"] for r in rules.values()}) == 1  # the same schedule for every rule
+    # Longer holds block more and allow fewer gifts.
+    assert jingtan["blocked_share"] >= ninety["blocked_share"] >= thirty["blocked_share"] >= day["blocked_share"]
+    assert jingtan["gifts"] <= ninety["gifts"] <= thirty["gifts"] <= day["gifts"]
+    assert jingtan["mean_days_to_first_gift"] is None or jingtan["mean_days_to_first_gift"] >= 180
+    assert ninety["mean_days_to_first_gift"] is None or ninety["mean_days_to_first_gift"] >= 90
+    assert day["blocked"] == 0 or day["mean_days_to_first_gift"] >= 1
+
+
+@pytest.mark.parametrize("name", ["holding_periods"])
+def test_script_help_and_bad_arguments(name: str) -> None:
+    script = str(REPO / "scripts" / f"{name}.py")
+    help_text = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=120)
+    assert help_text.returncode == 0 and "--quick" in help_text.stdout and "--rpc" in help_text.stdout
+    bad = subprocess.run([sys.executable, script, "--seed", "x"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "invalid int value: 'x'" in bad.stderr and "Traceback" not in bad.stderr
