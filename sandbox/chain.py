@@ -93,6 +93,7 @@ class Chain:
         balance: int = DEFAULT_BALANCE,
         allowed_chain_ids: frozenset[int] | set[int] = frozenset(),
         signers: Sequence[Account] | None = None,
+        state: Any = None,
     ) -> None:
         self.rpc = rpc
         self.backend_name = "rpc" if rpc else backend
@@ -102,7 +103,7 @@ class Chain:
         else:
             if backend not in BACKENDS:
                 raise ChainError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-            self.w3 = self._embedded(chain_id, accounts, balance)
+            self.w3 = self._embedded(chain_id, accounts, balance, state)
         self.chain_id: int = int(self.w3.eth.chain_id)
         self._dev_chain_ids = DEV_CHAIN_IDS | frozenset(allowed_chain_ids)
         self._snapshots: list[Any] = _NODE_SNAPSHOTS.setdefault(rpc, []) if rpc else []
@@ -115,7 +116,7 @@ class Chain:
 
     # -- construction ------------------------------------------------------
 
-    def _embedded(self, chain_id: int, count: int, balance: int) -> Web3:
+    def _embedded(self, chain_id: int, count: int, balance: int, state: Any = None) -> Web3:
         from eth_tester import EthereumTester, PyEVMBackend
         from web3.providers.eth_tester import EthereumTesterProvider
         from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
@@ -127,8 +128,14 @@ class Chain:
             k.public_key.to_canonical_address(): {"balance": balance, "nonce": 0, "code": b"", "storage": {}}
             for k in private_keys
         }
-        backend = _backend_class(PyEVMBackend)(genesis_state=genesis_state)
+        genesis_params = None
+        if state is not None:
+            # A saved chain (sandbox.state.ChainState): its accounts and clock become
+            # the genesis; its recorder learns which accounts and slots change.
+            genesis_state, genesis_params = state.genesis(genesis_state)
+        backend = _backend_class(PyEVMBackend)(genesis_state=genesis_state, genesis_parameters=genesis_params)
         backend.account_keys = tuple(private_keys)
+        self.state_recorder = state.attach(backend) if state is not None else None
         chain_class = type(backend.chain)
         # Each PyEVMBackend configures its own chain class, so this touches no one else.
         chain_class.chain_id = chain_id

@@ -6,12 +6,15 @@ status 1: no traceback at the command line.
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from sandbox.errors import SandboxError
 
@@ -49,6 +52,189 @@ def compile(
     compiled = compile_project(Project.load(project), force=force, progress=console.print)
     source = "cache" if compiled.from_cache else f"solc {compiled.solc.version} ({compiled.solc.kind})"
     console.print(f"{len(compiled.names())} contracts from {source}: {', '.join(compiled.names())}")
+
+
+# -- the workshop: commands on one persistent chain (.sandbox/chain.json) ------------
+
+ProjectOpt = Annotated[Path | None, typer.Option("--project", envvar="SANDBOX_PROJECT", help="Project folder (default: current folder).")]
+StateOpt = Annotated[Path | None, typer.Option("--state", envvar="SANDBOX_STATE", help="Chain state file (default: PROJECT/.sandbox/chain.json).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")]
+CollectionOpt = Annotated[str | None, typer.Option("--collection", help="Another NFT contract (deployed name or address).")]
+
+
+def _workshop(project: Path | None, state: Path | None) -> Any:
+    from sandbox.workshop import Workshop
+
+    return Workshop(project, state=state)
+
+
+def _emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+    else:
+        render()
+
+
+@app.command()
+def accounts(project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False) -> None:
+    """List the named accounts with their ether and how many NFTs each holds."""
+    from sandbox import collection
+
+    ws = _workshop(project, state)
+    with ws.session() as sb:
+        rows = collection.accounts(ws, sb)
+    table = Table("name", "address", "ether", "NFTs")
+    for row in rows:
+        table.add_row(row["name"], row["address"], row["balance_eth"], str(row["nfts"]))
+    _emit(rows, as_json, lambda: console.print(table))
+
+
+@app.command()
+def mint(
+    to: Annotated[str, typer.Option("--to", help="Who gets the NFT: an account name (bob) or an address.")],
+    name: Annotated[str, typer.Option("--name", help='The NFT\'s name, e.g. "Panda #1".')],
+    description: Annotated[str, typer.Option(help="A line about it.")] = "",
+    image: Annotated[Path | None, typer.Option(help="PNG, JPEG, GIF, WebP or SVG file (default: generated art).")] = None,
+    sender: Annotated[str | None, typer.Option("--from", help="Minter (default: the collection's owner, alice).")] = None,
+    collection_ref: CollectionOpt = None,
+    project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Mint an NFT to an account (the first mint deploys the workshop collection)."""
+    from sandbox import collection
+
+    data = collection.read_image(image) if image is not None else None
+    ws = _workshop(project, state)
+    with ws.session(write=True) as sb:
+        result = collection.mint(ws, sb, to=to, name=name, description=description, image=data,
+                                 filename=image.name if image else "", collection=collection_ref, sender=sender)
+    _emit(result, as_json, lambda: console.print(
+        f"[green]✓[/] minted #{result['token_id']} {name!r} to {result['owner_name']} (gas {result['gas_used']:,}); "
+        f"see it with [bold]sandbox show {result['token_id']}[/]"))
+
+
+@app.command()
+def show(
+    token_id: Annotated[int, typer.Argument(help="Token id (0, 1, ...).")],
+    collection_ref: CollectionOpt = None, project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Show one NFT: name, description, owner and every transfer."""
+    from sandbox import collection
+
+    ws = _workshop(project, state)
+    with ws.session() as sb:
+        entry = collection.token(ws, sb, token_id, collection=collection_ref)
+
+    def render() -> None:
+        console.print(f"[bold]#{entry['token_id']} {entry['name']}[/] in {entry['collection']} {entry['contract']}")
+        if entry["description"]:
+            console.print(entry["description"])
+        console.print(f"owner: [bold]{entry['owner_name']}[/] ({entry['owner']})")
+        console.print(f"image: {entry['image'][:60]}{'...' if len(entry['image']) > 60 else ''} ({len(entry['image']):,} characters)")
+        table = Table("block", "from", "to", "transaction", title="history")
+        for h in entry["history"]:
+            table.add_row(str(h["block"]), "minted" if h["from_name"] == "nobody" else h["from_name"], h["to_name"], h["tx"])
+        console.print(table)
+
+    _emit(entry, as_json, render)
+
+
+@app.command("list")
+def list_tokens(
+    owner: Annotated[str | None, typer.Option(help="Only this account's NFTs (name or address).")] = None,
+    collection_ref: CollectionOpt = None, project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """List the NFTs on the chain (all ERC-721 tokens, or one owner's)."""
+    from sandbox import collection
+
+    ws = _workshop(project, state)
+    with ws.session() as sb:
+        rows = collection.tokens(ws, sb, owner=owner, collection=collection_ref)
+    rows = [{k: v for k, v in r.items() if k != "image"} for r in rows] if as_json else rows
+    table = Table("id", "name", "owner", "collection", "transfers")
+    for r in rows:
+        table.add_row(str(r["token_id"]), r["name"], r["owner_name"], f"{r['collection']} {r['contract'][:10]}...", str(len(r["history"]) - 1))
+    _emit(rows, as_json, lambda: console.print(table if rows else "no NFTs yet: try [bold]sandbox mint --to bob --name \"Panda #1\"[/]"))
+
+
+@app.command()
+def transfer(
+    token_id: Annotated[int, typer.Argument(help="Token id to give away.")],
+    sender: Annotated[str, typer.Option("--from", help="Its current owner (name or address).")],
+    to: Annotated[str, typer.Option("--to", help="Who gets it (name or address).")],
+    collection_ref: CollectionOpt = None, project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Give an NFT to someone else."""
+    from sandbox import collection
+
+    ws = _workshop(project, state)
+    with ws.session(write=True) as sb:
+        result = collection.transfer(ws, sb, token_id, sender=sender, to=to, collection=collection_ref)
+    _emit(result, as_json, lambda: console.print(f"[green]✓[/] {result['from_name']} gave #{token_id} {result['name']!r} to {result['to_name']}"))
+
+
+@app.command()
+def deploy(
+    contract: Annotated[str, typer.Argument(help="Contract name from contracts/, e.g. SandboxNFT.")],
+    args: Annotated[list[str] | None, typer.Argument(help="Constructor arguments (account names work for addresses).")] = None,
+    sender: Annotated[str, typer.Option("--from", help="Deployer.")] = "alice",
+    value: Annotated[str, typer.Option(help="Ether to send, e.g. 1ether.")] = "0",
+    project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Deploy any contract of the project on the workshop chain."""
+    from sandbox import calls
+
+    ws = _workshop(project, state)
+    with ws.session(write=True) as sb:
+        result = calls.deploy(ws, sb, contract, list(args or []), sender=sender, value=value)
+    _emit(result, as_json, lambda: console.print(f"[green]✓[/] deployed {contract} at {result['address']} (gas {result['gas_used']:,})"))
+
+
+@app.command()
+def call(
+    target: Annotated[str, typer.Argument(help="CONTRACT.FUNCTION, e.g. SandboxNFT.ownerOf.")],
+    args: Annotated[list[str] | None, typer.Argument(help="Arguments.")] = None,
+    sender: Annotated[str | None, typer.Option("--from", help="msg.sender for the call.")] = None,
+    project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Read from a deployed contract (no transaction)."""
+    from sandbox import calls
+
+    ws = _workshop(project, state)
+    with ws.session() as sb:
+        result = calls.call(ws, sb, target, list(args or []), sender=sender)
+    _emit(result, as_json, lambda: console.print(json.dumps(result["result"], default=str)))
+
+
+@app.command()
+def send(
+    target: Annotated[str, typer.Argument(help="CONTRACT.FUNCTION, e.g. SandboxNFT.setMaxSupply.")],
+    args: Annotated[list[str] | None, typer.Argument(help="Arguments.")] = None,
+    sender: Annotated[str, typer.Option("--from", help="Who sends the transaction.")] = "alice",
+    value: Annotated[str, typer.Option(help="Ether to send, e.g. 0.1ether.")] = "0",
+    project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Send a transaction to a deployed contract."""
+    from sandbox import calls
+
+    ws = _workshop(project, state)
+    with ws.session(write=True) as sb:
+        result = calls.send(ws, sb, target, list(args or []), sender=sender, value=value)
+
+    def render() -> None:
+        console.print(f"[green]✓[/] {target} in block {result['block']} (gas {result['gas_used']:,}) {result['tx']}")
+        for e in result["events"]:
+            console.print(f"  {e['event']} {json.dumps(e['args'], default=str)}")
+
+    _emit(result, as_json, render)
+
+
+@app.command()
+def reset(project: ProjectOpt = None, state: StateOpt = None) -> None:
+    """Forget the chain and start a new one (a damaged state file is kept as .bak)."""
+    ws = _workshop(project, state)
+    backup = ws.reset()
+    console.print("[green]✓[/] new chain: the next command starts from block 0 with funded accounts"
+                  + (f" (the unreadable state file was kept as {backup})" if backup else ""))
 
 
 def main() -> None:

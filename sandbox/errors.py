@@ -98,3 +98,19 @@ class ContractReverted(SandboxError):
         """The ``Error(string)`` message, if the revert carried one."""
         value = self.revert_args.get("message")
         return value if self.kind == "error" else None
+
+
+class StateFileError(SandboxError, ValueError):
+    """Raised when the saved chain state file is corrupt, foreign or unreadable (the file is kept)."""
+
+
+class StateLockedError(SandboxError, TimeoutError):
+    """Raised when another sandbox command holds the chain's state file for too long."""
+
+
+class TokenError(SandboxError, ValueError):
+    """Raised when a token id does not exist or the token cannot move (not its owner, held, soulbound)."""
+
+
+class PortInUseError(SandboxError, OSError):
+    """Raised when the port for `sandbox node` or `sandbox ui` is already taken."""
