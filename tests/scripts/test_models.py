@@ -45,10 +45,29 @@ def test_holding_periods(tmp_path: Path) -> None:
     assert day["blocked"] == 0 or day["mean_days_to_first_gift"] >= 1
 
 
-@pytest.mark.parametrize("name", ["holding_periods"])
+@pytest.mark.parametrize("name", ["holding_periods", "digital_identity"])
 def test_script_help_and_bad_arguments(name: str) -> None:
     script = str(REPO / "scripts" / f"{name}.py")
     help_text = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=120)
     assert help_text.returncode == 0 and "--quick" in help_text.stdout and "--rpc" in help_text.stdout
     bad = subprocess.run([sys.executable, script, "--seed", "x"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "invalid int value: 'x'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_digital_identity(tmp_path: Path) -> None:
+    f = run_model("digital_identity", tmp_path)
+    rounds, outcomes = f["rounds"], f["outcomes"]
+    assert f["attempts"] == f["users"] * rounds == sum(outcomes.values())
+    # heidi's credential comes from an issuer that was never approved: rejected every round.
+    assert outcomes["credential IssuerNotApproved"] == rounds
+    # grace's credential is revoked in round 2 and never accepted again; judy's expires on day 20.
+    assert outcomes["credential Revoked"] == rounds - 2 and f["accepted_after_revocation"] == 0
+    assert outcomes["credential Expired"] == rounds - 2
+    # The stolen phone fails once after rotation; erin's expired phone key until she renews it.
+    assert outcomes["key not in DID document"] == 1
+    assert outcomes["device delegate expired"] >= 1
+    assert outcomes["credential BadSignature"] == 1  # ivan's tampered claim
+    assert f["frank_controller"] != "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # rotated away from frank's wallet
+    assert f["platform_fields_seen"] == ["claimHash", "did"] and f["platform_distinct_dids"] == f["users"]
+    assert f["certificate_locked"] is True
+    assert all(gas > 21_000 for gas in f["gas"].values())
