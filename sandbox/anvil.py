@@ -1,5 +1,9 @@
 """Start and stop anvil (from npm's ``@foundry-rs/anvil-linux-amd64``) on a free port.
 
+Blocks are one second apart (``anvil_setBlockTimestampInterval``) rather
+than following the wall clock, so timestamps are as predictable as on the
+embedded chain and a suite gives the same answers on both.
+
 Anvil is asked for port 0, so the kernel picks a free port with no race
 between choosing it and binding it; the port is read back from anvil's
 "Listening on" line. Its output goes to a temporary file, not a pipe, so a
@@ -12,13 +16,16 @@ chatty node never blocks on a full pipe buffer.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import re
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from sandbox.chain import DEFAULT_CHAIN_ID
 from sandbox.errors import NodeError
@@ -31,8 +38,16 @@ START_TIMEOUT = 60.0
 class Anvil:
     """One anvil process on 127.0.0.1 with the dev mnemonic's ten funded accounts."""
 
-    def __init__(self, *, chain_id: int = DEFAULT_CHAIN_ID, accounts: int = 10, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        accounts: int = 10,
+        block_interval: int | None = 1,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.chain_id = chain_id
+        self.block_interval = block_interval
         self.accounts = accounts
         self.extra_args = extra_args
         self.url = ""
@@ -60,6 +75,11 @@ class Anvil:
             found = _LISTENING.search(self._log.read_text(errors="replace"))
             if found:
                 self.url = f"http://{found.group(1)}:{found.group(2)}"
+                if self.block_interval is not None:
+                    # Each block one second after its parent, whatever the wall clock
+                    # says, as on the embedded chain after a time travel: tests can
+                    # predict the next block's timestamp on both.
+                    self.request("anvil_setBlockTimestampInterval", self.block_interval)
                 return self.url
             code = self.process.poll()
             if code is not None:
@@ -69,6 +89,16 @@ class Anvil:
             time.sleep(0.02)
         self.stop()
         raise NodeError(f"anvil did not start listening within {timeout:.0f}s; is the machine overloaded? (binary: {binary})")
+
+    def request(self, method: str, *params: Any) -> Any:
+        """One JSON-RPC call to this anvil; returns its result."""
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+        post = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(post, timeout=30) as response:
+            reply = json.loads(response.read())
+        if "error" in reply:
+            raise NodeError(f"anvil rejected {method}: {reply['error'].get('message')}")
+        return reply.get("result")
 
     def stop(self) -> None:
         """Stop anvil (idempotent) and remove its log."""

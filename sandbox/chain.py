@@ -170,6 +170,16 @@ class Chain:
         return self._tester is not None
 
     @property
+    def estimate_block(self) -> str | None:
+        """Block to estimate gas against: ``"pending"`` on a node.
+
+        anvil estimates against the latest block's context by default, so a
+        transaction whose cost depends on ``block.number`` (writing it to
+        storage, say) gets an estimate that runs out of gas when mined.
+        """
+        return None if self.embedded else "pending"
+
+    @property
     def tester(self) -> Any:
         """The ``eth_tester.EthereumTester`` of an embedded chain."""
         if self._tester is None:

@@ -41,12 +41,13 @@ class Sandbox:
         allowed_chain_ids: set[int] | frozenset[int] = frozenset(),
         progress: Callable[[str], None] | None = None,
         signers: Sequence[Account] | None = None,
+        accounts: int = 10,
     ) -> None:
         self.project = Project.load(project)
         # rpc/backend default to SANDBOX_RPC / SANDBOX_BACKEND; signers (real keys,
         # see sandbox.keys) to SANDBOX_PRIVATE_KEY / SANDBOX_KEYSTORE.
         rpc, backend = backend_from_environment(rpc, backend)
-        self.chain = Chain(rpc=rpc, backend=backend, chain_id=chain_id, allowed_chain_ids=allowed_chain_ids, signers=signers)
+        self.chain = Chain(rpc=rpc, backend=backend, chain_id=chain_id, allowed_chain_ids=allowed_chain_ids, signers=signers, accounts=accounts)
         self._progress = progress
         self._compiled: CompiledProject | None = None
         self._errors = ErrorDecoder()
@@ -180,7 +181,7 @@ class Sandbox:
         if to is not None:
             tx["to"] = to
         try:
-            return int(self.w3.eth.estimate_gas(tx))
+            return int(self.w3.eth.estimate_gas(tx, self.chain.estimate_block))
         except Exception as exc:
             decoded = self.decode_revert(exc)
             if decoded is None:
@@ -206,7 +207,7 @@ class Sandbox:
     def _send(self, tx: dict[str, Any], gas: int | None) -> Receipt:
         w3 = self.w3
         try:
-            tx["gas"] = gas if gas is not None else int(w3.eth.estimate_gas(tx))
+            tx["gas"] = gas if gas is not None else int(w3.eth.estimate_gas(tx, self.chain.estimate_block))
             tx_hash = w3.eth.send_transaction(tx)
         except Exception as exc:
             decoded = self.decode_revert(exc)
