@@ -33,7 +33,15 @@ T = TypeVar("T")
 class ModelRun:
     """One run of a business-model simulation."""
 
-    def __init__(self, name: str, description: str, argv: Sequence[str] | None = None, *, project: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        argv: Sequence[str] | None = None,
+        *,
+        project: Path | None = None,
+        accounts: tuple[int, int] = (10, 10),
+    ) -> None:
         parser = argparse.ArgumentParser(prog=f"{name}.py", description=description)
         parser.add_argument("--quick", action="store_true", help="small sizes (seconds, for tests)")
         parser.add_argument("--rpc", metavar="URL", help="run on a JSON-RPC node (e.g. anvil) instead of the embedded chain")
@@ -45,7 +53,8 @@ class ModelRun:
         self.random = random.Random(self.args.seed)
         self.out_dir: Path = self.args.out or SANDBOX_ROOT / "out" / "models" / name
         self.console = Console()
-        self.sandbox = Sandbox(project or SANDBOX_ROOT, rpc=self.args.rpc)
+        count = max(10, accounts[0] if self.quick else accounts[1])
+        self.sandbox = Sandbox(project or SANDBOX_ROOT, rpc=self.args.rpc, accounts=count)
         self.figures: dict[str, Any] = {"model": name, "quick": self.quick, "seed": self.args.seed}
         self._tables: list[tuple[str, list[str], list[list[Any]]]] = []
         self._chart: Callable[[Any], None] | None = None
@@ -54,6 +63,14 @@ class ModelRun:
     def size(self, quick: int, full: int) -> int:
         """``quick`` under ``--quick``, else ``full``."""
         return quick if self.quick else full
+
+    def fund(self, accounts: Iterable[Any], wei: int) -> None:
+        """Top every account up to ``wei`` from alice (a node may fund only its first ten)."""
+        sb = self.sandbox
+        for account in accounts:
+            missing = wei - sb.balance(account)
+            if missing > 0:
+                sb.transfer(account, missing, sender=sb.accounts.alice)
 
     def progress(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         """Iterate with a progress bar (hidden under --quick)."""

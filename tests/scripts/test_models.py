@@ -45,7 +45,7 @@ def test_holding_periods(tmp_path: Path) -> None:
     assert day["blocked"] == 0 or day["mean_days_to_first_gift"] >= 1
 
 
-@pytest.mark.parametrize("name", ["holding_periods", "digital_identity"])
+@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles"])
 def test_script_help_and_bad_arguments(name: str) -> None:
     script = str(REPO / "scripts" / f"{name}.py")
     help_text = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=120)
@@ -71,3 +71,20 @@ def test_digital_identity(tmp_path: Path) -> None:
     assert f["platform_fields_seen"] == ["claimHash", "did"] and f["platform_distinct_dids"] == f["users"]
     assert f["certificate_locked"] is True
     assert all(gas > 21_000 for gas in f["gas"].values())
+
+
+def test_digital_collectibles(tmp_path: Path) -> None:
+    f = run_model("digital_collectibles", tmp_path)
+    assert f["sold"] <= f["supply"] and f["sell_through"] == f["sold"] / f["supply"]
+    assert f["revenue_wei"] == f["sold"] * f["price_wei"]
+    assert f["ip_owner_wei"] + f["platform_wei"] == f["revenue_wei"]
+    assert f["ip_owner_wei"] == f["revenue_wei"] * 7 // 10
+    # Identity-verified buyers only: every unverified purchase was refused, none holds a token.
+    assert f["rejected"].get("SandboxNFTNotAllowlisted", 0) == f["unverified_demand"]
+    assert not set(f["unverified_names"]) & set(f["holdings_simulated"])
+    # The per-wallet cap holds, and the chain agrees with the simulation.
+    assert f["max_held_by_one_buyer"] <= f["wallet_cap"]
+    assert f["holdings_onchain"] == f["holdings_simulated"]
+    assert 0.0 <= f["gini_among_buyers"] < 1.0 and 0.0 < f["top10_share"] <= 1.0
+    if f["sold"] == f["supply"]:
+        assert f["blocks_to_sell_out"] == f["supply"]  # one purchase per block on the embedded chain
