@@ -37,8 +37,11 @@ $(BROWSER): tools/browser.sh | $(PYSTAMP)
 demo: setup
 	$(VENV)/bin/sandbox demo
 
+# The contract suite runs twice: on the embedded chain, then on a real node
+# (a private anvil the plugin starts and stops; forge's own run is not node-bound).
 test: setup
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q --sandbox-anvil tests/contracts --ignore=tests/contracts/test_forge.py
 
 # The business-model simulations at full size (make test runs them with --quick).
 MODELS := digital_collectibles holding_periods creator_royalties digital_identity metaverse_land dapp_ecosystem cross_chain
