@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
     # Settle every finished rental, then everyone withdraws.
     sb.time_travel(seconds=31 * DAY)
     for t in parcels:
-        tenant, until, landlord, escrowed = land.rental(t)
+        _tenant, _until, landlord, _escrowed = land.rental(t)
         if landlord != ZERO:
             land.settleRental(t, sender=platform)
     # A new rental settles the previous one itself; count every settlement on chain.
