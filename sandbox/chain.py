@@ -190,7 +190,7 @@ class Chain:
 
     def _rpc(self, method: str, *params: Any) -> Any:
         try:
-            response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+            response: Any = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
         except Web3RPCError as exc:
             response = {"error": {"message": str(exc)}}
         error = response.get("error")

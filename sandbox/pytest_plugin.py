@@ -267,7 +267,7 @@ def _sandbox_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     state = _session(request.config)
-    hypothesis = getattr(getattr(item, "obj", None), "hypothesis", None)
+    hypothesis: Any = getattr(getattr(item, "obj", None), "hypothesis", None)
     inner = getattr(hypothesis, "inner_test", None)
     if inner is not None:
         # Isolate every example, not just the whole test (hypothesis's documented hook).

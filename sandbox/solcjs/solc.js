@@ -61,7 +61,10 @@ if (opts.version) {
 if (!opts.standardJson) fail("only --version and --standard-json are supported by the solc-js wrapper", 2);
 
 const input = fs.readFileSync(0, "utf8");
-const roots = [opts.basePath, ...opts.includePaths, process.cwd()].filter(Boolean);
+// Allowed paths are searched too (after the base and include paths): the
+// sandbox allows its own repository so a project without node_modules can
+// import OpenZeppelin from it, whatever the working directory.
+const roots = [opts.basePath, ...opts.includePaths, ...opts.allowPaths, process.cwd()].filter(Boolean);
 
 function findImports(importPath) {
   const candidates = path.isAbsolute(importPath) ? [importPath] : roots.map((r) => path.resolve(r, importPath));

@@ -1,0 +1,23 @@
+"""docs/testing.md's complete example runs as written, in a fresh project with no conftest.py."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+FILE_BLOCK = re.compile(r'```\w+ title="([^"]+)"\n(.*?)```', re.DOTALL)
+
+
+def test_the_testing_guide_example_passes(pytester: pytest.Pytester) -> None:
+    files = dict(FILE_BLOCK.findall(DOC.read_text()))
+    assert set(files) == {"contracts/Badge.sol", "tests/test_badge.py"}
+    for name, text in files.items():
+        path = pytester.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    result = pytester.runpytest("--gas-report", "-p", "no:randomly")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["*= sandbox gas report =*", "Badge*(deploy)*1*", "Badge*claim*"])
