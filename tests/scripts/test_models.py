@@ -45,7 +45,7 @@ def test_holding_periods(tmp_path: Path) -> None:
     assert day["blocked"] == 0 or day["mean_days_to_first_gift"] >= 1
 
 
-@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles", "metaverse_land"])
+@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles", "metaverse_land", "creator_royalties"])
 def test_script_help_and_bad_arguments(name: str) -> None:
     script = str(REPO / "scripts" / f"{name}.py")
     help_text = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=120)
@@ -101,3 +101,19 @@ def test_metaverse_land(tmp_path: Path) -> None:
     assert f["settled_rentals"] == f["rentals"]
     assert f["transfers_while_rented"] == 0 and f["refused_transfers_while_rented"] >= 0
     assert f["user_checks_failed"] == 0
+
+
+def test_creator_royalties(tmp_path: Path) -> None:
+    f = run_model("creator_royalties", tmp_path)
+    # The creator's income is exactly the royalties in the marketplace's Purchased events.
+    assert f["creator_income_wei"] == f["royalty_in_events_wei"] == f["royalty_tracked_wei"] > 0
+    assert 0 < f["effective_rate"] < f["royalty_bps"] / 10_000
+    assert sum(p["sales"] for p in f["periods"]) == f["resales"]
+    for p in f["periods"]:
+        paid_volume = p["volume_wei"] * (1 - p["unpaid_share"])
+        if paid_volume:
+            # On the paying venue every sale pays the stated 5% (up to wei rounding).
+            assert p["royalty_wei"] / paid_volume == pytest.approx(f["royalty_bps"] / 10_000, rel=1e-6)
+    # More volume on the non-paying venue, less royalty per ether traded.
+    first, last = f["periods"][0], f["periods"][-1]
+    assert last["unpaid_share"] > first["unpaid_share"] and last["effective_rate"] < first["effective_rate"]
