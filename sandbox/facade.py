@@ -167,6 +167,10 @@ class Sandbox:
                 self.compile()
             except Exception:
                 pass
+        estimator = getattr(self.chain, "estimator", None)
+        raw = estimator.take_revert_data() if estimator is not None else None
+        if raw is not None:
+            return self._errors.decode(raw)
         return self._errors.from_exception(exc)
 
     def _sender(self, sender: Any, what: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from eth.abc import SignedTransactionAPI, StateAPI
+from eth.exceptions import Revert
 from eth.vm.spoof import SpoofTransaction
 
 CALL_STIPEND = 2300
@@ -42,9 +43,24 @@ class GethStyleEstimator:
 
     def __init__(self) -> None:
         self.confirm = True
+        #: Raw revert data of the last estimate that reverted. eth-tester
+        #: turns a revert during estimation into a message, decoding any
+        #: one-string custom error as if it were Error(string); the sandbox
+        #: decodes these bytes instead (see Sandbox.decode_revert).
+        self.revert_data: bytes | None = None
 
     def __call__(self, state: StateAPI, transaction: SignedTransactionAPI) -> int:
-        return geth_style_estimate(state, transaction, confirm=self.confirm)
+        self.revert_data = None
+        try:
+            return geth_style_estimate(state, transaction, confirm=self.confirm)
+        except Revert as error:
+            self.revert_data = bytes(error.args[0]) if error.args and isinstance(error.args[0], (bytes, bytearray)) else b""
+            raise
+
+    def take_revert_data(self) -> bytes | None:
+        """The last estimate's revert data, once."""
+        data, self.revert_data = self.revert_data, None
+        return data
 
 
 def geth_style_estimate(state: StateAPI, transaction: SignedTransactionAPI, *, confirm: bool = True) -> int:

@@ -102,3 +102,12 @@ def test_reverted_transaction_changes_nothing(sb: Sandbox, probe: Contract) -> N
     with sb.reverts("NotEnough"):
         probe.failCustom(1, sender=sb.accounts.alice)
     assert sb.chain.block_number == block
+
+
+@pytest.mark.parametrize("as_transaction", [False, True])
+def test_custom_error_with_one_string_is_not_mistaken_for_error_string(sb: Sandbox, probe: Contract, as_transaction: bool) -> None:
+    fn = probe.failNamed if as_transaction else probe.failNamed.call
+    err = _revert(fn, "Terracotta", sender=sb.accounts.alice)
+    assert err.kind == "custom" and err.name == "Named" and err.revert_args == {"name": "Terracotta"}
+    with sb.reverts("Named", name="Terracotta"):
+        fn("Terracotta", sender=sb.accounts.alice)

@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 contract Probe {
     error NotEnough(uint256 needed, uint256 given);
     error Plain();
+    error Named(string name);
 
     event Deposited(address indexed from, uint256 amount, string memo);
     event Poked(uint256 value);
@@ -28,6 +29,12 @@ contract Probe {
 
     function failCustom(uint256 needed) external payable {
         if (msg.value < needed) revert NotEnough(needed, msg.value);
+    }
+
+    /// @dev A custom error with one string looks like Error(string) after its selector.
+    function failNamed(string calldata name) external {
+        counter += 1;
+        revert Named(name);
     }
 
     function failPlain() external pure {
