@@ -74,9 +74,10 @@ class SandboxSession:
         if config.getoption("sandbox_anvil") and config.getoption("sandbox_rpc"):
             raise pytest.UsageError("--sandbox-anvil and --sandbox-rpc both choose the node; pass only one")
         if _is_xdist_controller(config):
-            if config.getoption("sandbox_rpc"):
+            if self.rpc:
+                where = "--sandbox-rpc" if config.getoption("sandbox_rpc") else "SANDBOX_RPC"
                 raise pytest.UsageError(
-                    "--sandbox-rpc with -n: every worker would share one node and revert each other's snapshots; "
+                    f"{where} with -n: every worker would share one node and revert each other's snapshots; "
                     "use --sandbox-anvil (one anvil per worker) or run without -n"
                 )
             return  # the workers start their own nodes
