@@ -45,7 +45,7 @@ def test_holding_periods(tmp_path: Path) -> None:
     assert day["blocked"] == 0 or day["mean_days_to_first_gift"] >= 1
 
 
-@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles", "metaverse_land", "creator_royalties"])
+@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles", "metaverse_land", "creator_royalties", "dapp_ecosystem"])
 def test_script_help_and_bad_arguments(name: str) -> None:
     script = str(REPO / "scripts" / f"{name}.py")
     help_text = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=120)
@@ -117,3 +117,15 @@ def test_creator_royalties(tmp_path: Path) -> None:
     # More volume on the non-paying venue, less royalty per ether traded.
     first, last = f["periods"][0], f["periods"][-1]
     assert last["unpaid_share"] > first["unpaid_share"] and last["effective_rate"] < first["effective_rate"]
+
+
+def test_dapp_ecosystem(tmp_path: Path) -> None:
+    f = run_model("dapp_ecosystem", tmp_path)
+    assert f["registrations"] == f["dapps"] == f["listed_across_categories"]
+    assert f["duplicate_names_refused"] == 1
+    # Activity counted from each DApp's own Transfer events matches what users did.
+    assert {k: v for k, v in f["activity_onchain"].items() if v} == f["activity_simulated"]
+    assert sum(f["activity_by_category"].values()) == sum(f["activity_onchain"].values()) > 0
+    if f["verified"]:
+        assert 0 <= f["lead_time_days_mean"] <= f["lead_time_days_max"] <= 7
+    assert 0.0 <= f["verified_share_of_use"] <= 1.0
