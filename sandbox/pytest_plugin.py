@@ -4,7 +4,8 @@ Registered through the ``pytest11`` entry point, so any project that
 installs the package gets it with no conftest.py:
 
 - fixtures ``sandbox`` (one per session, per xdist worker), ``chain``,
-  ``accounts``, ``alice`` .. ``judy``, ``deploy`` and ``balance_change``;
+  ``accounts``, ``alice`` .. ``judy``, ``deploy``, ``balance_change`` and
+  ``anvil`` (a private anvil node);
 - isolation: each module, and each test with its function-scoped fixtures,
   runs inside a snapshot reverted afterwards, so module- and session-scoped
   deploys persist for their scope only (``@pytest.mark.no_isolation`` opts
@@ -174,6 +175,17 @@ def deploy(sandbox: Sandbox) -> Callable[..., Contract]:
 def balance_change_fixture(sandbox: Sandbox) -> Callable[..., BalanceChange]:
     """``with balance_change(alice, bob) as change: ...``; then ``change[bob]`` in wei, fees excluded."""
     return functools.partial(balance_change, sandbox)
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    """A private anvil for the session, started on first use and stopped at the end.
+
+    ``Sandbox(rpc=anvil.url)`` runs on it; ``--sandbox-anvil`` instead moves
+    the whole session (and every ``Sandbox()``) onto one.
+    """
+    with Anvil() as node:
+        yield node
 
 
 def _account_fixture(name: str) -> Any:

@@ -144,3 +144,18 @@ def test_balance_change_excludes_fees(suite: pytest.Pytester) -> None:
         """
     )
     suite.runpytest().assert_outcomes(passed=1)
+
+
+def test_anvil_fixture_gives_a_private_node(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        from sandbox import Sandbox
+
+        def test_node(anvil, sandbox):
+            node = Sandbox(sandbox.project.root, rpc=anvil.url)
+            assert anvil.running and not node.chain.embedded and node.chain.chain_id == 31337
+            assert sandbox.chain.embedded          # the session itself stays embedded
+            node.transfer(node.accounts.bob, 1, sender=node.accounts.alice)
+        """
+    )
+    suite.runpytest().assert_outcomes(passed=1)
