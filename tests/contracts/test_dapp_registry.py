@@ -80,7 +80,9 @@ def test_names_are_unique(sb: Sandbox, registry: Contract, app: Contract) -> Non
         ("ok", "zero", "games", "DAppRegistryInvalidContract", {"contractAddress": ZERO}),
     ],
 )
-def test_register_validates_fields(sb: Sandbox, registry: Contract, app: Contract, name: str, target: str, category: str, error: str, args: dict[str, str]) -> None:
+def test_register_validates_fields(
+    sb: Sandbox, registry: Contract, app: Contract, name: str, target: str, category: str, error: str, args: dict[str, str]
+) -> None:
     address = {"app": app.address, "eoa": sb.accounts.dave.address, "zero": ZERO}[target]
     assert_refused(sb, registry.register, name, address, "", category, sender=sb.accounts.bob, error=error, **args)
     assert registry.entryCount() == 0

@@ -203,7 +203,7 @@ def test_royalty_is_capped_so_the_seller_is_never_charged(sb: Sandbox, market: C
 
 def test_withdraw_reentrancy_is_blocked(sb: Sandbox, market: Contract, nft: Contract) -> None:
     """A seller contract that reenters withdrawPayments from its receive() is paid once."""
-    alice, bob, carol = sb.accounts.alice, sb.accounts.bob, sb.accounts.carol
+    bob, carol = sb.accounts.bob, sb.accounts.carol
     attacker = sb.deploy("ReentrantReceiver", sender=carol)
     nft.transferFrom(bob, attacker, 0, sender=bob)
 
@@ -211,7 +211,8 @@ def test_withdraw_reentrancy_is_blocked(sb: Sandbox, market: Contract, nft: Cont
         return function_signature_to_4byte_selector(sig) + abi_encode(types, args)
 
     attacker.execute(nft, call("setApprovalForAll(address,bool)", ["address", "bool"], [market.address, True]), sender=carol)
-    attacker.execute(market, call("list(address,uint256,uint256,uint256)", ["address", "uint256", "uint256", "uint256"], [nft.address, 0, 1, PRICE]), sender=carol)
+    listing = call("list(address,uint256,uint256,uint256)", ["address", "uint256", "uint256", "uint256"], [nft.address, 0, 1, PRICE])
+    attacker.execute(market, listing, sender=carol)
     market.buy(0, 1, value=PRICE, sender=sb.accounts.dave)
     _, _, proceeds = split(PRICE)
     withdraw = call("withdrawPayments()", [], [])
