@@ -23,7 +23,7 @@ from sandbox.errors import ChainError
 
 DEFAULT_CHAIN_ID = 31337
 DEFAULT_BALANCE = 10_000 * 10**18
-BACKENDS = ("pyevm",)
+BACKENDS = ("pyevm", "revm")
 #: Snapshot ids taken on each external node, shared by every handle on it: a
 #: revert drops the later snapshots for all of them (anvil breaks when asked
 #: to revert to a snapshot it already dropped).
@@ -103,7 +103,8 @@ class Chain:
         else:
             if backend not in BACKENDS:
                 raise ChainError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-            self.w3 = self._embedded(chain_id, accounts, balance, state)
+            build = self._embedded_revm if backend == "revm" else self._embedded
+            self.w3 = build(chain_id, accounts, balance, state)
         self.chain_id: int = int(self.w3.eth.chain_id)
         self._dev_chain_ids = DEV_CHAIN_IDS | frozenset(allowed_chain_ids)
         self._snapshots: list[Any] = _NODE_SNAPSHOTS.setdefault(rpc, []) if rpc else []
@@ -148,6 +149,18 @@ class Chain:
         endpoints["eth"]["chainId"] = static_return(chain_id)
         endpoints["net"]["version"] = static_return(str(chain_id))
         w3 = Web3(EthereumTesterProvider(self._tester, api_endpoints=endpoints))
+        _trim_middleware(w3)
+        return w3
+
+    def _embedded_revm(self, chain_id: int, count: int, balance: int, state: Any = None) -> Web3:
+        """The embedded chain on revm (sandbox.backends.revm): same accounts, same web3.py stack."""
+        from sandbox.backends.revm.provider import revm_tester, tester_web3
+
+        if state is not None:
+            raise ChainError("the revm backend cannot load a saved chain state yet; use backend='pyevm' for the workshop chain")
+        self.state_recorder = None
+        self._tester, self.estimator = revm_tester(chain_id, [keys.PrivateKey(k) for k in dev_keys(count)], balance)
+        w3 = tester_web3(self._tester, chain_id)
         _trim_middleware(w3)
         return w3
 

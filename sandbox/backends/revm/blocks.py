@@ -1,0 +1,217 @@
+"""Blocks, receipts and their eth-tester serialization for the revm backend.
+
+Transactions and receipts are py-evm's own objects (so hashes, signatures,
+typed envelopes, blooms and the transaction/receipt tries are exactly
+py-evm's); headers are py-evm's Prague headers. The one field that is not
+real is ``state_root``: revm's state has no Merkle trie, so it holds a
+placeholder derived from the block number and the state log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import rlp
+from eth.constants import BLANK_ROOT_HASH, EMPTY_UNCLE_HASH, GENESIS_PARENT_HASH, POST_MERGE_DIFFICULTY, POST_MERGE_NONCE
+from eth.db.trie import make_trie_root_and_nodes
+from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
+from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth_tester.backends.pyevm.serializers import _extract_transaction_type, serialize_transaction
+from eth_tester.utils.address import generate_contract_address
+from eth_utils import keccak
+
+from sandbox.backends.revm.state import Outcome
+
+INITIAL_BASE_FEE = 10**9
+EMPTY_REQUESTS_HASH = hashlib.sha256(b"").digest()
+ZERO_HASH = b"\x00" * 32
+
+
+@dataclass
+class Block:
+    """A sealed or pending block: header fields, transactions, receipts, outcomes."""
+
+    number: int
+    timestamp: int
+    base_fee: int
+    gas_limit: int
+    parent_hash: bytes
+    coinbase: bytes = b"\x00" * 20
+    transactions: list[Any] = field(default_factory=list)
+    receipts: list[Any] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    mix_hash: bytes = ZERO_HASH
+    #: Length of the state log when the block was sealed (None while pending).
+    mark: int | None = None
+    header: Any = None
+    #: Gas limit of the header py-evm estimates gas on (see calls._costless_gas_limit).
+    costless_gas_limit: int | None = None
+
+    @property
+    def gas_used(self) -> int:
+        return int(self.receipts[-1].gas_used) if self.receipts else 0
+
+    @property
+    def hash(self) -> bytes:
+        return bytes(self.make_header().hash)
+
+    def make_header(self) -> Any:
+        if self.header is not None:
+            return self.header
+        bloom = 0
+        for receipt in self.receipts:
+            bloom |= int(receipt.bloom)
+        tx_root, _ = make_trie_root_and_nodes(tuple(self.transactions))
+        receipt_root, _ = make_trie_root_and_nodes(tuple(self.receipts))
+        fields: dict[str, Any] = dict(
+            parent_hash=self.parent_hash,
+            uncles_hash=EMPTY_UNCLE_HASH,
+            coinbase=self.coinbase,
+            state_root=keccak(b"revm-state" + self.number.to_bytes(8, "big") + (self.mark or 0).to_bytes(8, "big")),
+            transaction_root=tx_root,
+            receipt_root=receipt_root,
+            bloom=bloom,
+            difficulty=POST_MERGE_DIFFICULTY,
+            block_number=self.number,
+            gas_limit=self.gas_limit,
+            gas_used=self.gas_used,
+            timestamp=self.timestamp,
+            extra_data=b"",
+            mix_hash=self.mix_hash,
+            nonce=POST_MERGE_NONCE,
+            base_fee_per_gas=self.base_fee,
+            withdrawals_root=BLANK_ROOT_HASH,
+            blob_gas_used=0,
+            excess_blob_gas=0,
+            parent_beacon_block_root=ZERO_HASH,
+            requests_hash=EMPTY_REQUESTS_HASH,
+        )
+        header = PragueBlockHeader(**fields)
+        if self.mark is not None:  # sealed: the header no longer changes
+            self.header = header
+        return header
+
+    def seal(self, mark: int, coinbase: bytes) -> None:
+        self.mark = mark
+        self.coinbase = coinbase
+        self.mix_hash = os.urandom(32)  # post-merge prevrandao, random as eth-tester's
+        self.make_header()
+
+    @property
+    def uncles(self) -> list[Any]:
+        return []
+
+
+def genesis_block(params: dict[str, Any], mark: int) -> Block:
+    block = Block(
+        number=0,
+        timestamp=int(params["timestamp"]),
+        base_fee=INITIAL_BASE_FEE,
+        gas_limit=int(params["gas_limit"]),
+        parent_hash=GENESIS_PARENT_HASH,
+        coinbase=params.get("coinbase", b"\x00" * 20),
+        mix_hash=params.get("mix_hash", ZERO_HASH),
+    )
+    block.mark = mark
+    block.make_header()
+    return block
+
+
+def child_of(parent: Block) -> Block:
+    """The pending block on top of ``parent`` (timestamp and base fee as py-evm sets them)."""
+    return Block(
+        number=parent.number + 1,
+        timestamp=max(parent.timestamp + 1, int(time.time())),
+        base_fee=calculate_expected_base_fee_per_gas(parent.make_header()),
+        gas_limit=parent.gas_limit,
+        parent_hash=parent.hash,
+    )
+
+
+# -- eth-tester serialization (the shapes of eth_tester.backends.pyevm.serializers) --
+
+
+def serialize_block(block: Block, full_transactions: bool, is_pending: bool) -> dict[str, Any]:
+    header = block.make_header()
+    if full_transactions:
+        transactions: list[Any] = [serialize_transaction(block, tx, i, is_pending) for i, tx in enumerate(block.transactions)]
+    else:
+        transactions = [tx.hash for tx in block.transactions]
+    size = len(rlp.encode(header)) + sum(len(tx.encode()) for tx in block.transactions) + 4
+    return {
+        "number": block.number,
+        "hash": header.hash,
+        "parent_hash": header.parent_hash,
+        "nonce": header.nonce,
+        "sha3_uncles": header.uncles_hash,
+        "logs_bloom": header.bloom,
+        "transactions_root": header.transaction_root,
+        "receipts_root": header.receipt_root,
+        "state_root": header.state_root,
+        "coinbase": header.coinbase,
+        "difficulty": header.difficulty,
+        "total_difficulty": header.difficulty,
+        "mix_hash": header.mix_hash,
+        "size": size,
+        "extra_data": header.extra_data.rjust(32, b"\x00"),
+        "gas_limit": header.gas_limit,
+        "gas_used": header.gas_used,
+        "timestamp": header.timestamp,
+        "transactions": transactions,
+        "uncles": [],
+        "base_fee_per_gas": header.base_fee_per_gas,
+        "withdrawals": [],
+        "withdrawals_root": header.withdrawals_root,
+        "parent_beacon_block_root": header.parent_beacon_block_root,
+        "blob_gas_used": header.blob_gas_used,
+        "excess_blob_gas": header.excess_blob_gas,
+        "requests_hash": header.requests_hash,
+    }
+
+
+def effective_gas_price(transaction: Any, base_fee: int) -> int:
+    if hasattr(transaction, "max_priority_fee_per_gas"):
+        return int(min(transaction.max_fee_per_gas, transaction.max_priority_fee_per_gas + base_fee))
+    return int(transaction.gas_price)
+
+
+def serialize_receipt(block: Block, index: int, is_pending: bool) -> dict[str, Any]:
+    transaction, receipt, outcome = block.transactions[index], block.receipts[index], block.outcomes[index]
+    block_hash = None if is_pending else block.hash
+    number = None if is_pending else block.number
+    tx_index = None if is_pending else index
+    logs = [
+        {
+            "type": "pending" if is_pending else "mined",
+            "log_index": log_index,
+            "transaction_index": tx_index,
+            "transaction_hash": transaction.hash,
+            "block_hash": block_hash,
+            "block_number": number,
+            "address": log.address,
+            "data": log.data,
+            "topics": [topic.to_bytes(32, "big") for topic in log.topics],
+        }
+        for log_index, log in enumerate(receipt.logs)
+    ]
+    previous = int(block.receipts[index - 1].gas_used) if index else 0
+    return {
+        "block_hash": block_hash,
+        "block_number": number,
+        "contract_address": generate_contract_address(transaction.sender, transaction.nonce) if transaction.to == b"" else None,
+        "cumulative_gas_used": int(receipt.gas_used),
+        "effective_gas_price": effective_gas_price(transaction, block.base_fee),
+        "from": transaction.sender,
+        "gas_used": int(receipt.gas_used) - previous,
+        "logs": logs,
+        "state_root": receipt.state_root,
+        "status": 1 if outcome.success else 0,
+        "to": transaction.to,
+        "transaction_hash": transaction.hash,
+        "transaction_index": tx_index,
+        "type": _extract_transaction_type(transaction),
+    }

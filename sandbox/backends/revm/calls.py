@@ -1,0 +1,142 @@
+"""``call`` and ``estimate_gas`` for :class:`~sandbox.backends.revm.backend.RevmBackend`.
+
+Both run the transaction and throw its effects away. A call runs in the
+context of the block it names (as py-evm does); an estimate runs on top of it
+with a zero base fee and gas price (py-evm's "costless state") and uses the
+geth-style search of :mod:`sandbox.gas`: one run at the block gas limit, then
+the optimistic bound ``(used + refund + 2300) * 64 / 63``, confirmed by a run
+unless ``estimator.confirm`` is off (the sandbox then confirms it with the real
+transaction, see ``Sandbox._send_embedded``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from eth.exceptions import InvalidInstruction, OutOfGas, Revert, VMError
+from eth.vm.forks.prague import PragueVM
+from eth_abi import decode as abi_decode
+from eth_tester.exceptions import TransactionFailed, ValidationError
+
+from sandbox.backends.revm.blocks import Block
+from sandbox.backends.revm.state import BlockContext, InvalidTransaction, Outcome
+
+CALL_STIPEND = 2300
+ERROR_SELECTOR = b"\x08\xc3y\xa0"
+
+
+class Estimator:
+    """The sandbox's handle on estimates (same interface as ``sandbox.gas.GethStyleEstimator``).
+
+    ``confirm`` is the switch the sandbox flips around its own estimates;
+    ``revert_data`` keeps the raw data of the last estimate that reverted,
+    which eth-tester's exception only carries as a message.
+    """
+
+    def __init__(self) -> None:
+        self.confirm = True
+        self.revert_data: bytes | None = None
+
+    def take_revert_data(self) -> bytes | None:
+        """The last estimate's revert data, once."""
+        data, self.revert_data = self.revert_data, None
+        return data
+
+
+def _vm_error(outcome: Outcome) -> VMError:
+    """The py-evm exception for a failed run (the type eth-tester's callers expect)."""
+    if outcome.error == "Revert":
+        return Revert(outcome.output)
+    if outcome.error and outcome.error.startswith("OutOfGas"):
+        return OutOfGas(f"Out of gas ({outcome.error})")
+    if outcome.error and ("Opcode" in outcome.error or "InvalidFE" in outcome.error):
+        return InvalidInstruction(outcome.error)
+    return VMError(outcome.error or "execution failed")
+
+
+def _costless_gas_limit(block: Block) -> int:
+    """The gas limit py-evm gives the child header it estimates on (it drifts toward its target)."""
+    if block.costless_gas_limit is None:
+        block.costless_gas_limit = int(PragueVM.create_header_from_parent(block.make_header(), coinbase=block.coinbase).gas_limit)
+    return block.costless_gas_limit
+
+
+class CallsMixin:
+    """Read-only execution: ``call`` and ``estimate_gas`` (mixed into RevmBackend)."""
+
+    state: Any
+    pending: Block
+    estimator: Estimator
+
+    def _run_at(self, block_number: Any, transaction: dict[str, Any], context_of: Any, *, gas: int, price: int | None) -> Outcome:
+        block = self._block(block_number)  # type: ignore[attr-defined]
+        normalized = self._normalize_transaction(dict(transaction, gas=gas), block_number)  # type: ignore[attr-defined]
+        unsigned = self._unsigned(normalized)  # type: ignore[attr-defined]
+        context: BlockContext = context_of(block)
+        sender = transaction.get("from", b"\x00" * 20)
+        mark = self._mark(block_number)  # type: ignore[attr-defined]
+        undone = self.state.undo_to(mark) if mark is not None else None
+        try:
+            if price is None:
+                price = self._check_funds(sender, unsigned.nonce, gas, unsigned.value, unsigned, context.base_fee)  # type: ignore[attr-defined]
+            to = unsigned.to or None
+            return self.state.execute(context, sender=sender, to=to, data=unsigned.data, value=unsigned.value, gas=gas, gas_price=price, commit=False)  # type: ignore[no-any-return]
+        except InvalidTransaction as exc:
+            raise ValidationError(f"revm rejected the call: {exc}") from None
+        finally:
+            if undone is not None:
+                self.state.redo(undone)
+
+    def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
+        gas = transaction.get("gas") or (self.pending.gas_limit - self.pending.gas_used)
+        outcome = self._run_at(block_number, transaction, self._context, gas=gas, price=None)  # type: ignore[attr-defined]
+        if outcome.success:
+            return outcome.output
+        error = _vm_error(outcome)
+        message = str(error)
+        if isinstance(error, Revert) and outcome.output[:4] == ERROR_SELECTOR:
+            try:
+                message = abi_decode(["string"], outcome.output[4:])[0]
+            except Exception:
+                pass
+        raise TransactionFailed(message)
+
+    def _costless(self, block: Block) -> BlockContext:
+        return BlockContext(block.number + 1, max(block.timestamp + 1, int(time.time())), block.coinbase, _costless_gas_limit(block), 0, b"\x00" * 32)
+
+    def estimate_gas(self, transaction: dict[str, Any], block_number: Any = "latest") -> int:
+        if block_number == "pending":
+            raise NotImplementedError('"pending" block identifier is unsupported in eth-tester')
+        block = self._block(block_number)  # type: ignore[attr-defined]
+        cap = _costless_gas_limit(block)
+
+        def run(gas: int) -> Outcome:
+            return self._run_at(block_number, transaction, self._costless, gas=gas, price=0)
+
+        self.estimator.revert_data = None
+        first = run(cap)
+        if not first.success:
+            error = _vm_error(first)
+            if isinstance(error, Revert):
+                self.estimator.revert_data = first.output
+            if isinstance(error, (Revert, InvalidInstruction)):
+                raise TransactionFailed(error) from error
+            raise error
+        intrinsic = int(self._unsigned(self._normalize_transaction(dict(transaction, gas=cap), block_number)).intrinsic_gas)  # type: ignore[attr-defined]
+        confirm = self.estimator.confirm
+        if first.gas_spent <= intrinsic:
+            if not confirm or run(intrinsic).success:
+                return intrinsic
+            return first.gas_spent
+        optimistic = min(cap, (first.gas_spent + first.gas_refunded + CALL_STIPEND) * 64 // 63)
+        if not confirm or run(optimistic).success:
+            return optimistic
+        low, high = optimistic, cap
+        while high - low > max(1000, high // 100):
+            mid = (low + high) // 2
+            if run(mid).success:
+                high = mid
+            else:
+                low = mid
+        return high

@@ -1,0 +1,300 @@
+"""World state for the revm backend: pyrevm's EVM behind a Python mirror with an undo log.
+
+pyrevm 0.3 keeps every change in revm's journal and never finalizes it, so an
+account or slot touched once stays *warm* for every later transaction (EIP-2929
+would then charge 2,100 gas less than py-evm and geth do). Here each
+transaction runs inside a journal checkpoint; afterwards its writes are read
+back, the checkpoint is reverted (which forgets what was loaded, so everything
+is cold again) and the writes go to revm's database, where the next
+transaction loads them cold, as a real node does.
+
+The mirror (``accounts``, ``storage``) is the source of truth for reads; every
+write also lands in an undo log, which gives snapshots, and reads and calls at
+past blocks, without copying state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyrevm
+from eth_utils import keccak
+
+# pyrevm's stubs lag its code (AccountInfo takes balance=, deploy takes gas_price=).
+AccountInfo: Any = pyrevm.AccountInfo
+
+EMPTY_CODE_HASH = keccak(b"")
+#: (balance, nonce, code_hash) of an account that does not exist.
+EMPTY_ACCOUNT: tuple[int, int, bytes] = (0, 0, EMPTY_CODE_HASH)
+
+_LOADED = re.compile(r"AccountLoaded \{ address: 0x([0-9a-f]{40}) \}")
+_STORAGE = re.compile(r"StorageChange \{ address: 0x([0-9a-f]{40}), key: (\d+), had_value: Some\((\d+)\) \}")
+_DESTROYED = re.compile(r"AccountDestroyed \{ address: 0x([0-9a-f]{40})")
+_CODE = re.compile(r"(?:CodeChange|AccountCreated) \{ address: 0x([0-9a-f]{40}) \}")
+_FAILURE = re.compile(r"^(Revert|Halt) \{ (?:reason: (.*), )?gas_used: (\d+)(?:, output: 0x([0-9a-f]*))? \}$", re.S)
+
+
+class InvalidTransaction(Exception):
+    """Raised when revm rejects a transaction before running it (gas, balance, ...)."""
+
+
+@dataclass(frozen=True)
+class BlockContext:
+    """What the EVM sees of the block a transaction runs in."""
+
+    number: int
+    timestamp: int
+    coinbase: bytes
+    gas_limit: int
+    base_fee: int
+    prevrandao: bytes
+
+
+@dataclass
+class Outcome:
+    """One EVM run: status, gas (after refund and the EIP-7623 floor), output, logs."""
+
+    success: bool
+    gas_used: int
+    output: bytes
+    logs: list[tuple[bytes, list[int], bytes]] = field(default_factory=list)
+    error: str | None = None
+    contract_address: bytes | None = None
+    gas_refunded: int = 0
+    gas_spent: int = 0
+
+
+def _hex(address: bytes) -> str:
+    return "0x" + address.hex()
+
+
+def calldata_floor(data: bytes) -> int:
+    """EIP-7623 (Prague) minimum gas of a transaction carrying ``data``."""
+    zeros = data.count(0)
+    return 21000 + 10 * (zeros + 4 * (len(data) - zeros))
+
+
+class WorldState:
+    """Accounts and storage of one chain, executed by revm, undoable to any mark."""
+
+    def __init__(self, *, chain_id: int, gas_limit: int) -> None:
+        self.evm: Any = pyrevm.EVM(env=pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=chain_id)), gas_limit=gas_limit, spec_id="CANCUN")
+        self.chain_id = chain_id
+        self.accounts: dict[bytes, tuple[int, int, bytes]] = {}
+        self.storage: dict[tuple[bytes, int], int] = {}
+        self.codes: dict[bytes, bytes] = {EMPTY_CODE_HASH: b""}
+        self._code_in_db: set[bytes] = {EMPTY_CODE_HASH}
+        #: (is_storage, key, old, new); a mark is a length of this list.
+        self.log: list[tuple[bool, Any, Any, Any]] = []
+        self._block_key: BlockContext | None = None
+
+    # -- reads (from the mirror) ---------------------------------------------
+
+    def account(self, address: bytes) -> tuple[int, int, bytes]:
+        return self.accounts.get(address, EMPTY_ACCOUNT)
+
+    def code(self, address: bytes) -> bytes:
+        return self.codes[self.account(address)[2]]
+
+    def slot(self, address: bytes, key: int) -> int:
+        return self.storage.get((address, key), 0)
+
+    def value_at(self, mark: int, is_storage: bool, key: Any) -> Any:
+        """The value ``key`` had when the log was ``mark`` long."""
+        for entry in self.log[mark:]:
+            if entry[0] is is_storage and entry[1] == key:
+                return entry[2]
+        if is_storage:
+            return self.storage.get(key, 0)
+        return self.accounts.get(key, EMPTY_ACCOUNT)
+
+    # -- writes ----------------------------------------------------------------
+
+    def _put_account(self, address: bytes, value: tuple[int, int, bytes], *, log: bool = True) -> None:
+        """Write an account to revm's database (and to the mirror unless ``log`` is off)."""
+        balance, nonce, code_hash = value
+        if log:
+            if value == EMPTY_ACCOUNT:
+                self.accounts.pop(address, None)
+            else:
+                self.accounts[address] = value
+        if code_hash in self._code_in_db:
+            info = AccountInfo(balance=balance, nonce=nonce, code_hash=None if code_hash == EMPTY_CODE_HASH else code_hash)
+        else:
+            info = AccountInfo(balance=balance, nonce=nonce, code=self.codes[code_hash])
+            self._code_in_db.add(code_hash)
+        self.evm.insert_account_info(_hex(address), info)
+
+    def _put_slots(self, items: list[tuple[tuple[bytes, int], int]]) -> None:
+        if not items:
+            return
+        # insert_account_storage writes revm's database only while the account is
+        # not in the journal, and loads it there (warm) as it writes: so one
+        # checkpoint per slot, reverted to forget the load.
+        evm = self.evm
+        for (address, key), value in items:
+            if value:
+                self.storage[(address, key)] = value
+            else:
+                self.storage.pop((address, key), None)
+            checkpoint = evm.snapshot()
+            evm.insert_account_storage(_hex(address), key, value)
+            evm.revert(checkpoint)
+
+    def set_account(self, address: bytes, balance: int, nonce: int, code: bytes = b"", storage: dict[int, int] | None = None) -> None:
+        """Write an account (genesis, tests); logged, so snapshots undo it."""
+        code_hash = keccak(code) if code else EMPTY_CODE_HASH
+        self.codes.setdefault(code_hash, code)
+        self.apply([(False, address, self.account(address), (balance, nonce, code_hash))])
+        self.apply([(True, (address, k), self.slot(address, k), v) for k, v in (storage or {}).items()])
+
+    def apply(self, changes: list[tuple[bool, Any, Any, Any]]) -> None:
+        """Write ``changes`` (``(is_storage, key, old, new)``) and log them."""
+        slots = []
+        for is_storage, key, _old, new in changes:
+            if is_storage:
+                slots.append((key, new))
+            else:
+                self._put_account(key, new)
+        self._put_slots(slots)
+        self.log.extend(changes)
+
+    def undo_to(self, mark: int, *, keep: bool = False) -> list[tuple[bool, Any, Any, Any]]:
+        """Undo the log back to ``mark``; returns the undone entries (oldest first)."""
+        undone = self.log[mark:]
+        accounts: dict[bytes, tuple[int, int, bytes]] = {}
+        slots: dict[tuple[bytes, int], int] = {}
+        for is_storage, key, old, _new in reversed(undone):
+            (slots if is_storage else accounts)[key] = old
+        for address, value in accounts.items():
+            self._put_account(address, value)
+        self._put_slots(list(slots.items()))
+        del self.log[mark:]
+        return undone
+
+    def redo(self, entries: list[tuple[bool, Any, Any, Any]]) -> None:
+        self.apply(entries)
+
+    # -- execution ---------------------------------------------------------------
+
+    def _set_block(self, block: BlockContext) -> None:
+        if block != self._block_key:
+            self.evm.set_block_env(
+                pyrevm.BlockEnv(
+                    number=block.number,
+                    coinbase=_hex(block.coinbase),
+                    timestamp=block.timestamp,
+                    gas_limit=block.gas_limit,
+                    basefee=block.base_fee,
+                    prevrandao=block.prevrandao,
+                )
+            )
+            self._block_key = block
+
+    def execute(
+        self,
+        block: BlockContext,
+        *,
+        sender: bytes,
+        to: bytes | None,
+        data: bytes,
+        value: int,
+        gas: int,
+        gas_price: int,
+        commit: bool,
+    ) -> Outcome:
+        """Run one transaction; with ``commit`` its effects stay (and are logged).
+
+        ``gas_price`` is the effective price. Fees are settled here, not by
+        pyrevm (which charges creates but not calls): the sender prepays
+        ``gas * gas_price`` before the run, as in py-evm, gets the unused gas
+        back after it, and the coinbase earns the tip; the base fee is burned.
+        """
+        evm = self.evm
+        self._set_block(block)
+        before = self.account(sender)
+        prepaid = gas * gas_price
+        if prepaid:
+            self._put_account(sender, (before[0] - prepaid, before[1], before[2]), log=False)
+        checkpoint = evm.snapshot()
+        created: bytes | None = None
+        changes = None
+        try:
+            try:
+                if to is None:
+                    created = bytes.fromhex(evm.deploy(_hex(sender), data, value=value, gas=gas, gas_price=0)[2:])
+                    output = b""
+                else:
+                    output = bytes(evm.message_call(_hex(sender), _hex(to), data, value=value, gas=gas, gas_price=0))
+                success, error = True, None
+            except RuntimeError as exc:
+                failure = _FAILURE.match(str(exc))
+                if failure is None:
+                    raise InvalidTransaction(str(exc)) from None
+                success, error = False, failure.group(2) or failure.group(1)
+                output = bytes.fromhex(failure.group(4) or "")
+            result = evm.result
+            revm_gas = int(result.gas_used)
+            outcome = Outcome(
+                success=success,
+                gas_used=max(revm_gas, calldata_floor(data)),
+                output=output,
+                error=error,
+                contract_address=created,
+                gas_refunded=int(result.gas_refunded) if success else 0,
+            )
+            outcome.gas_spent = revm_gas + outcome.gas_refunded
+            if success:
+                outcome.logs = [(bytes.fromhex(log.address[2:]), [int(t, 16) for t in log.topics], bytes(log.data[1])) for log in result.logs]
+            if commit:
+                changes = self._read_changes(block, sender, before, gas_price * (gas - outcome.gas_used), (gas_price - block.base_fee) * outcome.gas_used)
+        finally:
+            evm.revert(checkpoint)
+            if changes is None and prepaid:
+                self._put_account(sender, before, log=False)
+        if changes is not None:
+            self.apply(changes)
+        return outcome
+
+    def _read_changes(self, block: BlockContext, sender: bytes, before: tuple[int, int, bytes], refund: int, tip: int) -> list[tuple[bool, Any, Any, Any]]:
+        """What the transaction in the open checkpoint wrote, as log entries."""
+        evm = self.evm
+        text = evm.journal_str
+        journal = text[text.rindex(", journal: [") :]
+        loaded = {bytes.fromhex(a) for a in _LOADED.findall(journal)}
+        destroyed = {bytes.fromhex(a) for a in _DESTROYED.findall(journal)}
+        new_code = {bytes.fromhex(a) for a in _CODE.findall(journal)}
+        coinbase = block.coinbase
+        loaded.add(sender)
+        if tip:
+            loaded.add(coinbase)
+        changes: list[tuple[bool, Any, Any, Any]] = []
+        for address in loaded:
+            old = before if address == sender else self.account(address)
+            if address in destroyed:
+                new = EMPTY_ACCOUNT
+            else:
+                info = evm.basic(_hex(address))
+                balance, nonce, code_hash = int(info.balance), int(info.nonce), old[2]
+                if address in new_code:
+                    code = evm.get_code(_hex(address)) or b""
+                    code_hash = keccak(code) if code else EMPTY_CODE_HASH
+                    self.codes.setdefault(code_hash, bytes(code))
+                if address == sender:
+                    nonce = old[1] + 1  # pyrevm bumps the nonce of creates only
+                    balance += refund
+                if address == coinbase:
+                    balance += tip
+                new = (balance, nonce, code_hash)
+            if new != old:
+                changes.append((False, address, old, new))
+        first_seen: dict[tuple[bytes, int], int] = {}
+        for address_hex, key, had in _STORAGE.findall(journal):
+            first_seen.setdefault((bytes.fromhex(address_hex), int(key)), int(had))
+        for (address, key), old_value in first_seen.items():
+            new_value = 0 if address in destroyed else int(evm.storage(_hex(address), key))
+            if new_value != old_value:
+                changes.append((True, (address, key), old_value, new_value))
+        return changes
