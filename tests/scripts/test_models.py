@@ -45,7 +45,7 @@ def test_holding_periods(tmp_path: Path) -> None:
     assert day["blocked"] == 0 or day["mean_days_to_first_gift"] >= 1
 
 
-@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles", "metaverse_land", "creator_royalties", "dapp_ecosystem"])
+@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles", "metaverse_land", "creator_royalties", "dapp_ecosystem", "cross_chain"])
 def test_script_help_and_bad_arguments(name: str) -> None:
     script = str(REPO / "scripts" / f"{name}.py")
     help_text = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=120)
@@ -129,3 +129,14 @@ def test_dapp_ecosystem(tmp_path: Path) -> None:
     if f["verified"]:
         assert 0 <= f["lead_time_days_mean"] <= f["lead_time_days_max"] <= 7
     assert 0.0 <= f["verified_share_of_use"] <= 1.0
+
+
+def test_cross_chain(tmp_path: Path) -> None:
+    f = run_model("cross_chain", tmp_path)
+    assert f["chain_ids"] == [31337, 1337]
+    # Locked originals on A always equal live wrapped tokens on B plus messages in flight.
+    assert f["invariant_checks"] == f["steps"] and f["invariant_failures"] == 0
+    assert f["locked_on_a"] == f["wrapped_alive_on_b"]  # the relayer's queue is drained at the end
+    assert f["wrapped_minted"] == f["moved_a_to_b"] and f["wrapped_burned"] == f["moved_b_to_a"]
+    assert f["messages_delivered"] == f["moved_a_to_b"] + f["moved_b_to_a"]
+    assert f["refused"] == {"replayed mint on B": "BridgeMessageAlreadyProcessed", "mint message sent to A": "BridgeWrongChain"}
