@@ -197,7 +197,6 @@ def main(argv: list[str] | None = None) -> dict:
             "chain_ids": [a.chain.chain_id, b.chain.chain_id],
         }
     )
-    f = run.figures
     run.table(
         f"Bridge between chain {a.chain.chain_id} and chain {CHAIN_B}, {steps} steps",
         ["measure", "value"],

@@ -11,6 +11,19 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+MODELS = [
+    "holding_periods",
+    "digital_identity",
+    "digital_collectibles",
+    "metaverse_land",
+    "creator_royalties",
+    "dapp_ecosystem",
+    "cross_chain",
+]
+
+
+def test_every_script_is_tested() -> None:
+    assert sorted(p.stem for p in (REPO / "scripts").glob("*.py")) == sorted(MODELS)
 
 
 def run_model(name: str, tmp_path: Path) -> dict[str, Any]:
@@ -45,7 +58,7 @@ def test_holding_periods(tmp_path: Path) -> None:
     assert day["blocked"] == 0 or day["mean_days_to_first_gift"] >= 1
 
 
-@pytest.mark.parametrize("name", ["holding_periods", "digital_identity", "digital_collectibles", "metaverse_land", "creator_royalties", "dapp_ecosystem", "cross_chain"])
+@pytest.mark.parametrize("name", MODELS)
 def test_script_help_and_bad_arguments(name: str) -> None:
     script = str(REPO / "scripts" / f"{name}.py")
     help_text = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=120)
