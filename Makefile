@@ -43,10 +43,11 @@ test: setup
 	$(PY) -m pytest -q
 	$(PY) -m pytest -q --sandbox-anvil tests/contracts --ignore=tests/contracts/test_forge.py
 
-# The business-model simulations at full size (make test runs them with --quick).
+# The business-model simulations at full size (make test runs them with --quick);
+# their figures and charts go to docs/models/, which the README shows.
 MODELS := digital_collectibles holding_periods creator_royalties digital_identity metaverse_land dapp_ecosystem cross_chain
 models: setup
-	@for m in $(MODELS); do [ ! -f scripts/$$m.py ] || $(PY) scripts/$$m.py || exit 1; done
+	@for m in $(MODELS); do $(PY) scripts/$$m.py --out docs/models/$$m || exit 1; done
 
 lint: setup
 	$(VENV)/bin/ruff check sandbox tests bench scripts

@@ -55,7 +55,12 @@ class ModelRun:
         self.console = Console()
         count = max(10, accounts[0] if self.quick else accounts[1])
         self.sandbox = Sandbox(project or SANDBOX_ROOT, rpc=self.args.rpc, accounts=count)
-        self.figures: dict[str, Any] = {"model": name, "quick": self.quick, "seed": self.args.seed}
+        self.figures: dict[str, Any] = {
+            "model": name,
+            "generated_by": f"scripts/{name}.py (make models); do not edit",
+            "quick": self.quick,
+            "seed": self.args.seed,
+        }
         self._tables: list[tuple[str, list[str], list[list[Any]]]] = []
         self._chart: Callable[[Any], None] | None = None
         self.console.print(f"[bold]{name}[/]: {description}")
