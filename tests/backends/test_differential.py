@@ -54,3 +54,31 @@ def test_cold_storage_costs_the_same_in_every_transaction() -> None:
         used[backend] = [probe.poke(sender=sb.accounts.alice).gas_used for _ in range(3)]
     assert used["revm"] == used["pyevm"]
     assert used["revm"][1] == used["revm"][2]  # second and third poke: same cold SLOAD/SSTORE
+
+
+def test_access_lists_warm_only_their_own_transaction() -> None:
+    """Type-1 and type-2 transactions with access lists: same gas as py-evm, and no warmth left behind."""
+    from eth_utils import function_signature_to_4byte_selector
+
+    from sandbox import Sandbox
+    from tests.backends.workload import PROBE
+
+    used: dict[str, list[int]] = {}
+    for backend in ("pyevm", "revm"):
+        sb = Sandbox(PROBE, backend=backend)
+        alice = sb.accounts.alice.address
+        probe = sb.deploy("Probe", sender=sb.accounts.alice)
+        tester = sb.chain.tester
+        poke = "0x" + function_signature_to_4byte_selector("poke()").hex()
+        listed = ({"address": probe.address, "storage_keys": ("0x" + "00" * 31 + "01",)},)
+        base = {"from": alice, "to": probe.address, "data": poke, "gas": 100_000}
+        sent = [
+            tester.send_transaction(base),
+            tester.send_transaction({**base, "gas_price": 10**9, "access_list": listed}),
+            tester.send_transaction({**base, "max_fee_per_gas": 2 * 10**9, "max_priority_fee_per_gas": 10**9, "access_list": listed}),
+            tester.send_transaction(base),
+        ]
+        used[backend] = [tester.get_transaction_receipt(h)["gas_used"] for h in sent]
+        used[backend].append(tester.get_balance(alice))
+    assert used["revm"] == used["pyevm"]
+    assert used["revm"][1] != used["revm"][3]  # the list changed the cost of its own transaction only

@@ -140,7 +140,7 @@ def probe_workload(backend: str) -> list[Record]:
     records.append(("balance then", tester.get_balance(bob.address, block - 2), tester.get_balance(bob.address)))
     records.append(("storage then", tester.get_storage_at(probe.address, "0x1", block)))
     records.append(("nonce then", tester.get_nonce(alice.address, 1), tester.get_nonce(alice.address, block)))
-    records.append(("code then", tester.get_code(probe.address, 0), tester.get_code(probe.address, block)[:20]))
+    records.append(("code then", tester.get_code(probe.address, 0), tester.get_code(probe.address, block)))
     _try(sb, records, "deposits", lambda: probe.deposits(bob))
     _try(sb, records, "counter", lambda: probe.counter())
     for who in ("alice", "bob"):

@@ -271,15 +271,13 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
         block = self.pending
         if block.gas_used + tx.gas > block.gas_limit:
             raise ValidationError(f"Transaction exceeds gas limit: using {tx.gas}, bringing total to {block.gas_used + tx.gas}, but limit is {block.gas_limit}")
-        if getattr(tx, "access_list", ()):
-            raise ValidationError(
-                "the revm backend cannot run transactions with a non-empty access list (pyrevm 0.3 would keep the listed "
-                "accounts warm for every later transaction); drop the access list or use the py-evm backend"
-            )
         price = self._check_funds(tx.sender, tx.nonce, tx.gas, tx.value, tx, block.base_fee)
         context = self._context(block)
         try:
-            outcome = self.state.execute(context, sender=tx.sender, to=tx.to or None, data=tx.data, value=tx.value, gas=tx.gas, gas_price=price, commit=True)
+            access_list = tuple(getattr(tx, "access_list", ()))
+            outcome = self.state.execute(
+                context, sender=tx.sender, to=tx.to or None, data=tx.data, value=tx.value, gas=tx.gas, gas_price=price, commit=True, access_list=access_list
+            )
         except InvalidTransaction as exc:
             raise ValidationError(f"revm rejected the transaction: {exc}") from None
         receipt = tx.make_receipt(b"\x01" if outcome.success else b"", block.gas_used + outcome.gas_used, [(a, tuple(t), d) for a, t, d in outcome.logs])

@@ -81,7 +81,10 @@ class CallsMixin:
             if price is None:
                 price = self._check_funds(sender, unsigned.nonce, gas, unsigned.value, unsigned, context.base_fee)  # type: ignore[attr-defined]
             to = unsigned.to or None
-            return self.state.execute(context, sender=sender, to=to, data=unsigned.data, value=unsigned.value, gas=gas, gas_price=price, commit=False)  # type: ignore[no-any-return]
+            access_list = tuple(getattr(unsigned, "access_list", ()))
+            return self.state.execute(  # type: ignore[no-any-return]
+                context, sender=sender, to=to, data=unsigned.data, value=unsigned.value, gas=gas, gas_price=price, commit=False, access_list=access_list
+            )
         except InvalidTransaction as exc:
             raise ValidationError(f"revm rejected the call: {exc}") from None
         finally:

@@ -70,6 +70,14 @@ def _hex(address: bytes) -> str:
     return "0x" + address.hex()
 
 
+def _unpadded(code: bytes, code_hash: bytes) -> bytes:
+    """Deployed code without the zero padding revm's analysis appends (found by its hash)."""
+    for length in range(len(code), max(len(code) - 64, -1), -1):
+        if keccak(code[:length]) == code_hash:
+            return code[:length]
+    raise RuntimeError(f"revm returned code that does not match its hash 0x{code_hash.hex()}")
+
+
 def calldata_floor(data: bytes) -> int:
     """EIP-7623 (Prague) minimum gas of a transaction carrying ``data``."""
     zeros = data.count(0)
@@ -204,6 +212,7 @@ class WorldState:
         gas: int,
         gas_price: int,
         commit: bool,
+        access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = (),
     ) -> Outcome:
         """Run one transaction; with ``commit`` its effects stay (and are logged).
 
@@ -219,6 +228,13 @@ class WorldState:
         if prepaid:
             self._put_account(sender, (before[0] - prepaid, before[1], before[2]), log=False)
         checkpoint = evm.snapshot()
+        if access_list:
+            # revm loads access-list entries without journaling them, so they would
+            # stay warm for good; loading each account first (journaled) makes the
+            # checkpoint's revert drop them, slots included.
+            for address, _ in access_list:
+                evm.basic(_hex(address))
+            evm.set_tx_env(pyrevm.TxEnv(access_list=[(_hex(a), [int(k) for k in keys]) for a, keys in access_list]))
         created: bytes | None = None
         changes = None
         try:
@@ -252,6 +268,8 @@ class WorldState:
                 changes = self._read_changes(block, sender, before, gas_price * (gas - outcome.gas_used), (gas_price - block.base_fee) * outcome.gas_used)
         finally:
             evm.revert(checkpoint)
+            if access_list:
+                evm.set_tx_env(pyrevm.TxEnv())
             if changes is None and prepaid:
                 self._put_account(sender, before, log=False)
         if changes is not None:
@@ -279,9 +297,9 @@ class WorldState:
                 info = evm.basic(_hex(address))
                 balance, nonce, code_hash = int(info.balance), int(info.nonce), old[2]
                 if address in new_code:
-                    code = evm.get_code(_hex(address)) or b""
-                    code_hash = keccak(code) if code else EMPTY_CODE_HASH
-                    self.codes.setdefault(code_hash, bytes(code))
+                    code_hash = bytes(info.code_hash)
+                    if code_hash not in self.codes:
+                        self.codes[code_hash] = _unpadded(bytes(evm.get_code(_hex(address)) or b""), code_hash)
                 if address == sender:
                     nonce = old[1] + 1  # pyrevm bumps the nonce of creates only
                     balance += refund
