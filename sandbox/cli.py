@@ -237,6 +237,38 @@ def reset(project: ProjectOpt = None, state: StateOpt = None) -> None:
                   + (f" (the unreadable state file was kept as {backup})" if backup else ""))
 
 
+HostOpt = Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 opens it to your network.")]
+
+
+@app.command()
+def node(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8545, host: HostOpt = "127.0.0.1",
+    project: ProjectOpt = None, state: StateOpt = None,
+) -> None:
+    """Serve the workshop chain over JSON-RPC (MetaMask, ethers.js, viem, cast)."""
+    from sandbox.node import bind, create_app, serve
+
+    ws = _workshop(project, state)
+    with ws.session() as sb:
+        chain_id = sb.chain.chain_id
+    sock = bind(host, port)
+    console.print(f"[green]✓[/] JSON-RPC node on [bold]http://{host}:{port}[/] (chain id {chain_id}), state in {ws.store.path}")
+    console.print(f"  try: cast block-number --rpc-url http://{host}:{port}    (Ctrl-C stops)")
+    serve(create_app(ws), sock)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(
+    ctx: typer.Context,
+    script: Annotated[Path, typer.Argument(help="A Python file; Sandbox() inside it works on the workshop chain.")],
+    project: ProjectOpt = None, state: StateOpt = None,
+) -> None:
+    """Run a Python script on the workshop chain (extra arguments go to the script)."""
+    from sandbox.node import run_script
+
+    run_script(_workshop(project, state), script, list(ctx.args))
+
+
 def main() -> None:
     """Entry point: run the app, turning sandbox errors into one line."""
     try:

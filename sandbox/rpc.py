@@ -1,0 +1,464 @@
+"""Ethereum JSON-RPC over the workshop chain: requests in, spec-shaped responses out.
+
+:class:`RpcHandler` takes decoded JSON (one request or a batch) and returns
+what goes back on the wire; :mod:`sandbox.node` puts it behind HTTP. Errors
+follow JSON-RPC 2.0 and the Ethereum conventions: -32700 parse error,
+-32600 invalid request, -32601 method not found, -32602 invalid params,
+3 for a revert (``data`` holds the revert bytes), -32000 when the chain
+refuses a transaction (nonce, funds), -32603 for anything unexpected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from eth_bloom import BloomFilter  # type: ignore[attr-defined]
+
+from sandbox.workshop import Workshop
+
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
+REVERTED, REFUSED = 3, -32000
+MAX_BATCH = 1000
+#: Methods that change the chain: their session takes the lock and saves.
+WRITES = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "evm_revert", "evm_increaseTime", "evm_setNextBlockTimestamp"})
+_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
+_HEX = re.compile(r"^0x[0-9a-fA-F]*$")
+_TX_KEYS = {"from": "from", "to": "to", "gas": "gas", "gasPrice": "gas_price", "maxFeePerGas": "max_fee_per_gas",
+            "maxPriorityFeePerGas": "max_priority_fee_per_gas", "value": "value", "data": "data", "input": "data",
+            "nonce": "nonce", "accessList": "access_list"}
+_QUANTITIES = {"gas", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "value", "nonce"}
+
+
+class RpcError(Exception):
+    """A JSON-RPC error to send back (not a sandbox error: it never reaches a user's shell)."""
+
+    def __init__(self, code: int, message: str, data: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.data = code, message, data
+
+
+def error(code: int, message: str, request_id: Any = None, data: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        body["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": body}
+
+
+# -- wire formats -------------------------------------------------------------------
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def to_wire(value: Any, key: str = "") -> Any:
+    """eth-tester output as JSON-RPC: camelCase keys, hex quantities and data."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "type" and v == "mined":  # eth-tester's log marker
+                continue
+            name = {"coinbase": "miner", "state_root": "stateRoot"}.get(k, _camel(k))
+            out[name] = to_wire(v, k)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [to_wire(v, key) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return "0x" + value.to_bytes(256, "big").hex() if key == "logs_bloom" else hex(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
+
+
+def _transaction_out(tx: dict[str, Any]) -> dict[str, Any]:
+    wire: dict[str, Any] = to_wire({("input" if k == "data" else k): v for k, v in tx.items()})
+    wire.setdefault("input", "0x")
+    return wire
+
+
+def _receipt_out(receipt: dict[str, Any]) -> dict[str, Any]:
+    bloom = BloomFilter()
+    for log in receipt["logs"]:
+        bloom.add(bytes.fromhex(log["address"][2:]))
+        for topic in log["topics"]:
+            bloom.add(bytes.fromhex(topic[2:]))
+    wire: dict[str, Any] = to_wire({k: v for k, v in receipt.items() if k != "state_root"})
+    wire["logsBloom"] = "0x" + int(bloom).to_bytes(256, "big").hex()
+    for log in wire["logs"]:
+        log["removed"] = False
+    return wire
+
+
+def _quantity(value: Any, what: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and _HEX.match(value) and len(value) > 2:
+        return int(value, 16)
+    raise RpcError(INVALID_PARAMS, f"{what} must be a hex quantity like 0x1a, got {value!r}")
+
+
+def _data(value: Any, what: str) -> str:
+    if isinstance(value, str) and _HEX.match(value) and len(value) % 2 == 0:
+        return value
+    raise RpcError(INVALID_PARAMS, f"{what} must be 0x-prefixed hex bytes, got {str(value)[:80]!r}")
+
+
+def _address(value: Any, what: str) -> str:
+    if isinstance(value, str) and _HEX.match(value) and len(value) == 42:
+        return value
+    raise RpcError(INVALID_PARAMS, f"{what} must be a 20-byte 0x address, got {value!r}")
+
+
+def _block(value: Any = "latest") -> int | str:
+    if isinstance(value, dict):  # EIP-1898
+        value = value.get("blockNumber", value.get("blockHash", "latest"))
+    if value in _TAGS:
+        return "safe" if value == "finalized" else str(value)
+    if isinstance(value, str) and len(value) == 66:
+        return value  # a block hash: resolved by the caller
+    return _quantity(value, "block number")
+
+
+def _transaction_in(tx: Any, *, need_from: bool) -> dict[str, Any]:
+    if not isinstance(tx, dict):
+        raise RpcError(INVALID_PARAMS, f"transaction must be an object, got {tx!r}")
+    out: dict[str, Any] = {}
+    for key, value in tx.items():
+        if key in ("type", "chainId") or value is None:
+            continue  # the type follows from the fee fields; the chain id is checked by signing
+        name = _TX_KEYS.get(key)
+        if name is None:
+            raise RpcError(INVALID_PARAMS, f"unknown transaction field {key!r}")
+        if name in _QUANTITIES:
+            out[name] = _quantity(value, key)
+        elif name in ("from", "to"):
+            out[name] = _address(value, key)
+        elif name == "data":
+            out[name] = _data(value, key)
+        else:
+            out[name] = [{"address": e["address"], "storage_keys": e.get("storageKeys", [])} for e in value]
+    if need_from and "from" not in out:
+        raise RpcError(INVALID_PARAMS, "transaction needs a 'from' address")
+    return out
+
+
+def _params(params: list[Any], low: int, high: int, method: str) -> list[Any]:
+    if not low <= len(params) <= high:
+        raise RpcError(INVALID_PARAMS, f"{method} takes {low}..{high} params, got {len(params)}")
+    return params + [None] * (high - len(params))
+
+
+# -- the handler --------------------------------------------------------------------
+
+
+class RpcHandler:
+    """Answers JSON-RPC requests from one :class:`Workshop`'s chain."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.ws = workshop
+        self._snapshots: list[int] = []
+        self._snapshot_chain: Any = None
+        self.methods: dict[str, Callable[[Any, list[Any]], Any]] = {
+            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
+        }
+
+    def handle(self, payload: Any) -> Any:
+        """One request or a batch (a list); ``None`` when only notifications came."""
+        if isinstance(payload, list):
+            if not payload:
+                return error(INVALID_REQUEST, "empty batch: send at least one request")
+            if len(payload) > MAX_BATCH:
+                return error(INVALID_REQUEST, f"batch of {len(payload)} requests is over the limit of {MAX_BATCH}")
+            replies = [r for r in (self._one(p) for p in payload) if r is not None]
+            return replies or None
+        return self._one(payload)
+
+    def _one(self, request: Any) -> dict[str, Any] | None:
+        if not isinstance(request, dict) or request.get("jsonrpc") != "2.0" or not isinstance(request.get("method"), str):
+            request_id = request.get("id") if isinstance(request, dict) else None
+            return error(INVALID_REQUEST, "not a JSON-RPC 2.0 request: need {\"jsonrpc\": \"2.0\", \"method\": ..., \"id\": ...}", request_id)
+        request_id, method, params = request.get("id"), request["method"], request.get("params", [])
+        if not isinstance(params, list):
+            reply = error(INVALID_PARAMS, "params must be an array", request_id)
+        elif method.replace("hardhat_", "evm_").replace("anvil_", "evm_") not in self.methods:
+            reply = error(METHOD_NOT_FOUND, f"method {method!r} is not supported by the sandbox node", request_id)
+        else:
+            method = method.replace("hardhat_", "evm_").replace("anvil_", "evm_")
+            try:
+                with self.ws.session(write=method in WRITES) as sb:
+                    result = self.methods[method](sb, list(params))
+                reply = {"jsonrpc": "2.0", "id": request_id, "result": result}
+            except RpcError as exc:
+                reply = error(exc.code, exc.message, request_id, exc.data)
+            except Exception as exc:  # never a crash, never an HTTP 500
+                reply = self._failure(exc, request_id)
+        return reply if "id" in request else None
+
+    def _failure(self, exc: Exception, request_id: Any) -> dict[str, Any]:
+        from sandbox.errors import SandboxError
+
+        if type(exc).__name__ == "TransactionFailed" or getattr(exc, "data", None) is not None:
+            assert self.ws._sb is not None
+            decoded = self.ws._sb.decode_revert(exc)
+            if decoded is not None:
+                return error(REVERTED, f"execution reverted: {decoded.reason}", request_id, "0x" + decoded.data.hex())
+        if type(exc).__name__ in ("ValidationError", "AccountLocked") or isinstance(exc, (SandboxError, ValueError)):
+            return error(REFUSED, str(exc) or type(exc).__name__, request_id)
+        return error(INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc}", request_id)
+
+    # -- node facts -------------------------------------------------------------
+
+    def rpc_web3_clientVersion(self, sb: Any, params: list[Any]) -> str:
+        from importlib.metadata import version
+
+        return f"sandbox/v{version('nft-dapp-sandbox')}/py-evm"
+
+    def rpc_eth_chainId(self, sb: Any, params: list[Any]) -> str:
+        return hex(sb.chain.chain_id)
+
+    def rpc_net_version(self, sb: Any, params: list[Any]) -> str:
+        return str(sb.chain.chain_id)
+
+    def rpc_net_listening(self, sb: Any, params: list[Any]) -> bool:
+        return True
+
+    def rpc_eth_syncing(self, sb: Any, params: list[Any]) -> bool:
+        return False
+
+    def rpc_eth_accounts(self, sb: Any, params: list[Any]) -> list[str]:
+        return [a.address for a in sb.accounts]
+
+    def rpc_eth_blockNumber(self, sb: Any, params: list[Any]) -> str:
+        return hex(sb.chain.tester.get_block_by_number("latest")["number"])
+
+    def rpc_eth_gasPrice(self, sb: Any, params: list[Any]) -> str:
+        return hex(sb.chain.tester.get_block_by_number("pending")["base_fee_per_gas"] + 10**9)
+
+    def rpc_eth_maxPriorityFeePerGas(self, sb: Any, params: list[Any]) -> str:
+        return hex(10**9)
+
+    def rpc_eth_feeHistory(self, sb: Any, params: list[Any]) -> Any:
+        count, newest, percentiles = _params(params, 2, 3, "eth_feeHistory")
+        history = sb.chain.tester.get_fee_history(_quantity(count, "blockCount"), _block(newest), percentiles or [])
+        return to_wire(history)
+
+    # -- state ------------------------------------------------------------------------
+
+    def rpc_eth_getBalance(self, sb: Any, params: list[Any]) -> str:
+        address, block = _params(params, 1, 2, "eth_getBalance")
+        return hex(sb.chain.tester.get_balance(_address(address, "address"), self._number(sb, block)))
+
+    def rpc_eth_getCode(self, sb: Any, params: list[Any]) -> str:
+        address, block = _params(params, 1, 2, "eth_getCode")
+        return str(sb.chain.tester.get_code(_address(address, "address"), self._number(sb, block)))
+
+    def rpc_eth_getTransactionCount(self, sb: Any, params: list[Any]) -> str:
+        address, block = _params(params, 1, 2, "eth_getTransactionCount")
+        return hex(sb.chain.tester.get_nonce(_address(address, "address"), self._number(sb, block)))
+
+    def rpc_eth_getStorageAt(self, sb: Any, params: list[Any]) -> str:
+        address, slot, block = _params(params, 2, 3, "eth_getStorageAt")
+        value = sb.chain.tester.get_storage_at(_address(address, "address"), _quantity(slot, "slot"), self._number(sb, block))
+        return "0x" + int(value, 16).to_bytes(32, "big").hex() if isinstance(value, str) else to_wire(value)
+
+    def _number(self, sb: Any, block: Any) -> int | str:
+        resolved = _block(block or "latest")
+        if isinstance(resolved, str) and resolved.startswith("0x"):
+            return int(sb.chain.tester.get_block_by_hash(resolved)["number"])
+        # Every transaction is mined at once, so the pending state is the latest one.
+        return "latest" if resolved == "pending" else resolved
+
+    # -- transactions ---------------------------------------------------------------
+
+    def rpc_eth_call(self, sb: Any, params: list[Any]) -> str:
+        tx, block = _params(params, 1, 3, "eth_call")[:2]
+        call = _transaction_in(tx, need_from=False)
+        call.setdefault("from", sb.accounts[0].address)  # as web3.py's eth-tester provider does
+        if any(k in call for k in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")):
+            return str(sb.chain.tester.call(call, self._number(sb, block)))
+        return _free_call(sb, call, self._number(sb, block))
+
+    def rpc_eth_estimateGas(self, sb: Any, params: list[Any]) -> str:
+        tx, block = _params(params, 1, 3, "eth_estimateGas")[:2]
+        call = _transaction_in(tx, need_from=False)
+        call.setdefault("from", sb.accounts[0].address)
+        return hex(sb.chain.tester.estimate_gas(call, self._number(sb, block)))
+
+    def rpc_eth_sendTransaction(self, sb: Any, params: list[Any]) -> str:
+        (tx,) = _params(params, 1, 1, "eth_sendTransaction")
+        send = _transaction_in(tx, need_from=True)
+        if send["from"].lower() not in {a.address.lower() for a in sb.accounts}:
+            raise RpcError(REFUSED, f"unknown account {send['from']}: the node signs only for its dev accounts (eth_accounts); "
+                                    "sign it yourself and use eth_sendRawTransaction")
+        if "gas" not in send:
+            send["gas"] = sb.chain.tester.estimate_gas(send)
+        return str(sb.chain.tester.send_transaction(send))
+
+    def rpc_eth_sendRawTransaction(self, sb: Any, params: list[Any]) -> str:
+        from rlp.exceptions import RLPException
+
+        (raw,) = _params(params, 1, 1, "eth_sendRawTransaction")
+        try:
+            return str(sb.chain.tester.send_raw_transaction(_data(raw, "raw transaction")))
+        except RLPException as exc:
+            raise RpcError(INVALID_PARAMS, f"raw transaction is not a signed transaction ({exc})") from None
+
+    def rpc_eth_getTransactionByHash(self, sb: Any, params: list[Any]) -> Any:
+        (tx_hash,) = _params(params, 1, 1, "eth_getTransactionByHash")
+        try:
+            return _transaction_out(sb.chain.tester.get_transaction_by_hash(_data(tx_hash, "transaction hash")))
+        except LookupError_:
+            return None
+
+    def rpc_eth_getTransactionReceipt(self, sb: Any, params: list[Any]) -> Any:
+        (tx_hash,) = _params(params, 1, 1, "eth_getTransactionReceipt")
+        try:
+            return _receipt_out(sb.chain.tester.get_transaction_receipt(_data(tx_hash, "transaction hash")))
+        except LookupError_:
+            return None
+
+    # -- blocks and logs ------------------------------------------------------------
+
+    def _block_out(self, block: dict[str, Any], full: bool) -> dict[str, Any]:
+        wire: dict[str, Any] = to_wire({k: v for k, v in block.items() if k != "transactions"})
+        wire["transactions"] = [_transaction_out(t) for t in block["transactions"]] if full else list(block["transactions"])
+        return wire
+
+    def rpc_eth_getBlockByNumber(self, sb: Any, params: list[Any]) -> Any:
+        number, full = _params(params, 1, 2, "eth_getBlockByNumber")
+        try:
+            return self._block_out(sb.chain.tester.get_block_by_number(_block(number), bool(full)), bool(full))
+        except LookupError_:
+            return None
+
+    def rpc_eth_getBlockByHash(self, sb: Any, params: list[Any]) -> Any:
+        block_hash, full = _params(params, 1, 2, "eth_getBlockByHash")
+        try:
+            return self._block_out(sb.chain.tester.get_block_by_hash(_data(block_hash, "block hash")), bool(full))
+        except LookupError_:
+            return None
+
+    def rpc_eth_getLogs(self, sb: Any, params: list[Any]) -> Any:
+        (query,) = _params(params, 1, 1, "eth_getLogs")
+        if not isinstance(query, dict):
+            raise RpcError(INVALID_PARAMS, f"eth_getLogs takes a filter object, got {query!r}")
+        tester = sb.chain.tester
+        start: int | str
+        end: int | str
+        if query.get("blockHash"):
+            start = end = int(tester.get_block_by_hash(_data(query["blockHash"], "blockHash"))["number"])
+        else:
+            start, end = self._number(sb, query.get("fromBlock") or "latest"), self._number(sb, query.get("toBlock") or "latest")
+        address = query.get("address")
+        if isinstance(address, list):
+            address = [_address(a, "address") for a in address]
+        elif address is not None:
+            address = _address(address, "address")
+        topics = query.get("topics")
+        logs = tester.get_logs(from_block=start, to_block=end, address=address, topics=topics)
+        return [dict(to_wire(log), removed=False) for log in logs]
+
+    # -- test-node extras ------------------------------------------------------------
+
+    def _snapshot_ids(self, sb: Any) -> list[int]:
+        if self._snapshot_chain is not sb.chain:  # the chain was reloaded: old ids mean nothing
+            self._snapshot_chain, self._snapshots = sb.chain, []
+        return self._snapshots
+
+    def rpc_evm_snapshot(self, sb: Any, params: list[Any]) -> str:
+        snapshot = int(sb.chain.tester.take_snapshot())
+        self._snapshot_ids(sb).append(snapshot)
+        return hex(snapshot)
+
+    def rpc_evm_revert(self, sb: Any, params: list[Any]) -> bool:
+        """Revert and drop this snapshot and later ones (as anvil and Hardhat do)."""
+        (snapshot,) = _params(params, 1, 1, "evm_revert")
+        wanted, ids = _quantity(snapshot, "snapshot id"), self._snapshot_ids(sb)
+        if wanted not in ids:
+            return False
+        del ids[ids.index(wanted):]
+        sb.chain.tester.revert_to_snapshot(wanted)
+        return True
+
+    def rpc_evm_mine(self, sb: Any, params: list[Any]) -> str:
+        (timestamp,) = _params(params, 0, 1, "evm_mine")
+        if timestamp is not None:
+            _set_next_timestamp(sb, _quantity(timestamp, "timestamp"))
+        sb.chain.tester.mine_blocks(1)
+        return "0x0"
+
+    def rpc_evm_setNextBlockTimestamp(self, sb: Any, params: list[Any]) -> None:
+        (timestamp,) = _params(params, 1, 1, "evm_setNextBlockTimestamp")
+        _set_next_timestamp(sb, _quantity(timestamp, "timestamp"))
+
+    def rpc_evm_increaseTime(self, sb: Any, params: list[Any]) -> str:
+        (seconds,) = _params(params, 1, 1, "evm_increaseTime")
+        header = sb.chain.tester.backend.chain.header
+        latest = sb.chain.timestamp
+        _set_next_timestamp(sb, max(int(header.timestamp), latest + 1) + _quantity(seconds, "seconds"))
+        return hex(_quantity(seconds, "seconds"))
+
+
+def _reason(sb: Any, data: bytes) -> str:
+    """Revert data in words, with every ABI of the project (custom errors by name)."""
+    from sandbox.errors import SandboxError
+
+    try:
+        sb.compile()
+    except SandboxError:
+        pass  # a broken project still gets Error(string) and Panic decoded
+    return str(sb._errors.decode(data).reason)
+
+
+def _free_call(sb: Any, tx: dict[str, Any], block: int | str) -> str:
+    """``eth_call`` without fee fields, as geth runs it: base fee 0, so no balance is needed.
+
+    ``cast call`` sends from the zero address, which holds no ether to pay
+    for gas at the block's base fee.
+    """
+    from eth.exceptions import Revert
+    from eth.vm.spoof import SpoofTransaction
+    from eth_tester.backends.pyevm.main import _get_block_by_number
+
+    tester = sb.chain.tester
+    backend = tester.backend
+    tester.validator.validate_inbound_transaction(tx, txn_internal_type="call")
+    raw = dict(tester.normalizer.normalize_inbound_transaction(tx), max_fee_per_gas=0, max_priority_fee_per_gas=0)
+    header = _get_block_by_number(backend.chain, block).header.copy(base_fee_per_gas=0)
+    raw.setdefault("gas", header.gas_limit)
+    spoof = SpoofTransaction(backend._get_normalized_and_unsigned_evm_transaction(raw, block), from_=raw["from"])
+    state = backend.chain.get_vm(header).state
+    snapshot = state.snapshot()
+    try:
+        computation = state.apply_transaction(spoof)
+    finally:
+        state.revert(snapshot)
+    if computation.is_error:
+        if isinstance(computation.error, Revert):
+            data = bytes(computation.output)
+            raise RpcError(REVERTED, f"execution reverted: {_reason(sb, data)}", "0x" + data.hex())
+        raise RpcError(REFUSED, f"execution failed: {type(computation.error).__name__} {computation.error}")
+    return "0x" + bytes(computation.output).hex()
+
+
+def _set_next_timestamp(sb: Any, timestamp: int) -> None:
+    latest = sb.chain.timestamp
+    if timestamp <= latest:
+        raise RpcError(INVALID_PARAMS, f"timestamp {timestamp} is not after the latest block's ({latest})")
+    chain = sb.chain.tester.backend.chain
+    # The pending block's header: eth-tester's own time_travel sets the same field.
+    chain.header = chain.header.copy(timestamp=timestamp)
+
+
+def _lookup_errors() -> tuple[type[Exception], ...]:
+    from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionNotFound
+
+    return (BlockNotFound, TransactionNotFound, SnapshotNotFound, KeyError)
+
+
+LookupError_ = _lookup_errors()
