@@ -118,7 +118,7 @@ def test_royalty_and_interfaces(sb: Sandbox, editions: Contract) -> None:
     assert editions.supportsInterface(ERC2981) and not editions.supportsInterface(b"\xff\xff\xff\xff")
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mints=st.lists(st.integers(1, 40), min_size=1, max_size=6))
 def test_supply_never_passes_the_cap(sb: Sandbox, editions: Contract, mints: list[int]) -> None:
     """Property: whatever the sequence of mint sizes, supply stays <= 100 and failed mints change nothing."""

@@ -20,6 +20,7 @@ WIDTH, HEIGHT, FEE_BPS = 10, 8, 250
 DAY = 86_400
 PRICE = 10**15
 ERC4907 = interface_id("setUser(uint256,address,uint64)", "userOf(uint256)", "userExpires(uint256)")
+assert ERC4907 == bytes.fromhex("ad092b5c")  # the id ERC-4907 publishes
 
 
 @pytest.fixture(scope="module")
