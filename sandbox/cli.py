@@ -257,6 +257,23 @@ def node(
     serve(create_app(ws), sock)
 
 
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000, host: HostOpt = "127.0.0.1",
+    project: ProjectOpt = None, state: StateOpt = None,
+) -> None:
+    """Open the web gallery: every NFT, a mint form, give-aways, balances, live updates."""
+    from sandbox.node import bind, serve
+    from sandbox.web import create_app
+
+    ws = _workshop(project, state)
+    with ws.session():
+        pass  # a bad state file or project stops here, before the server starts
+    sock = bind(host, port)
+    console.print(f"[green]✓[/] gallery on [bold]http://{host}:{port}[/] (state in {ws.store.path}); Ctrl-C stops")
+    serve(create_app(ws), sock)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
     ctx: typer.Context,
