@@ -68,6 +68,11 @@ def _workshop(project: Path | None, state: Path | None) -> Any:
     return Workshop(project, state=state)
 
 
+def say(*objects: Any) -> None:
+    """Print without wrapping long lines (addresses, hashes) at 80 columns."""
+    console.print(*objects, soft_wrap=True)
+
+
 def _emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str))
@@ -107,7 +112,7 @@ def mint(
     with ws.session(write=True) as sb:
         result = collection.mint(ws, sb, to=to, name=name, description=description, image=data,
                                  filename=image.name if image else "", collection=collection_ref, sender=sender)
-    _emit(result, as_json, lambda: console.print(
+    _emit(result, as_json, lambda: say(
         f"[green]✓[/] minted #{result['token_id']} {name!r} to {result['owner_name']} (gas {result['gas_used']:,}); "
         f"see it with [bold]sandbox show {result['token_id']}[/]"))
 
@@ -125,11 +130,11 @@ def show(
         entry = collection.token(ws, sb, token_id, collection=collection_ref)
 
     def render() -> None:
-        console.print(f"[bold]#{entry['token_id']} {entry['name']}[/] in {entry['collection']} {entry['contract']}")
+        say(f"[bold]#{entry['token_id']} {entry['name']}[/] in {entry['collection']} {entry['contract']}")
         if entry["description"]:
-            console.print(entry["description"])
-        console.print(f"owner: [bold]{entry['owner_name']}[/] ({entry['owner']})")
-        console.print(f"image: {entry['image'][:60]}{'...' if len(entry['image']) > 60 else ''} ({len(entry['image']):,} characters)")
+            say(entry["description"])
+        say(f"owner: [bold]{entry['owner_name']}[/] ({entry['owner']})")
+        say(f"image: {entry['image'][:60]}{'...' if len(entry['image']) > 60 else ''} ({len(entry['image']):,} characters)")
         table = Table("block", "from", "to", "transaction", title="history")
         for h in entry["history"]:
             table.add_row(str(h["block"]), "minted" if h["from_name"] == "nobody" else h["from_name"], h["to_name"], h["tx"])
@@ -169,7 +174,7 @@ def transfer(
     ws = _workshop(project, state)
     with ws.session(write=True) as sb:
         result = collection.transfer(ws, sb, token_id, sender=sender, to=to, collection=collection_ref)
-    _emit(result, as_json, lambda: console.print(f"[green]✓[/] {result['from_name']} gave #{token_id} {result['name']!r} to {result['to_name']}"))
+    _emit(result, as_json, lambda: say(f"[green]✓[/] {result['from_name']} gave #{token_id} {result['name']!r} to {result['to_name']}"))
 
 
 @app.command()
@@ -186,7 +191,7 @@ def deploy(
     ws = _workshop(project, state)
     with ws.session(write=True) as sb:
         result = calls.deploy(ws, sb, contract, list(args or []), sender=sender, value=value)
-    _emit(result, as_json, lambda: console.print(f"[green]✓[/] deployed {contract} at {result['address']} (gas {result['gas_used']:,})"))
+    _emit(result, as_json, lambda: say(f"[green]✓[/] deployed {contract} at {result['address']} (gas {result['gas_used']:,})"))
 
 
 @app.command()
@@ -202,7 +207,7 @@ def call(
     ws = _workshop(project, state)
     with ws.session() as sb:
         result = calls.call(ws, sb, target, list(args or []), sender=sender)
-    _emit(result, as_json, lambda: console.print(json.dumps(result["result"], default=str)))
+    _emit(result, as_json, lambda: say(json.dumps(result["result"], default=str)))
 
 
 @app.command()
@@ -221,9 +226,9 @@ def send(
         result = calls.send(ws, sb, target, list(args or []), sender=sender, value=value)
 
     def render() -> None:
-        console.print(f"[green]✓[/] {target} in block {result['block']} (gas {result['gas_used']:,}) {result['tx']}")
+        say(f"[green]✓[/] {target} in block {result['block']} (gas {result['gas_used']:,}) {result['tx']}")
         for e in result["events"]:
-            console.print(f"  {e['event']} {json.dumps(e['args'], default=str)}")
+            say(f"  {e['event']} {json.dumps(e['args'], default=str)}")
 
     _emit(result, as_json, render)
 
@@ -233,7 +238,7 @@ def reset(project: ProjectOpt = None, state: StateOpt = None) -> None:
     """Forget the chain and start a new one (a damaged state file is kept as .bak)."""
     ws = _workshop(project, state)
     backup = ws.reset()
-    console.print("[green]✓[/] new chain: the next command starts from block 0 with funded accounts"
+    say("[green]✓[/] new chain: the next command starts from block 0 with funded accounts"
                   + (f" (the unreadable state file was kept as {backup})" if backup else ""))
 
 
@@ -252,8 +257,8 @@ def node(
     with ws.session() as sb:
         chain_id = sb.chain.chain_id
     sock = bind(host, port)
-    console.print(f"[green]✓[/] JSON-RPC node on [bold]http://{host}:{port}[/] (chain id {chain_id}), state in {ws.store.path}")
-    console.print(f"  try: cast block-number --rpc-url http://{host}:{port}    (Ctrl-C stops)")
+    say(f"[green]✓[/] JSON-RPC node on [bold]http://{host}:{port}[/] (chain id {chain_id}), state in {ws.store.path}")
+    say(f"  try: cast block-number --rpc-url http://{host}:{port}    (Ctrl-C stops)")
     serve(create_app(ws), sock)
 
 
@@ -270,7 +275,7 @@ def ui(
     with ws.session():
         pass  # a bad state file or project stops here, before the server starts
     sock = bind(host, port)
-    console.print(f"[green]✓[/] gallery on [bold]http://{host}:{port}[/] (state in {ws.store.path}); Ctrl-C stops")
+    say(f"[green]✓[/] gallery on [bold]http://{host}:{port}[/] (state in {ws.store.path}); Ctrl-C stops")
     serve(create_app(ws), sock)
 
 

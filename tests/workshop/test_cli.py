@@ -145,3 +145,25 @@ def test_every_workshop_command_has_help() -> None:
     for command in ("accounts", "mint", "show", "list", "transfer", "deploy", "call", "send", "reset"):
         result = CliRunner().invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "--project" in result.output, command
+
+
+def test_held_and_soulbound_tokens_say_the_rule_and_when_it_unlocks(sandbox_cmd: Any, state_file: Path) -> None:
+    from sandbox.workshop import Workshop
+
+    held = as_json(sandbox_cmd("deploy", "SandboxCollectible", "Held", "HLD", "alice", "1", "86400", "--json"))["address"]
+    soul = as_json(sandbox_cmd("deploy", "SandboxCollectible", "Soul", "SBT", "alice", "2", "0", "--json"))["address"]
+    for address in (held, soul):
+        assert sandbox_cmd("mint", "--collection", address, "--to", "bob", "--name", "Kept").code == 0
+
+    early = sandbox_cmd("transfer", "0", "--collection", held, "--from", "bob", "--to", "carol")
+    assert early.code == 1
+    assert "token #0 is still in its holding period" in early.err and "it can move from" in early.err
+    assert "(in 23 h 59 min of chain time)" in early.err or "(in 1 day(s) 0 h of chain time)" in early.err
+    bound = sandbox_cmd("transfer", "0", "--collection", soul, "--from", "bob", "--to", "carol")
+    assert bound.code == 1 and "token #0 is soulbound" in bound.err and "never leave" in bound.err
+
+    ws = Workshop(REPO, state=state_file)
+    with ws.session(write=True) as sb:
+        sb.time_travel(seconds=86_400)
+    later = sandbox_cmd("transfer", "0", "--collection", held, "--from", "bob", "--to", "carol")
+    assert later.code == 0, later.err
