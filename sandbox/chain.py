@@ -162,6 +162,10 @@ class Chain:
         self._tester, self.estimator = revm_tester(chain_id, [keys.PrivateKey(k) for k in dev_keys(count)], balance)
         w3 = tester_web3(self._tester, chain_id)
         _trim_middleware(w3)
+        if os.environ.get("SANDBOX_REVM_FAST", "1") != "0":  # 0: every request through web3.py, for comparison
+            from sandbox.backends.revm.fast import FastPath
+
+            self.fast = FastPath(self._tester)
         return w3
 
     @staticmethod

@@ -29,9 +29,17 @@ def _compare(pyevm: list[Any], revm: list[Any]) -> None:
 CASES = [(nft_workload, {"custom"}), (probe_workload, {"error", "custom", "panic", "empty", "unknown"})]
 
 
+_PYEVM: dict[str, list[Any]] = {}
+
+
+@pytest.mark.parametrize("path", ["fast", "web3"])
 @pytest.mark.parametrize(("workload", "revert_kinds"), CASES, ids=["SandboxNFT", "Probe"])
-def test_revm_replays_the_workload_exactly_as_pyevm(workload: Any, revert_kinds: set[str]) -> None:
-    pyevm = workload("pyevm")
+def test_revm_replays_the_workload_exactly_as_pyevm(workload: Any, revert_kinds: set[str], path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On revm through the Sandbox's direct path and through the whole web3.py stack."""
+    if workload.__name__ not in _PYEVM:
+        _PYEVM[workload.__name__] = workload("pyevm")
+    pyevm = _PYEVM[workload.__name__]
+    monkeypatch.setenv("SANDBOX_REVM_FAST", "1" if path == "fast" else "0")
     revm = workload("revm")
     _compare(pyevm, revm)
     # The workload must exercise what it claims: failures mined with status 0,

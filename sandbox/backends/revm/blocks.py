@@ -31,6 +31,17 @@ EMPTY_REQUESTS_HASH = hashlib.sha256(b"").digest()
 ZERO_HASH = b"\x00" * 32
 
 
+def trie_root(items: list[Any]) -> bytes:
+    """Root of the index-keyed trie of ``items`` (transactions or receipts), as py-evm computes it."""
+    if len(items) == 1:
+        # One leaf: key rlp(0) = 0x80, hex-prefix encoded as a leaf (0x20 0x80); the
+        # node is always over 32 bytes, so the root is its hash.
+        return keccak(rlp.encode([b"\x20\x80", items[0].encode()]))
+    if not items:
+        return BLANK_ROOT_HASH
+    return bytes(make_trie_root_and_nodes(tuple(items))[0])
+
+
 @dataclass
 class Block:
     """A sealed or pending block: header fields, transactions, receipts, outcomes."""
@@ -48,8 +59,6 @@ class Block:
     #: Length of the state log when the block was sealed (None while pending).
     mark: int | None = None
     header: Any = None
-    #: Gas limit of the header py-evm estimates gas on (see calls._costless_gas_limit).
-    costless_gas_limit: int | None = None
 
     @property
     def gas_used(self) -> int:
@@ -65,8 +74,7 @@ class Block:
         bloom = 0
         for receipt in self.receipts:
             bloom |= int(receipt.bloom)
-        tx_root, _ = make_trie_root_and_nodes(tuple(self.transactions))
-        receipt_root, _ = make_trie_root_and_nodes(tuple(self.receipts))
+        tx_root, receipt_root = trie_root(self.transactions), trie_root(self.receipts)
         fields: dict[str, Any] = dict(
             parent_hash=self.parent_hash,
             uncles_hash=EMPTY_UNCLE_HASH,

@@ -12,10 +12,12 @@ transaction, see ``Sandbox._send_embedded``).
 from __future__ import annotations
 
 import time
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+from eth._utils.headers import compute_gas_limit
+from eth.constants import GENESIS_GAS_LIMIT
 from eth.exceptions import InvalidInstruction, OutOfGas, Revert, VMError
-from eth.vm.forks.prague import PragueVM
 from eth_abi import decode as abi_decode
 from eth_tester.exceptions import TransactionFailed, ValidationError
 
@@ -55,11 +57,23 @@ def _vm_error(outcome: Outcome) -> VMError:
     return VMError(outcome.error or "execution failed")
 
 
+def call_failure(outcome: Outcome) -> TransactionFailed:
+    """The exception PyEVMBackend.call raises for this failed run (Error(string) decoded to its message)."""
+    error = _vm_error(outcome)
+    message = str(error)
+    if isinstance(error, Revert) and outcome.output[:4] == ERROR_SELECTOR:
+        try:
+            message = abi_decode(["string"], outcome.output[4:])[0]
+        except Exception:
+            pass
+    return TransactionFailed(message)
+
+
 def _costless_gas_limit(block: Block) -> int:
     """The gas limit py-evm gives the child header it estimates on (it drifts toward its target)."""
-    if block.costless_gas_limit is None:
-        block.costless_gas_limit = int(PragueVM.create_header_from_parent(block.make_header(), coinbase=block.coinbase).gas_limit)
-    return block.costless_gas_limit
+    # py-evm builds a whole header (PragueVM.create_header_from_parent) to get this
+    # number; its gas-limit rule reads only the parent's gas limit and gas used.
+    return int(compute_gas_limit(cast(Any, SimpleNamespace(gas_limit=block.gas_limit, gas_used=block.gas_used)), genesis_gas_limit=GENESIS_GAS_LIMIT))
 
 
 class CallsMixin:
@@ -91,19 +105,16 @@ class CallsMixin:
             if undone is not None:
                 self.state.redo(undone)
 
-    def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
+    def call_outcome(self, transaction: dict[str, Any], block_number: Any = "latest") -> Outcome:
+        """Run ``transaction`` as ``call`` does and return the whole outcome (revert data included)."""
         gas = transaction.get("gas") or (self.pending.gas_limit - self.pending.gas_used)
-        outcome = self._run_at(block_number, transaction, self._context, gas=gas, price=None)  # type: ignore[attr-defined]
+        return self._run_at(block_number, transaction, self._context, gas=gas, price=None)  # type: ignore[attr-defined]
+
+    def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
+        outcome = self.call_outcome(transaction, block_number)
         if outcome.success:
             return outcome.output
-        error = _vm_error(outcome)
-        message = str(error)
-        if isinstance(error, Revert) and outcome.output[:4] == ERROR_SELECTOR:
-            try:
-                message = abi_decode(["string"], outcome.output[4:])[0]
-            except Exception:
-                pass
-        raise TransactionFailed(message)
+        raise call_failure(outcome)
 
     def _costless(self, block: Block) -> BlockContext:
         return BlockContext(block.number + 1, max(block.timestamp + 1, int(time.time())), block.coinbase, _costless_gas_limit(block), 0, b"\x00" * 32)
