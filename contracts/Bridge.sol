@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
-import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -86,8 +85,11 @@ contract BridgedNFT is ERC721 {
 /// the source chain. Every message works once, on its destination chain only.
 /// @dev The same contract runs on both chains. The EIP-712 domain (name
 /// "SandboxBridge", version "1") binds a signature to one chain and one
-/// bridge address; the explicit chain checks give a clear error first.
-contract Bridge is AccessControl, ReentrancyGuard, EIP712, IERC721Receiver {
+/// bridge address; the explicit chain checks give a clear error first. The
+/// bridge has no `onERC721Received` on purpose: {lock} pulls tokens with
+/// `transferFrom`, and a token safe-transferred here by mistake is refused
+/// instead of being stuck with no lock record.
+contract Bridge is AccessControl, ReentrancyGuard, EIP712 {
     /// @notice A relayer-signed instruction: mint on, or release to, `destinationChainId`.
     struct Message {
         uint256 sourceChainId;
@@ -311,11 +313,6 @@ contract Bridge is AccessControl, ReentrancyGuard, EIP712, IERC721Receiver {
     /// @notice Number of locks and burns so far (the next nonce).
     function nextNonce() external view returns (uint256) {
         return _nextNonce;
-    }
-
-    /// @notice Accepts safe transfers (tokens are normally pulled by {lock}).
-    function onERC721Received(address, address, uint256, bytes calldata) external pure returns (bytes4) {
-        return IERC721Receiver.onERC721Received.selector;
     }
 
     // ------------------------------------------------------------------

@@ -118,6 +118,15 @@ def test_round_trip(sb: Sandbox, sb_b: Sandbox, bridge_a: Contract, bridge_b: Co
     sig = relayer_sign(sb.accounts.ivan, "Release", release, chain_id=CHAIN_A, bridge=bridge_a)
     bridge_a.release(release, sig, sender=anyone).assert_event("TokenReleased", token=nft, tokenId=0, recipient=dave)
     assert nft.ownerOf(0) == dave and bridge_a.lockedTo(nft, 0) == 0
+    assert (bridge_a.nextNonce(), bridge_b.nextNonce()) == (1, 1)
+
+
+def test_bridge_refuses_tokens_sent_without_lock(sb: Sandbox, bridge_a: Contract, nft: Contract) -> None:
+    """A token safe-transferred to the bridge by mistake would be stuck unlocked: it is refused."""
+    bob = sb.accounts.bob
+    with sb.reverts("ERC721InvalidReceiver", receiver=bridge_a):
+        nft.safeTransferFrom(bob, bridge_a, 0, sender=bob)
+    assert nft.ownerOf(0) == bob
 
 
 def test_replayed_mint_is_refused(sb: Sandbox, sb_b: Sandbox, bridge_a: Contract, bridge_b: Contract, nft: Contract) -> None:

@@ -109,7 +109,8 @@ def test_ids_from_zero_supply_cap_and_royalty(sb: Sandbox, nft: Contract) -> Non
     alice, bob = sb.accounts.alice, sb.accounts.bob
     assert nft.transferPolicy() == FREE and nft.minHoldSeconds() == 0
     assert [nft.mint(bob, f"u{i}", sender=alice).events["Transfer"][0].args["tokenId"] for i in range(3)] == [0, 1, 2]
-    assert nft.totalSupply() == 3 and nft.maxSupply() == 10_000
+    assert nft.totalSupply() == 3 and nft.maxSupply() == nft.DEFAULT_MAX_SUPPLY() == 10_000
+    assert nft.DEFAULT_ROYALTY_BPS() == 500
     assert nft.royaltyInfo(0, 10_000) == (alice, 500)
     nft.setMaxSupply(3, sender=alice).assert_event("MaxSupplyChanged", previousCap=10_000, newCap=3)
     with sb.reverts("SandboxNFTSupplyExhausted", cap=3):
@@ -162,7 +163,9 @@ def test_public_sale_closed_by_default(sb: Sandbox, nft: Contract) -> None:
 
 def test_public_mint_pays_owner_by_pull_payment(sb: Sandbox, nft: Contract) -> None:
     alice, bob = sb.accounts.alice, sb.accounts.bob
+    assert (nft.mintPrice(), nft.walletCap()) == (0, 0)
     nft.configureSale(PRICE, 2, True, sender=alice).assert_event("SaleConfigured", price=PRICE, walletCap=2, publicSaleOpen=True)
+    assert (nft.mintPrice(), nft.walletCap(), nft.publicSaleOpen()) == (PRICE, 2, True)
     receipt = nft.publicMint("ipfs://b", value=PRICE, sender=bob)
     receipt.assert_event("Transfer", to=bob, tokenId=0)
     receipt.assert_event("PaymentDeposited", payee=alice, amount=PRICE)
@@ -211,7 +214,9 @@ def test_allowlist_mint_with_merkle_proof(sb: Sandbox, nft: Contract) -> None:
     tree = MerkleTree([bob.address, carol.address, sb.accounts.erin.address])
     with sb.reverts("SandboxNFTNotAllowlisted", account=bob):  # no allowlist yet
         nft.allowlistMint("x", tree.proof(bob.address), sender=bob)
+    assert nft.allowlistRoot() == b"\0" * 32
     nft.setAllowlistRoot(tree.root, sender=alice).assert_event("AllowlistRootChanged", previousRoot=b"\0" * 32, newRoot=tree.root)
+    assert nft.allowlistRoot() == tree.root
     nft.configureSale(PRICE, 1, False, sender=alice)  # public sale closed: allowlist still works
     nft.allowlistMint("b", tree.proof(bob.address), value=PRICE, sender=bob).assert_event("Transfer", to=bob)
     nft.allowlistMint("c", tree.proof(carol.address), value=PRICE, sender=carol)

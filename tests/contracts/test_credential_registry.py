@@ -58,6 +58,9 @@ def test_digest_matches_eip712_off_chain(sb: Sandbox, registry: Contract) -> Non
     signable = encode_typed_data(domain_data=domain, message_types=TYPES, message_data=cred)
     expected = keccak(b"\x19\x01" + signable.header + signable.body)
     assert registry.credentialDigest(cred) == expected
+    assert registry.CREDENTIAL_TYPEHASH() == keccak(
+        text="Credential(address issuer,address subject,bytes32 claimHash,uint64 issuedAt,uint64 expiresAt)"
+    )
 
 
 def test_valid_credential(sb: Sandbox, registry: Contract) -> None:

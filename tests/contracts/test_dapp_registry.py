@@ -136,6 +136,7 @@ def test_paginated_listing_by_category(sb: Sandbox, registry: Contract, app: Con
     assert registry.listByCategory("games", 2**255, 2) == ([], 5)
     assert registry.listByCategory("games", 1, 0) == ([], 5)
     assert registry.listByCategory("music", 0, 10) == ([], 0)
+    assert registry.MAX_PAGE() == 100
     with sb.reverts("DAppRegistryPageTooLarge", limit=101, max=100):
         registry.listByCategory("games", 0, 101)
     # Moving game-1 to identity: both listings follow.

@@ -113,7 +113,7 @@ def test_transfers_and_receivers(sb: Sandbox, editions: Contract) -> None:
 
 
 def test_royalty_and_interfaces(sb: Sandbox, editions: Contract) -> None:
-    assert editions.royaltyInfo(1, 10_000) == (sb.accounts.alice, 500)
+    assert editions.royaltyInfo(1, 10_000) == (sb.accounts.alice, editions.DEFAULT_ROYALTY_BPS()) == (sb.accounts.alice, 500)
     assert editions.supportsInterface(ERC1155) and editions.supportsInterface(ERC1155_METADATA)
     assert editions.supportsInterface(ERC2981) and not editions.supportsInterface(b"\xff\xff\xff\xff")
 

@@ -107,6 +107,7 @@ def test_only_the_operator_mints_and_sets_fees(sb: Sandbox, land: Contract) -> N
 @pytest.mark.parametrize(("bps", "recipient"), [(1_001, "carol"), (100, ZERO)])
 def test_platform_fee_is_validated(sb: Sandbox, land: Contract, bps: int, recipient: str) -> None:
     who = sb.accounts[recipient] if recipient != ZERO else ZERO
+    assert land.MAX_FEE_BPS() == 1_000
     with sb.reverts("LandInvalidFee", bps=bps, recipient=who):
         land.setPlatformFee(bps, who, sender=sb.accounts.alice)
     land.setPlatformFee(1_000, sb.accounts.carol, sender=sb.accounts.alice).assert_event("PlatformFeeChanged", bps=1_000, recipient=sb.accounts.carol)
@@ -227,6 +228,8 @@ def test_rental_offer_rules(sb: Sandbox, land: Contract, parcel: int) -> None:
         land.offerRental(parcel, 1, 1, sender=carol)
     with sb.reverts("ERC721InsufficientApproval", operator=carol, tokenId=parcel):
         land.cancelRentalOffer(parcel, sender=carol)
+    land.offerRental(parcel, 2 * PRICE, 7, sender=bob).assert_event("RentalOffered", tokenId=parcel, landlord=bob, pricePerDay=2 * PRICE, maxDays=7)
+    assert land.rentalOffer(parcel) == (2 * PRICE, 7)
     for price, days in ((0, 5), (5, 0)):
         with sb.reverts("LandInvalidRentalOffer", pricePerDay=price, maxDays=days):
             land.offerRental(parcel, price, days, sender=bob)

@@ -60,7 +60,7 @@ def test_erc721_sale_pays_royalty_fee_and_seller(sb: Sandbox, market: Contract, 
     alice, bob, carol, heidi = sb.accounts.alice, sb.accounts.bob, sb.accounts.carol, sb.accounts.heidi
     receipt = market.list(nft, 0, 1, PRICE, sender=bob)
     receipt.assert_event("Listed", listingId=0, seller=bob, token=nft, tokenId=0, amount=1, pricePerUnit=PRICE, standard=ERC721_KIND)
-    assert market.listing(0) == (bob, nft.address, 0, 1, PRICE, ERC721_KIND)
+    assert market.listing(0) == (bob, nft.address, 0, 1, PRICE, ERC721_KIND) and market.listingCount() == 1
     fee, royalty, proceeds = split(PRICE)
     sale = market.buy(0, 1, value=PRICE, sender=carol)
     sale.assert_event("Purchased", listingId=0, buyer=carol, amount=1, price=PRICE, royaltyReceiver=alice, royalty=royalty, fee=fee)
@@ -245,6 +245,7 @@ def test_platform_fee_configuration(sb: Sandbox, market: Contract) -> None:
     assert market.platformFee() == (FEE_BPS, heidi)
     with sb.reverts("OwnableUnauthorizedAccount", account=bob):
         market.setPlatformFee(0, bob, sender=bob)
+    assert market.MAX_FEE_BPS() == 1_000
     with sb.reverts("MarketplaceInvalidFee", bps=1_001, recipient=bob):
         market.setPlatformFee(1_001, bob, sender=heidi)
     with sb.reverts("MarketplaceInvalidFee", bps=10, recipient=ZERO):
