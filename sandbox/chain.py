@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eth_keys import keys
@@ -30,14 +30,28 @@ BACKENDS = ("pyevm", "revm")
 _NODE_SNAPSHOTS: dict[str, list[Any]] = {}
 
 
-def backend_from_environment(rpc: str | None, backend: str | None) -> tuple[str | None, str]:
+#: Set by the pytest plugin under ``--sandbox-anvil``: returns the URL of a node
+#: with a given chain id (starting one if needed), for ``Sandbox(chain_id=...)``.
+node_provider: Callable[[int], str] | None = None
+
+
+def backend_from_environment(rpc: str | None, backend: str | None, chain_id: int = DEFAULT_CHAIN_ID) -> tuple[str | None, str]:
     """Resolve ``rpc``/``backend`` with ``SANDBOX_RPC`` and ``SANDBOX_BACKEND`` as defaults.
 
     An explicit ``rpc`` or ``backend`` wins; otherwise ``SANDBOX_RPC`` (set by
     ``pytest --sandbox-rpc/--sandbox-anvil``) points every ``Sandbox()`` at a node.
+    A sandbox asking for another ``chain_id`` (a second chain, as in a bridge
+    test) goes to ``SANDBOX_RPC_<chain_id>``, or to a node the plugin starts.
     """
     if rpc is None and backend is None:
         rpc = os.environ.get("SANDBOX_RPC") or None
+        if rpc is not None and chain_id != DEFAULT_CHAIN_ID:
+            rpc = os.environ.get(f"SANDBOX_RPC_{chain_id}") or (node_provider(chain_id) if node_provider else None)
+            if rpc is None:
+                raise ChainError(
+                    f"Sandbox(chain_id={chain_id}) while SANDBOX_RPC is set: that node has its own chain id; "
+                    f"set SANDBOX_RPC_{chain_id} to a node with chain id {chain_id}, or run with pytest --sandbox-anvil"
+                )
     if backend is None:
         backend = os.environ.get("SANDBOX_BACKEND") or "pyevm"
     if backend == "rpc" and rpc is None:
@@ -106,6 +120,8 @@ class Chain:
             build = self._embedded_revm if backend == "revm" else self._embedded
             self.w3 = build(chain_id, accounts, balance, state)
         self.chain_id: int = int(self.w3.eth.chain_id)
+        if rpc and chain_id not in (DEFAULT_CHAIN_ID, self.chain_id):
+            raise ChainError(f"asked for chain id {chain_id}, but the node at {rpc} has chain id {self.chain_id}; pass its id or another node")
         self._dev_chain_ids = DEV_CHAIN_IDS | frozenset(allowed_chain_ids)
         self._snapshots: list[Any] = _NODE_SNAPSHOTS.setdefault(rpc, []) if rpc else []
         from sandbox.keys import attach_signers, keys_from_environment

@@ -46,7 +46,7 @@ class Sandbox:
         self.project = Project.load(project)
         # rpc/backend default to SANDBOX_RPC / SANDBOX_BACKEND; signers (real keys,
         # see sandbox.keys) to SANDBOX_PRIVATE_KEY / SANDBOX_KEYSTORE.
-        rpc, backend = backend_from_environment(rpc, backend)
+        rpc, backend = backend_from_environment(rpc, backend, chain_id)
         self.chain = Chain(rpc=rpc, backend=backend, chain_id=chain_id, allowed_chain_ids=allowed_chain_ids, signers=signers, accounts=accounts)
         self._progress = progress
         self._compiled: CompiledProject | None = None

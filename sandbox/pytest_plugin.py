@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+import sandbox.chain as chain_module
 from sandbox.accounts import NAMES, Account, Accounts
 from sandbox.anvil import Anvil
 from sandbox.balances import BalanceChange, balance_change
@@ -68,6 +69,9 @@ class SandboxSession:
         self.gas = GasReport() if config.getoption("gas_report") else None
         self._saved_env: str | None = None
         self.sandbox: Sandbox | None = None
+        #: Extra anvils for sandboxes on other chain ids (``Sandbox(chain_id=1337)``), by
+        #: id, each with a handle and a snapshot of its fresh state.
+        self.nodes: dict[int, tuple[Anvil, Chain, Any]] = {}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -85,6 +89,7 @@ class SandboxSession:
         if config.getoption("sandbox_anvil"):
             self.anvil = Anvil()
             self.rpc = self.anvil.start()
+            chain_module.node_provider = self.node_for
         if self.rpc:
             self._saved_env = os.environ.get("SANDBOX_RPC")
             os.environ["SANDBOX_RPC"] = self.rpc
@@ -105,6 +110,23 @@ class SandboxSession:
                 os.environ["SANDBOX_RPC"] = self._saved_env
         if self.anvil is not None:
             self.anvil.stop()
+            chain_module.node_provider = None
+        for node, _, _ in self.nodes.values():
+            node.stop()
+        self.nodes.clear()
+
+    def node_for(self, chain_id: int) -> str:
+        """URL of this session's anvil with ``chain_id``, started on first use."""
+        if chain_id not in self.nodes:
+            node = Anvil(chain_id=chain_id)
+            handle = Chain(rpc=node.start(), signers=())
+            self.nodes[chain_id] = (node, handle, handle.snapshot())
+        return self.nodes[chain_id][0].url
+
+    def node_chains(self) -> list[Chain]:
+        """Handles on every node this session runs (the session's and the extra ones)."""
+        chains = [self.sandbox.chain] if self.sandbox is not None and self.rpc else []
+        return chains + [c for _, c, _ in self.nodes.values()]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -231,6 +253,8 @@ def _targets(item: pytest.Item, state: SandboxSession) -> list[Chain]:
     found: dict[Any, Chain] = {}
     if state.sandbox is not None:
         _chains_in(state.sandbox, found)
+    for node in state.node_chains():
+        _chains_in(node, found)
     for value in getattr(item, "funcargs", {}).values():
         _chains_in(value, found)
     return list(found.values())
@@ -263,8 +287,13 @@ def _sandbox_module_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         if state.rpc or any(CHAIN_FIXTURES & set(getattr(i, "fixturenames", ())) for i in module_items):
             request.getfixturevalue("sandbox")
     chains = [state.sandbox.chain] if state.sandbox is not None else []
+    chains += [c for c in state.node_chains() if c not in chains]
+    started = set(state.nodes)
     with _isolated(chains):
         yield
+    for chain_id, (_, handle, fresh) in state.nodes.items():
+        if chain_id not in started and fresh in handle._snapshots:
+            handle.revert(fresh)  # a node first used in this module starts the next one fresh
 
 
 @pytest.fixture(autouse=True)

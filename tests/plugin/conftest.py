@@ -8,7 +8,6 @@ import pytest
 
 from sandbox import Sandbox
 
-
 BOX = """// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 

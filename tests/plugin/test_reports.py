@@ -165,3 +165,17 @@ def test_sandbox_rpc_refuses_xdist(suite: pytest.Pytester) -> None:
     result = suite.runpytest_subprocess("-n", "2", "--sandbox-rpc", "http://127.0.0.1:8545")
     result.stderr.fnmatch_lines(["*--sandbox-rpc with -n: every worker would share one node*"])
     assert result.ret != 0
+
+
+def test_sandbox_anvil_gives_other_chain_ids_their_own_node(suite: pytest.Pytester, box_project: object) -> None:
+    module = f"""
+        from sandbox import Sandbox
+
+        def test_two_chains(sandbox):
+            other = Sandbox({str(box_project)!r}, chain_id=1337)   # e.g. a bridge's far side
+            assert other.chain.chain_id == 1337 and other.chain.rpc != sandbox.chain.rpc
+            assert other.w3.eth.get_transaction_count(other.accounts.alice.address) == 0  # fresh in each module
+            other.deploy("Box", sender=other.accounts.alice)
+        """
+    suite.makepyfile(test_a=module, test_b=module)
+    suite.runpytest_subprocess("--sandbox-anvil").assert_outcomes(passed=2)

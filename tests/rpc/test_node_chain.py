@@ -100,3 +100,17 @@ def test_anvil_stops(anvil: Anvil) -> None:
     assert not node.running
     with pytest.raises(ChainError, match="cannot reach"):
         Sandbox(rpc=url)
+
+
+def test_a_second_chain_id_needs_its_own_node(anvil: Anvil, node_sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = node_sb.project.root
+    monkeypatch.setenv("SANDBOX_RPC", anvil.url)
+    with pytest.raises(ChainError, match=r"Sandbox\(chain_id=1337\) while SANDBOX_RPC is set.*set SANDBOX_RPC_1337"):
+        Sandbox(root, chain_id=1337)
+    with pytest.raises(ChainError, match=r"asked for chain id 1337, but the node at .* has chain id 31337"):
+        Sandbox(root, rpc=anvil.url, chain_id=1337)
+    with Anvil(chain_id=1337) as second:
+        monkeypatch.setenv("SANDBOX_RPC_1337", second.url)
+        other = Sandbox(root, chain_id=1337)
+        assert other.chain.rpc == second.url and other.chain.chain_id == 1337
+        assert Sandbox(root).chain.rpc == anvil.url  # the default chain id stays on SANDBOX_RPC
