@@ -159,3 +159,26 @@ def test_anvil_fixture_gives_a_private_node(suite: pytest.Pytester) -> None:
         """
     )
     suite.runpytest().assert_outcomes(passed=1)
+
+
+def test_sandbox_rpc_option_runs_on_the_given_node(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from sandbox.anvil import Anvil
+
+    monkeypatch.delenv("SANDBOX_RPC", raising=False)
+    suite.makepyfile(
+        """
+        import os
+
+        def test_on_node(sandbox, deploy):
+            assert sandbox.chain.rpc == os.environ["SANDBOX_RPC"] and not sandbox.chain.embedded
+            deploy("Box").store(3, sender="bob")
+
+        def test_isolated(sandbox, alice):
+            assert sandbox.w3.eth.get_transaction_count(alice.address) == 0
+        """
+    )
+    with Anvil() as node:
+        suite.runpytest("--sandbox-rpc", node.url, "-p", "no:randomly").assert_outcomes(passed=2)
+    assert "SANDBOX_RPC" not in os.environ  # restored when the session ended
