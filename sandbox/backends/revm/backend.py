@@ -115,15 +115,20 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
 
     @to_tuple
     def get_accounts(self) -> Any:
-        for key in self.account_keys:
-            yield key.public_key.to_canonical_address()
+        yield from self._key_lookup
 
     def add_account(self, private_key: bytes) -> None:
         self.account_keys = (*self.account_keys, KeyAPI().PrivateKey(private_key))
 
     @property
-    def _key_lookup(self) -> dict[bytes, Any]:
-        return {key.public_key.to_canonical_address(): key for key in self.account_keys}
+    def account_keys(self) -> tuple[Any, ...]:
+        return self._account_keys
+
+    @account_keys.setter
+    def account_keys(self, keys: tuple[Any, ...]) -> None:
+        # Deriving ten public keys per transaction (PyEVMBackend's _key_lookup) costs more than the EVM run.
+        self._account_keys = tuple(keys)
+        self._key_lookup = {key.public_key.to_canonical_address(): key for key in self._account_keys}
 
     # -- chain data --------------------------------------------------------------
 

@@ -12,13 +12,21 @@ something the shortcut would bypass: filters, locked accounts, manual mining.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from eth_utils import to_canonical_address, to_checksum_address
+from eth_utils import to_canonical_address
+from eth_utils import to_checksum_address as _to_checksum_address
 from hexbytes import HexBytes
 from web3.datastructures import AttributeDict
 
 from sandbox.backends.revm.calls import call_failure
+
+
+@lru_cache(maxsize=4096)
+def to_checksum_address(address: bytes | str) -> str:
+    """EIP-55 spelling, cached: a keccak per address per receipt is a fair share of a mint."""
+    return str(_to_checksum_address(address))
 
 
 class FastRevert(Exception):

