@@ -59,21 +59,36 @@ class ChainState:
     block_number: int = 0
     timestamp: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: State root when saved: lets a load build the trie fast and check it (sandbox.genesis).
+    state_root: bytes | None = None
 
     # -- building a chain from it (called by sandbox.chain.Chain) ----------------
 
     def genesis(self, dev_genesis: dict[bytes, dict[str, Any]]) -> tuple[dict[bytes, dict[str, Any]], dict[str, Any] | None]:
         """eth-tester genesis state and parameters: the saved accounts at the saved time."""
-        from eth_tester.backends.pyevm.main import get_default_genesis_params
-
         if not self.accounts:  # a new chain: the dev accounts at their default balance
             self.accounts = {address: dict(account, storage=dict(account["storage"])) for address, account in dev_genesis.items()}
             return dev_genesis, None
+        if self.state_root is not None:  # attach() swaps in the saved state, built fast
+            return dev_genesis, None
+        return self._slow_genesis()
+
+    def _slow_genesis(self) -> tuple[dict[bytes, dict[str, Any]], dict[str, Any] | None]:
+        from eth_tester.backends.pyevm.main import get_default_genesis_params
+
         params = get_default_genesis_params({"timestamp": self.timestamp}) if self.timestamp else None
         return {address: dict(account) for address, account in self.accounts.items()}, params
 
     def attach(self, backend: Any) -> StateRecorder:
-        """Teach ``backend``'s chain to record which accounts and slots it writes."""
+        """Start ``backend`` on the saved accounts and record which accounts and slots it writes."""
+        from sandbox.genesis import install
+
+        if self.state_root is not None and not install(backend, self.accounts, self.timestamp, self.state_root):
+            # The accounts do not hash to the saved root (edited by hand?): let py-evm build it.
+            keys = backend.account_keys
+            genesis_state, params = self._slow_genesis()
+            backend.reset_to_genesis(params, genesis_state, len(genesis_state))
+            backend.account_keys = keys
         recorder = StateRecorder(backend, self.accounts)
         recorder.install()
         return recorder
@@ -106,7 +121,8 @@ class ChainState:
             "blocks": [],
             "transactions": [],
             "historical_states": None,
-            "sandbox": {"format": FORMAT, "chain_id": self.chain_id, **self.extra},
+            "sandbox": {"format": FORMAT, "chain_id": self.chain_id, **self.extra,
+                        **({"state_root": "0x" + self.state_root.hex()} if self.state_root else {})},
         }
 
     @classmethod
@@ -129,8 +145,9 @@ class ChainState:
                     "storage": {int(k, 16): int(v, 16) for k, v in account.get("storage", {}).items()},
                 }
             block = data["block"]
-            extra = {k: v for k, v in section.items() if k not in ("format", "chain_id")}
-            return cls(accounts, int(section["chain_id"]), int(block["number"], 16), int(block["timestamp"], 16), extra)
+            extra = {k: v for k, v in section.items() if k not in ("format", "chain_id", "state_root")}
+            root = bytes.fromhex(section["state_root"][2:]) if section.get("state_root") else None
+            return cls(accounts, int(section["chain_id"]), int(block["number"], 16), int(block["timestamp"], 16), extra, root)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateFileError(f"{path} is a damaged sandbox state file ({type(exc).__name__}: {exc}); {fix}") from None
 
@@ -187,8 +204,8 @@ class StateRecorder:
             for number, vm in chain_class.vm_configuration
         )
 
-    def dump(self) -> tuple[dict[bytes, dict[str, Any]], int, int]:
-        """``(accounts, block_number, timestamp)`` of the chain's latest block."""
+    def dump(self) -> tuple[dict[bytes, dict[str, Any]], int, int, bytes]:
+        """``(accounts, block_number, timestamp, state_root)`` of the chain's latest block."""
         chain = self.backend.chain
         head = chain.get_canonical_head()
         state = chain.get_vm(head).state
@@ -218,7 +235,7 @@ class StateRecorder:
                 del result[address]
         self._last, self._last_head = result, (head.block_number, head.hash)
         self._recent_accounts, self._recent_slots = set(), {}
-        return result, int(head.block_number), int(head.timestamp)
+        return result, int(head.block_number), int(head.timestamp), bytes(head.state_root)
 
     def _still_canonical(self, number: int, block_hash: bytes) -> bool:
         try:
@@ -235,8 +252,8 @@ def dump_state(chain: Any, loaded: ChainState, extra: dict[str, Any] | None = No
     recorder: StateRecorder | None = getattr(chain, "state_recorder", None)
     if recorder is None:
         raise StateFileError("this chain was not started from a saved state; build it with Chain(state=ChainState(...))")
-    accounts, number, timestamp = recorder.dump()
-    return ChainState(accounts, loaded.chain_id, loaded.block_number + number, timestamp, dict(loaded.extra if extra is None else extra))
+    accounts, number, timestamp, root = recorder.dump()
+    return ChainState(accounts, loaded.chain_id, loaded.block_number + number, timestamp, dict(loaded.extra if extra is None else extra), root)
 
 
 class StateStore:

@@ -161,3 +161,25 @@ def test_a_held_lock_makes_others_wait_then_give_up(tmp_path: Path) -> None:
                 pass
     with other.lock(timeout=0.2):  # released: free again
         pass
+
+
+def test_the_one_pass_trie_matches_py_evm(saved: tuple[Path, str, str]) -> None:
+    from sandbox.genesis import state_root
+
+    state = StateStore(saved[0]).read()
+    assert state is not None and state.state_root is not None
+    assert "0x" + state_root(state.accounts, {}).hex() == "0x" + state.state_root.hex()
+    assert state.state_root.hex() == saved[2].removeprefix("0x")
+
+
+def test_a_hand_edited_state_still_loads_through_py_evm(saved: tuple[Path, str, str], tmp_path: Path) -> None:
+    data = json.loads(saved[0].read_text())
+    dave = Sandbox(REPO, backend="pyevm").accounts.dave.address.lower()
+    data["accounts"][dave]["balance"] = hex(12345)  # the saved root no longer matches
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    state = StateStore(path).read()
+    assert state is not None
+    sb = _sandbox(state)
+    assert sb.balance(sb.accounts.dave) == 12345
+    assert sb.at("SandboxNFT", saved[1]).ownerOf(1) == sb.accounts.carol

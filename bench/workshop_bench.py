@@ -1,0 +1,95 @@
+"""Workshop bench: the persistent chain as an attendee meets it, beside baselines from the same run.
+
+1. ``sandbox mint`` end to end (a new process: imports, load the chain file,
+   mint, save) on the persisted chain, median of several runs, beside a bare
+   ``python -c "import web3"`` measured the same way: the floor any Python
+   command on web3.py pays.
+2. After 1,000 mints: the state file's size, the time to load it (read and
+   parse the JSON, build the chain from it), the time to save it, and one
+   more ``sandbox mint`` on that chain.
+
+    .venv/bin/python bench/workshop_bench.py [--runs 5] [--mints 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sandbox.chain import Chain
+from sandbox.nft import metadata_uri
+from sandbox.state import StateStore
+from sandbox.workshop import Workshop
+
+
+def timed_process(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(args, cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr}")
+    return elapsed
+
+
+def cli_mint(state: Path, name: str) -> float:
+    env = {"SANDBOX_STATE": str(state), "SANDBOX_PROJECT": str(REPO)}
+    return timed_process([sys.executable, "-m", "sandbox.cli", "mint", "--to", "bob", "--name", name], env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--mints", type=int, default=1000)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "chain.json"
+        cli_mint(state, "Warm-up")  # deploys the collection; compile cache warm
+        mints = [cli_mint(state, f"Bench #{i}") for i in range(options.runs)]
+        imports = [timed_process([sys.executable, "-c", "import web3"], {}) for _ in range(options.runs)]
+        mint_s, import_s = statistics.median(mints), statistics.median(imports)
+
+        big = Path(tmp) / "big.json"
+        ws = Workshop(REPO, state=big)
+        start = time.perf_counter()
+        with ws.session(write=True) as sb:
+            nft = ws.collection(sb, create=True)
+            alice = sb.accounts.alice
+            for i in range(options.mints):
+                nft.mint(sb.accounts[i % 10], metadata_uri(f"Bulk #{i}", description="bench token"), sender=alice)
+            fill = time.perf_counter() - start
+            save_start = time.perf_counter()
+        save = time.perf_counter() - save_start  # the session saved on exit
+        size = big.stat().st_size
+        loads = []
+        for _ in range(3):
+            start = time.perf_counter()
+            loaded = StateStore(big).read()
+            assert loaded is not None
+            Chain(chain_id=loaded.chain_id, state=loaded)
+            loads.append(time.perf_counter() - start)
+        load = statistics.median(loads)
+        big_mint = cli_mint(big, "After the crowd")
+
+    print("NFT & DApp Sandbox — workshop bench")
+    print(f"  sandbox mint, end to end (median of {options.runs}): {mint_s * 1000:8.0f} ms")
+    print(f"  python -c 'import web3'   (median of {options.runs}): {import_s * 1000:8.0f} ms")
+    print(f"  ratio    mint / import web3:                  {mint_s / import_s:8.2f}x")
+    print(f"  after {options.mints:,} mints ({fill:.0f} s to mint them in one session):")
+    print(f"    state file size:                             {size / 1e6:8.2f} MB ({size / options.mints / 1000:.1f} kB per token)")
+    print(f"    load (parse + build the chain, median of 3): {load * 1000:8.0f} ms")
+    print(f"    save (dump + atomic write):                  {save * 1000:8.0f} ms")
+    print(f"    sandbox mint on that chain, end to end:      {big_mint * 1000:8.0f} ms ({big_mint / mint_s:.2f}x the small chain)")
+
+
+if __name__ == "__main__":
+    main()
