@@ -50,6 +50,29 @@ def mints_per_second(n: int, *, backend: str | None = None, rpc: str | None = No
     return best
 
 
+def raw_web3_mints_per_second(url: str, n: int, rounds: int = 3) -> float:
+    """web3.py alone over HTTP (no Sandbox): transact, then poll for the receipt every millisecond."""
+    from web3 import HTTPProvider, Web3
+
+    from sandbox.compiler import compile_project
+    from sandbox.project import Project
+
+    artifact = compile_project(Project.load(REPO)).get("SandboxNFT")
+    w3 = Web3(HTTPProvider(url))
+    alice, bob = w3.eth.accounts[0], w3.eth.accounts[1]
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor("Bench", "B", alice).transact({"from": alice}))
+    nft = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
+    w3.eth.wait_for_transaction_receipt(nft.functions.mint(bob, URI).transact({"from": alice}), poll_latency=0.001)
+    best = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(n):
+            w3.eth.wait_for_transaction_receipt(nft.functions.mint(bob, URI).transact({"from": alice}), poll_latency=0.001)
+        best = max(best, n / (time.perf_counter() - start))
+    return best
+
+
 def suite_seconds(suite: str, backend: str) -> tuple[float, str]:
     """Wall time of ``pytest <suite>`` with SANDBOX_BACKEND=backend; and pytest's last line."""
     env = dict(os.environ, SANDBOX_BACKEND=backend)
@@ -83,11 +106,14 @@ def main() -> None:
     revm = mints_per_second(500, backend="revm")
     print(f"  revm, Sandbox direct path (default)  {revm:9.1f}")
     with Anvil() as node:
-        anvil = mints_per_second(100, rpc=node.url)
-    print(f"  anvil over HTTP                      {anvil:9.1f}")
+        anvil_sandbox = mints_per_second(100, rpc=node.url)
+        anvil_raw = raw_web3_mints_per_second(node.url, 100)
+    print(f"  anvil over HTTP, through Sandbox     {anvil_sandbox:9.1f}")
+    print(f"  anvil over HTTP, web3.py alone       {anvil_raw:9.1f}")
+    anvil = max(anvil_sandbox, anvil_raw)  # the stricter baseline
     print("ratios:")
     print(f"  revm / py-evm                        {revm / pyevm:9.1f}x")
-    print(f"  revm / anvil over HTTP               {revm / anvil:9.1f}x   (target >= 10x)")
+    print(f"  revm / anvil over HTTP (faster one)  {revm / anvil:9.1f}x   (target >= 10x)")
     print(f"  revm web3 stack / py-evm             {revm_web3 / pyevm:9.1f}x")
 
     if not args.no_suite:
