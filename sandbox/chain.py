@@ -221,6 +221,16 @@ class Chain:
 
     # -- node methods --------------------------------------------------------
 
+    def request(self, method: str, *params: Any) -> Any:
+        """Call a node method directly, e.g. ``chain.request("anvil_setBalance", addr, hex(wei))``.
+
+        Returns the result; an error reply raises :class:`ChainError` saying
+        whether the node lacks the method or rejected the call.
+        """
+        if self.embedded:
+            raise ChainError(f"request({method!r}) needs a JSON-RPC node; the embedded chain has no node methods (use sb.w3)")
+        return self._rpc(method, *params)
+
     def _rpc(self, method: str, *params: Any) -> Any:
         try:
             response: Any = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ SECRET_HEX = SECRET.hex()
 
 
 def _fund(sb: Sandbox, address: str, wei: int) -> None:
-    sb.chain._rpc("anvil_setBalance", address, hex(wei))
+    sb.chain.request("anvil_setBalance", address, hex(wei))
 
 
 @pytest.fixture(scope="module")

@@ -66,7 +66,7 @@ def test_time_travel_and_mining(node_sb: Sandbox) -> None:
 
 def test_unsupported_methods_raise_a_clear_error(node_sb: Sandbox) -> None:
     with pytest.raises(ChainError, match=r"does not support evm_noSuchMethod .*use anvil or the embedded chain"):
-        node_sb.chain._rpc("evm_noSuchMethod")
+        node_sb.chain.request("evm_noSuchMethod")
 
 
 def test_sandbox_rpc_variable_points_sandbox_at_the_node(anvil: Anvil, node_sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,3 +114,11 @@ def test_a_second_chain_id_needs_its_own_node(anvil: Anvil, node_sb: Sandbox, mo
         other = Sandbox(root, chain_id=1337)
         assert other.chain.rpc == second.url and other.chain.chain_id == 1337
         assert Sandbox(root).chain.rpc == anvil.url  # the default chain id stays on SANDBOX_RPC
+
+
+def test_node_requests_need_a_node(node_sb: Sandbox) -> None:
+    assert int(node_sb.chain.request("eth_chainId"), 16) == 31337
+    with pytest.raises(ChainError, match=r"rejected eth_getBalance\['nope'\]"):
+        node_sb.chain.request("eth_getBalance", "nope")
+    with pytest.raises(ChainError, match="needs a JSON-RPC node"):
+        Sandbox(node_sb.project.root, backend="pyevm").chain.request("evm_mine")
