@@ -170,8 +170,10 @@ class Chain:
 
     def _embedded_revm(self, chain_id: int, count: int, balance: int, state: Any = None) -> Web3:
         """The embedded chain on revm (sandbox.backends.revm): same accounts, same web3.py stack."""
-        from sandbox.backends.revm.provider import revm_tester, tester_web3
-
+        try:
+            from sandbox.backends.revm.provider import revm_tester, tester_web3
+        except ImportError as exc:
+            raise ChainError(f"the revm backend needs the pyrevm package ({exc}); install it with `make setup` (pinned in requirements.lock) or use backend='pyevm'") from None
         if state is not None:
             raise ChainError("the revm backend cannot load a saved chain state yet; use backend='pyevm' for the workshop chain")
         self.state_recorder = None

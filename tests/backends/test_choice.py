@@ -1,0 +1,47 @@
+"""Choosing the revm backend: by argument, by SANDBOX_BACKEND, and its refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox import Sandbox
+from sandbox.backends.revm import RevmBackend
+from sandbox.chain import Chain
+from sandbox.errors import ChainError
+from tests.backends.workload import PROBE
+
+
+def test_backend_argument_and_environment_pick_revm(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(Sandbox(PROBE, backend="revm").chain.tester.backend, RevmBackend)
+    monkeypatch.setenv("SANDBOX_BACKEND", "revm")
+    sb = Sandbox(PROBE)
+    assert isinstance(sb.chain.tester.backend, RevmBackend)
+    assert sb.chain.chain_id == 31337
+    assert sb.balance(sb.accounts.alice) == 10_000 * 10**18
+
+
+def test_default_stays_pyevm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SANDBOX_BACKEND", raising=False)
+    monkeypatch.delenv("SANDBOX_RPC", raising=False)
+    assert not isinstance(Sandbox(PROBE).chain.tester.backend, RevmBackend)
+
+
+def test_saved_state_is_refused_with_the_fix() -> None:
+    with pytest.raises(ChainError, match=r"revm backend cannot load a saved chain state.*backend='pyevm'"):
+        Chain(backend="revm", state=object())
+
+
+def test_unknown_backend_names_the_choices() -> None:
+    with pytest.raises(ChainError, match=r"unknown backend 'evmone'.*pyevm, revm"):
+        Chain(backend="evmone")
+
+
+def test_the_direct_path_steps_aside_for_filters() -> None:
+    """With a log filter installed, transactions go through eth-tester so the filter sees them."""
+    sb = Sandbox(PROBE, backend="revm")
+    probe = sb.deploy("Probe", sender=sb.accounts.alice)
+    assert sb.chain.fast.ready()
+    log_filter = sb.w3.eth.filter({"address": probe.address})
+    assert not sb.chain.fast.ready()
+    probe.poke(sender=sb.accounts.alice)
+    assert len(log_filter.get_new_entries()) == 1
