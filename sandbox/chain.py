@@ -173,7 +173,7 @@ class Chain:
         try:
             from sandbox.backends.revm.provider import revm_tester, tester_web3
         except ImportError as exc:
-            raise ChainError(f"the revm backend needs the pyrevm package ({exc}); install it with `make setup` (pinned in requirements.lock) or use backend='pyevm'") from None
+            raise ChainError(f"the revm backend needs the pyrevm package ({exc}); run `make setup` or use backend='pyevm'") from None
         if state is not None:
             raise ChainError("the revm backend cannot load a saved chain state yet; use backend='pyevm' for the workshop chain")
         self.state_recorder = None
