@@ -26,7 +26,7 @@ def _compare(pyevm: list[Any], revm: list[Any]) -> None:
         assert actual == expected, f"step {expected[0]!r} differs:\n  py-evm: {expected}\n  revm:   {actual}"
 
 
-CASES = [(nft_workload, {"custom"}), (probe_workload, {"error", "custom", "panic", "empty", "unknown"})]
+CASES = [(nft_workload, {"custom", "error"}), (probe_workload, {"error", "custom", "panic", "empty", "unknown"})]
 
 
 _PYEVM: dict[str, list[Any]] = {}

@@ -61,10 +61,14 @@ def nft_workload(backend: str) -> list[Record]:
     records: list[Record] = []
     nft = sb.deploy("SandboxNFT", "Workshop", "WS", alice, sender=alice)
     records.append(("deploy", *_receipt(sb, nft.receipt)))  # type: ignore[arg-type]
+    zero = "0x" + "00" * 20
+    _try(sb, records, "deploy reverting in constructor", lambda: sb.deploy("SandboxNFT", "W", "WS", zero, sender=bob))
+    _try(sb, records, "deploy reverting in constructor, mined", lambda: sb.deploy("SandboxNFT", "W", "WS", zero, sender=bob, gas=3_000_000))
+    _try(sb, records, "deploy out of gas, mined", lambda: sb.deploy("SandboxNFT", "W", "WS", bob, sender=bob, gas=1_500_000))
     for i in range(3):
         _try(sb, records, f"mint {i}", lambda i=i: nft.mint(bob, f"ipfs://token/{i}", sender=alice))
     _try(sb, records, "mint by non-owner", lambda: nft.mint(bob, "x", sender=bob))
-    _try(sb, records, "mint by non-owner, mined", lambda: nft.mint(bob, "x", sender=bob, gas=200_000))
+    _try(sb, records, "mint by non-owner, mined", lambda: nft.mint(bob, "x", sender=bob, gas=1_500_000))
     _try(sb, records, "transfer", lambda: nft.transferFrom(bob, carol, 0, sender=bob))
     _try(sb, records, "transfer not owned", lambda: nft.transferFrom(bob, carol, 0, sender=bob))
     _try(sb, records, "approve", lambda: nft.approve(alice, 1, sender=bob))

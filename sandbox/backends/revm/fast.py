@@ -55,7 +55,8 @@ def _log(log: dict[str, Any]) -> AttributeDict[str, Any]:
 
 def web3_receipt(receipt: dict[str, Any]) -> AttributeDict[str, Any]:
     """An eth-tester receipt as web3.py's ``get_transaction_receipt`` returns it."""
-    contract = receipt["contract_address"]
+    # eth-tester's outbound normalizer drops the address of a failed create.
+    contract = receipt["contract_address"] if receipt["status"] else None
     return AttributeDict(
         {
             "blockHash": HexBytes(receipt["block_hash"]),
