@@ -45,3 +45,31 @@ def test_the_direct_path_steps_aside_for_filters() -> None:
     assert not sb.chain.fast.ready()
     probe.poke(sender=sb.accounts.alice)
     assert len(log_filter.get_new_entries()) == 1
+
+
+def test_direct_path_receipts_are_web3_receipts() -> None:
+    """The receipt the direct path builds equals what web3.py returns for the same transaction."""
+    from sandbox.errors import ContractReverted
+
+    sb = Sandbox(PROBE, backend="revm")
+    alice = sb.accounts.alice
+    probe = sb.deploy("Probe", sender=alice)
+    receipts = [probe.receipt, probe.deposit("memo", sender=alice, value=5), probe.poke(3, sender=alice)]
+    try:
+        probe.failPlain.transact(sender=alice, gas=50_000)
+    except ContractReverted as exc:
+        receipts.append(exc.receipt)  # type: ignore[attr-defined]
+    assert len(receipts) == 4
+    from sandbox.backends.revm.fast import web3_receipt
+
+    backend = sb.chain.tester.backend
+    for receipt in receipts:
+        via_web3 = sb.w3.eth.get_transaction_receipt(receipt.tx_hash)
+        assert dict(web3_receipt(backend.get_transaction_receipt(bytes.fromhex(receipt.tx_hash[2:])))) == dict(via_web3)
+        assert receipt.logs == list(via_web3["logs"])
+        assert (receipt.status, receipt.gas_used, receipt.block_number, receipt.contract_address) == (
+            via_web3["status"],
+            via_web3["gasUsed"],
+            via_web3["blockNumber"],
+            via_web3["contractAddress"],
+        )

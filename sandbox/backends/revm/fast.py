@@ -69,7 +69,7 @@ def web3_receipt(receipt: dict[str, Any]) -> AttributeDict[str, Any]:
             "logs": [_log(log) for log in receipt["logs"]],
             "state_root": receipt["state_root"],
             "status": receipt["status"],
-            "to": to_checksum_address(receipt["to"]) if receipt["to"] else None,
+            "to": to_checksum_address(receipt["to"]) if receipt["to"] else "",
             "transactionHash": HexBytes(receipt["transaction_hash"]),
             "transactionIndex": receipt["transaction_index"],
             "type": receipt["type"],
