@@ -238,8 +238,12 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
         key = self._key_lookup.get(transaction["from"])
         if key is None:
             raise ValidationError('No valid "from" key was provided in the transaction which is required for transaction signing.')
-        unsigned = self._unsigned(self._normalize_transaction(transaction))
-        return self._apply(unsigned.as_signed_transaction(key))
+        signed = self._unsigned(self._normalize_transaction(transaction)).as_signed_transaction(key)
+        # Signed here with this key: recovering the sender from the signature (py-evm's
+        # cached ``sender``) can only give this address back, so it is filled in.
+        if hasattr(signed, "__dict__"):
+            signed.__dict__["sender"] = transaction["from"]
+        return self._apply(signed)
 
     def _unsigned(self, normalized: dict[str, Any]) -> Any:
         if all(k in normalized for k in ("access_list", "gas_price")):
