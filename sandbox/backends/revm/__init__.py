@@ -1,23 +1,42 @@
 """A fast embedded backend: eth-tester's backend interface on revm (``pyrevm``).
 
-``Sandbox(backend="revm")`` (or ``SANDBOX_BACKEND=revm``) runs the same
-web3.py + eth-tester stack as the default py-evm backend, with the EVM in
-Rust. What is the same as py-evm, proven by ``tests/backends``: receipts
-(status, gas used, cumulative gas, logs, bloom), return and revert data,
-nonces, balances (base fee burned, tip to the coinbase), EIP-2929 warm/cold
-gas, EIP-7623 calldata floor, snapshots, time travel, reads and calls at past
-blocks, and eth-tester's backend conformance suite.
+``Sandbox(backend="revm")`` or ``SANDBOX_BACKEND=revm`` runs the sandbox on it.
+The default backend stays py-evm.
 
-What differs (pyrevm 0.3.7 runs revm 8, a Cancun EVM; py-evm runs Prague):
+How it is built (one module per concept):
+
+- ``state.py``: world state. pyrevm's EVM holds the state in revm's database;
+  a Python mirror of accounts and storage answers reads, and an undo log gives
+  snapshots and state at past blocks. Each transaction runs in a journal
+  checkpoint that is reverted after its writes are copied to the database, so
+  every transaction starts cold (EIP-2929), as on py-evm and geth. Fees are
+  settled here: the sender prepays ``gas * price``, the tip goes to the
+  coinbase, the base fee is burned; EIP-7623's calldata floor applies.
+- ``blocks.py``: blocks with py-evm's own transactions, receipts and Prague
+  headers (hashes, blooms and transaction/receipt roots as py-evm's).
+- ``backend.py``: :class:`RevmBackend`, eth-tester's ``BaseChainBackend``.
+- ``calls.py``: ``call`` and ``estimate_gas`` (the sandbox's geth-style
+  estimate, with the same ``estimator.confirm`` switch as py-evm's).
+- ``fast.py``: the Sandbox contract API's direct path to the backend, which
+  skips web3.py and eth-tester's formatting and validation when nothing can
+  tell (no filters, no locked accounts, auto-mining on). ``SANDBOX_REVM_FAST=0``
+  sends everything through web3.py instead.
+- ``provider.py``: the ``EthereumTester`` and ``Web3`` built by ``sandbox.chain``.
+
+Proven equal to py-evm by ``tests/backends``: a differential replay (receipts'
+status, gas used, gas limit chosen, logs; return and revert data; balances,
+nonces, past-block reads; on both paths), eth-tester's conformance suite
+(all of it), and the project's contract suite under ``SANDBOX_BACKEND=revm``.
+
+Known differences (pyrevm 0.3.7 embeds revm 8, a Cancun EVM; py-evm runs Prague):
 
 - no EIP-7702 (type 4) or blob (type 3) transactions, no BLS precompiles;
-- transactions with a non-empty access list are refused (pyrevm would keep
-  the listed accounts warm for good);
-- ``BASEFEE`` reads 0 inside the EVM (pyrevm runs with a zero base fee; the
-  sandbox charges and burns the base fee itself);
+- inside the EVM, ``GASPRICE`` and ``BASEFEE`` read 0 (pyrevm runs with a zero
+  base fee and the fees are settled outside it); no contract here reads them;
 - ``state_root`` in headers is a placeholder, not a Merkle root;
-- one more call frame is used by the journal checkpoint around each
-  transaction (the 1024-deep call limit is reached one frame earlier).
+- the journal checkpoint around each transaction takes one level of depth,
+  so the 1024-deep call limit is reached one frame earlier;
+- a saved workshop chain (``sandbox.state``) cannot be loaded on it yet.
 """
 
 from __future__ import annotations
