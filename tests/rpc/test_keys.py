@@ -121,3 +121,11 @@ def test_keys_from_an_encrypted_keystore(tmp_path: Path, monkeypatch: pytest.Mon
 def test_signer_names_must_be_unique(anvil: Anvil) -> None:
     with pytest.raises(KeyLoadError, match="two accounts are named 'alice'"):
         Sandbox(REPO, rpc=anvil.url, signers=[key_from_hex(SECRET_HEX, name="alice")])
+
+
+def test_a_real_key_signs_on_the_embedded_chain_too() -> None:
+    sb = Sandbox(REPO, signers=[key_from_hex(SECRET_HEX, name="ops")])
+    assert sb.chain.embedded and SECRET_HEX not in repr(sb.accounts.ops)
+    sb.transfer(sb.accounts.ops, 10**18, sender=sb.accounts.alice)
+    nft = sb.deploy("SandboxNFT", "W", "WS", sb.accounts.ops, sender=sb.accounts.ops)
+    assert sb.w3.eth.get_transaction(nft.receipt.tx_hash)["from"] == sb.accounts.ops.address
