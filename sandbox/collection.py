@@ -90,8 +90,13 @@ def _metadata(ws: Workshop, sb: Sandbox, contract: str, token_id: int) -> dict[s
     return dict(ws.cache[key])
 
 
-def tokens(ws: Workshop, sb: Sandbox, *, owner: str | None = None, collection: str | None = None) -> list[dict[str, Any]]:
-    """Every ERC-721 token on the chain (or of one collection / owner), with its history."""
+def tokens(
+    ws: Workshop, sb: Sandbox, *, owner: str | None = None, collection: str | None = None, metadata: bool = True,
+) -> list[dict[str, Any]]:
+    """Every ERC-721 token on the chain (or of one collection / owner), with its history.
+
+    ``metadata=False`` skips reading each token's name and image from the chain.
+    """
     contract = ws.collection(sb, collection).address if collection is not None else None
     wanted = sb.accounts.resolve(owner) if owner is not None else None
     names = {c["address"]: c["name"] for c in ws.contracts()}
@@ -109,7 +114,8 @@ def tokens(ws: Workshop, sb: Sandbox, *, owner: str | None = None, collection: s
         if entry["owner"] == ZERO or (wanted is not None and entry["owner"] != wanted):
             continue
         entry["owner_name"] = label(sb, entry["owner"])
-        entry.update(_metadata(ws, sb, *key))
+        if metadata:
+            entry.update(_metadata(ws, sb, *key))
         result.append(entry)
     return result
 
@@ -144,7 +150,7 @@ def transfer(ws: Workshop, sb: Sandbox, token_id: int, *, sender: str, to: str, 
 def accounts(ws: Workshop, sb: Sandbox) -> list[dict[str, Any]]:
     """Each dev account with its ether balance and how many NFTs it holds."""
     held: dict[str, int] = {}
-    for entry in tokens(ws, sb):
+    for entry in tokens(ws, sb, metadata=False):
         held[entry["owner"]] = held.get(entry["owner"], 0) + 1
     rows = []
     for account in sb.accounts:

@@ -18,7 +18,8 @@ from eth.constants import BLANK_ROOT_HASH
 from eth.rlp.accounts import Account
 from eth_hash.auto import keccak
 
-Nibbles = tuple[int, ...]
+#: A key path as lowercase hex, one character per nibble (str slicing and sorting run in C).
+Nibbles = str
 
 
 def _rlp(item: Any) -> bytes:
@@ -42,14 +43,8 @@ def _hex_prefix(nibbles: Nibbles, leaf: bool) -> bytes:
     """The compact (hex-prefix) encoding of a node's key path."""
     flag = 2 if leaf else 0
     if len(nibbles) % 2:
-        nibbles = (flag + 1, *nibbles)
-    else:
-        nibbles = (flag, 0, *nibbles)
-    return bytes(nibbles[i] << 4 | nibbles[i + 1] for i in range(0, len(nibbles), 2))
-
-
-def _nibbles(key: bytes) -> Nibbles:
-    return tuple(n for byte in key for n in (byte >> 4, byte & 0x0F))
+        return bytes.fromhex(f"{flag + 1:x}{nibbles}")
+    return bytes.fromhex(f"{flag:x}0{nibbles}")
 
 
 def _ref(node: Any, db: dict[bytes, bytes]) -> Any:
@@ -77,7 +72,7 @@ def _build(pairs: list[tuple[Nibbles, bytes]], depth: int, db: dict[bytes, bytes
     start = 0
     for i in range(1, len(pairs) + 1):
         if i == len(pairs) or pairs[i][0][depth] != pairs[start][0][depth]:
-            branch[pairs[start][0][depth]] = _ref(_build(pairs[start:i], depth + 1, db), db)
+            branch[int(pairs[start][0][depth], 16)] = _ref(_build(pairs[start:i], depth + 1, db), db)
             start = i
     return branch
 
@@ -86,7 +81,7 @@ def trie_root(items: dict[bytes, bytes], db: dict[bytes, bytes]) -> bytes:
     """Root hash of the Merkle-Patricia trie holding ``items``; its nodes go into ``db``."""
     if not items:
         return BLANK_ROOT_HASH
-    node = _build(sorted((_nibbles(k), v) for k, v in items.items()), 0, db)
+    node = _build(sorted((k.hex(), v) for k, v in items.items()), 0, db)
     encoded = _rlp(node)
     root = keccak(encoded)
     db[root] = encoded

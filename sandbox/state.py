@@ -314,7 +314,7 @@ class StateStore:
         try:
             os.fchmod(fd, 0o644)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(state.to_json(), fh, separators=(",", ":"))
+                fh.write(json.dumps(state.to_json(), separators=(",", ":")))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)

@@ -88,7 +88,7 @@ class Workshop:
 
     def _refresh(self) -> Sandbox:
         stamp = self.store.stamp()
-        if self._sb is not None and stamp == self._stamp and stamp is not None:
+        if self._sb is not None and stamp == self._stamp:  # unchanged (or still never saved)
             return self._sb
         loaded = self.store.read() or ChainState({}, DEFAULT_CHAIN_ID)
         if self._sb is None:

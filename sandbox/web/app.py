@@ -11,6 +11,7 @@ terminal appears without a reload.
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -19,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -37,6 +38,16 @@ def _when(timestamp: int) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _shown(path: Path, root: Path) -> str:
+    """The state file as the attendee would type it: relative to where they are, if it can be."""
+    for base in (Path.cwd(), root):
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
 def create_app(workshop: Workshop) -> Starlette:
     """The gallery app over ``workshop``'s chain."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -46,10 +57,13 @@ def create_app(workshop: Workshop) -> Starlette:
         with workshop.session() as sb:
             tokens = sorted(collection.tokens(workshop, sb), key=lambda t: t["history"][0]["block"], reverse=True)
             return {"tokens": tokens, "accounts": collection.accounts(workshop, sb), "version": workshop.version,
-                    "chain_id": sb.chain.chain_id, "state_path": str(workshop.store.path)}
+                    "chain_id": sb.chain.chain_id, "state_path": _shown(workshop.store.path, workshop.project.root)}
 
     async def page(request: Request, *, status: int = 200, error: str = "", form: dict[str, str] | None = None) -> Response:
-        context = await run_in_threadpool(snapshot)
+        try:
+            context = await run_in_threadpool(snapshot)
+        except SandboxError as exc:  # e.g. the state file was damaged while the gallery runs
+            return HTMLResponse(f"<!doctype html><title>Sandbox gallery</title><p>error: {escape(str(exc))}</p>", status_code=503)
         context.update(notice=request.query_params.get("notice", ""), error=error or request.query_params.get("error", ""), form=form or {})
         return templates.TemplateResponse(request, "gallery.html", context, status_code=status)
 
@@ -57,14 +71,20 @@ def create_app(workshop: Workshop) -> Starlette:
         return await page(request)
 
     async def gallery(request: Request) -> Response:
-        return templates.TemplateResponse(request, "_live.html", await run_in_threadpool(snapshot))
+        try:
+            return templates.TemplateResponse(request, "_live.html", await run_in_threadpool(snapshot))
+        except SandboxError as exc:
+            return HTMLResponse(f'<p class="error">error: {escape(str(exc))}</p>', status_code=503)
 
     async def version(request: Request) -> Response:
         def current() -> int:
             with workshop.session():
                 return workshop.version
 
-        return JSONResponse({"version": await run_in_threadpool(current)}, headers={"cache-control": "no-store"})
+        try:
+            return JSONResponse({"version": await run_in_threadpool(current)}, headers={"cache-control": "no-store"})
+        except SandboxError as exc:
+            return JSONResponse({"version": -1, "error": str(exc)}, status_code=503)
 
     def same_origin(request: Request) -> bool:
         # A page on another site must not mint with the workshop's keys.

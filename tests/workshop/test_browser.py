@@ -122,3 +122,15 @@ def test_a_post_from_another_site_is_refused(gallery: tuple[str, Workshop]) -> N
     response = httpx.post(f"{url}/mint", data={"to": "bob", "name": "Sneaky"}, headers={"origin": "http://evil.example"})
     assert response.status_code == 403
     assert not ws.store.path.exists()
+
+
+def test_a_damaged_state_file_shows_the_error_not_a_crash(gallery: tuple[str, Workshop]) -> None:
+    import httpx
+
+    url, ws = gallery
+    ws.store.path.write_text("{broken")
+    page = httpx.get(url)
+    assert page.status_code == 503 and "is not valid JSON" in page.text and "kept" in page.text
+    version = httpx.get(f"{url}/api/version")
+    assert version.status_code == 503 and version.json()["version"] == -1
+    assert ws.store.path.read_text() == "{broken"

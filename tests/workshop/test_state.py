@@ -118,7 +118,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(saved: tuple[Path, 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(json, "dump", broken)
+    monkeypatch.setattr(json, "dumps", broken)
     with pytest.raises(OSError, match="disk full"):
         store.write(state)
     assert path.read_bytes() == before
