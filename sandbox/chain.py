@@ -3,8 +3,11 @@
 The default backend is embedded: eth-tester on py-evm, in this process, with
 the ten dev accounts funded at genesis and geth-style gas estimation. Any
 JSON-RPC URL (anvil, geth, a testnet) works too: snapshots and time travel
-then use the node's ``evm_*`` methods. The backend is a seam: callers only
-use the methods here, so a faster embedded backend can slot in later.
+then use the node's ``evm_*`` methods, ``SANDBOX_RPC`` makes it the default,
+the node signs for the accounts it holds and every other key signs in this
+process (dev keys only on dev chain ids; real keys from :mod:`sandbox.keys`).
+The backend is a seam: callers only use the methods here, so a faster
+embedded backend can slot in later.
 """
 
 from __future__ import annotations
