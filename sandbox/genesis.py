@@ -123,3 +123,58 @@ def install(backend: Any, accounts: dict[bytes, dict[str, Any]], timestamp: int,
     header = chain_class.get_vm_class_for_block_number(0).create_genesis_header(**params)
     backend.chain = chain_class.from_genesis_header(db, header)
     return True
+
+
+def storage_of(db: Any, state_root_hash: bytes, address: bytes) -> dict[bytes, int]:
+    """Every non-zero storage value of ``address``, by hashed slot, read in one walk of its trie.
+
+    Reading slots one by one decodes the upper trie nodes again for each;
+    a walk decodes every node once (used when a session wrote many slots).
+    """
+    encoded = _lookup(db, rlp.decode(db[state_root_hash]), keccak(address).hex())
+    if encoded is None:
+        return {}
+    account = rlp.decode(encoded, sedes=Account)
+    out: dict[bytes, int] = {}
+    if account.storage_root != BLANK_ROOT_HASH:
+        _walk(db, account.storage_root, "", out)
+    return out
+
+
+def _node(db: Any, ref: Any) -> Any:
+    return rlp.decode(db[ref]) if isinstance(ref, bytes) else ref
+
+
+def _lookup(db: Any, node: Any, path: str) -> bytes | None:
+    while True:
+        if node == b"" or node == []:
+            return None
+        if len(node) == 17:
+            if not path:
+                return None
+            node, path = _node(db, node[int(path[0], 16)]), path[1:]
+            continue
+        key = node[0].hex()
+        nibbles = key[1:] if int(key[0], 16) & 1 else key[2:]
+        if not path.startswith(nibbles):
+            return None
+        if int(key[0], 16) >= 2:
+            return bytes(node[1]) if path == nibbles else None
+        node, path = _node(db, node[1]), path[len(nibbles):]
+
+
+def _walk(db: Any, ref: Any, path: str, out: dict[bytes, int]) -> None:
+    node = _node(db, ref)
+    if node == b"" or node == []:
+        return
+    if len(node) == 17:
+        for i in range(16):
+            if node[i] != b"":
+                _walk(db, node[i], path + f"{i:x}", out)
+        return
+    key = node[0].hex()
+    nibbles = key[1:] if int(key[0], 16) & 1 else key[2:]
+    if int(key[0], 16) >= 2:
+        out[bytes.fromhex(path + nibbles)] = int.from_bytes(rlp.decode(node[1]), "big")
+    else:
+        _walk(db, node[1], path + nibbles, out)

@@ -44,6 +44,8 @@ from sandbox.errors import StateFileError, StateLockedError
 FORMAT = 1
 #: How long a command waits for another one holding the chain (seconds).
 LOCK_TIMEOUT = 120.0
+#: Above this many changed slots in one account, a dump walks its storage trie once.
+WALK_OVER = 256
 
 
 def _hex32(value: int) -> str:
@@ -225,17 +227,33 @@ class StateRecorder:
             entry["nonce"] = state.get_nonce(address)
             entry["balance"] = state.get_balance(address)
             entry["code"] = state.get_code(address)
-            for slot in slots.get(address, ()):
-                value = state.get_storage(address, slot)
-                if value:
-                    entry["storage"][slot] = value
-                else:
-                    entry["storage"].pop(slot, None)
+            to_read = slots.get(address, ())
+            if len(to_read) < WALK_OVER or not self._walk(address, head.state_root, entry):
+                for slot in to_read:
+                    value = state.get_storage(address, slot)
+                    if value:
+                        entry["storage"][slot] = value
+                    else:
+                        entry["storage"].pop(slot, None)
             if not (entry["nonce"] or entry["balance"] or entry["code"] or entry["storage"]):
                 del result[address]
         self._last, self._last_head = result, (head.block_number, head.hash)
         self._recent_accounts, self._recent_slots = set(), {}
         return result, int(head.block_number), int(head.timestamp), bytes(head.state_root)
+
+    def _walk(self, address: bytes, root: bytes, entry: dict[str, Any]) -> bool:
+        """Read all of ``address``'s storage in one trie walk; ``False`` if a slot's preimage is unknown."""
+        from eth_utils import keccak
+
+        from sandbox.genesis import storage_of
+
+        values = storage_of(self.backend.chain.chaindb.db, root, address)
+        known = set(entry["storage"]) | self.slots.get(address, set()) | set(self._loaded.get(address, {}).get("storage", {}))
+        preimages = {keccak(slot.to_bytes(32, "big")): slot for slot in known}
+        if any(hashed not in preimages for hashed in values):
+            return False
+        entry["storage"] = {preimages[hashed]: value for hashed, value in values.items()}
+        return True
 
     def _still_canonical(self, number: int, block_hash: bytes) -> bool:
         try:

@@ -39,7 +39,7 @@ from sandbox.project import Project
 from sandbox.state import ChainState, StateStore, dump_state
 
 #: ERC-721 and ERC-20 share this topic; ERC-721 indexes all three arguments.
-TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+TRANSFER_TOPIC_INT = int.from_bytes(keccak(text="Transfer(address,address,uint256)"), "big")
 COLLECTION = ("SandboxNFT", "Workshop Collection", "WORK")
 
 
@@ -144,26 +144,35 @@ class Workshop:
                 self._session_transfers, start = [], 1
         else:
             start = 1
-        if start <= head["number"]:
-            times: dict[int, int] = {}
-            for log in w3.eth.get_logs({"fromBlock": start, "toBlock": head["number"], "topics": [TRANSFER_TOPIC]}):
-                if len(log["topics"]) != 4:
-                    continue  # an ERC-20 Transfer
-                number = int(log["blockNumber"])
-                if number not in times:
-                    times[number] = int(w3.eth.get_block(number)["timestamp"])
-                self._session_transfers.append(
-                    {
-                        "contract": to_checksum_address(log["address"]),
-                        "token_id": int.from_bytes(bytes(log["topics"][3]), "big"),
-                        "from": to_checksum_address(bytes(log["topics"][1])[-20:]),
-                        "to": to_checksum_address(bytes(log["topics"][2])[-20:]),
-                        "block": self.block_offset + number,
-                        "timestamp": times[number],
-                        "tx": "0x" + bytes(log["transactionHash"]).hex(),
-                    }
-                )
+        for number in range(start, int(head["number"]) + 1):
+            self._session_transfers.extend(self._block_transfers(number))
         self._cursor = (int(head["number"]), bytes(head["hash"]))
+
+    def _block_transfers(self, number: int) -> list[dict[str, Any]]:
+        """ERC-721 transfers in one block, read from py-evm's receipts.
+
+        eth-tester's get_logs finds each log's transaction by scanning the
+        chain, which makes a long session's save quadratic.
+        """
+        assert self._sb is not None
+        chain = self._sb.chain.tester.backend.chain
+        block = chain.get_canonical_block_by_number(number)
+        receipts = chain.chaindb.get_receipts(block.header, chain.get_vm(block.header).get_receipt_builder())
+        found = []
+        for tx, receipt in zip(block.transactions, receipts, strict=True):
+            for log in receipt.logs:
+                if len(log.topics) != 4 or log.topics[0] != TRANSFER_TOPIC_INT:
+                    continue  # not a Transfer, or an ERC-20 one (two indexed arguments)
+                found.append({
+                    "contract": to_checksum_address(log.address),
+                    "token_id": log.topics[3],
+                    "from": to_checksum_address(log.topics[1].to_bytes(32, "big")[-20:]),
+                    "to": to_checksum_address(log.topics[2].to_bytes(32, "big")[-20:]),
+                    "block": self.block_offset + number,
+                    "timestamp": int(block.header.timestamp),
+                    "tx": "0x" + bytes(tx.hash).hex(),
+                })
+        return found
 
     def contracts(self) -> list[dict[str, Any]]:
         return list(self._extra.get("contracts", []))
