@@ -35,7 +35,7 @@ Known differences (pyrevm 0.3.7 embeds revm 8, a Cancun EVM; py-evm runs Prague)
   base fee and the fees are settled outside it); no contract here reads them;
 - ``state_root`` in headers is a placeholder, not a Merkle root;
 - the journal checkpoint around each transaction takes one level of depth,
-  so the 1024-deep call limit is reached one frame earlier;
+  so the 1024-deep call limit is likely reached one frame earlier (untested);
 - a saved workshop chain (``sandbox.state``) cannot be loaded on it yet.
 """
 

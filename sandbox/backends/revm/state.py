@@ -71,25 +71,28 @@ def _parse_journal(journal: str) -> tuple[set[bytes], set[bytes], set[bytes], di
     """Accounts loaded, destroyed and given code, and slots written (with their value before), from
     revm's journal as its Debug text (``... AccountLoaded { address: 0x.. }, StorageChange { address:
     0x.., key: 7, had_value: Some(0) } ...``). A split on the address marker is ~20x faster than a regex."""
-    loaded: set[bytes] = set()
-    destroyed: set[bytes] = set()
-    new_code: set[bytes] = set()
-    first_seen: dict[tuple[bytes, int], int] = {}
+    loaded: set[str] = set()
+    destroyed: set[str] = set()
+    new_code: set[str] = set()
+    written: dict[tuple[str, int], int] = {}
     parts = journal.split(" { address: 0x")
     for before, body in itertools.pairwise(parts):
-        kind = before[before.rfind(" ") + 1 :].lstrip("[")
-        if kind == "AccountLoaded":
-            loaded.add(bytes.fromhex(body[:40]))
-        elif kind == "StorageChange":
+        if before.endswith("StorageChange"):
             # body: "<40 hex>, key: 7, had_value: Some(0) }, ..." (None for a first read)
-            key, _, rest = body[47:].partition(", had_value: ")
-            if rest.startswith("Some("):
-                first_seen.setdefault((bytes.fromhex(body[:40]), int(key)), int(rest[5 : rest.index(")")]))
-        elif kind == "AccountDestroyed":
-            destroyed.add(bytes.fromhex(body[:40]))
-        elif kind in ("CodeChange", "AccountCreated"):
-            new_code.add(bytes.fromhex(body[:40]))
-    return loaded, destroyed, new_code, first_seen
+            cut = body.find(", had_value: Some(", 47)
+            if cut > 0:
+                slot = (body[:40], int(body[47:cut]))
+                if slot not in written:
+                    written[slot] = int(body[cut + 18 : body.index(")", cut)])
+        elif before.endswith("AccountLoaded"):
+            loaded.add(body[:40])
+        elif before.endswith("AccountDestroyed"):
+            destroyed.add(body[:40])
+        elif before.endswith(("CodeChange", "AccountCreated")):
+            new_code.add(body[:40])
+    to_bytes = {h: bytes.fromhex(h) for h in loaded | destroyed | new_code | {a for a, _ in written}}
+    first_seen = {(to_bytes[a], key): value for (a, key), value in written.items()}
+    return {to_bytes[h] for h in loaded}, {to_bytes[h] for h in destroyed}, {to_bytes[h] for h in new_code}, first_seen
 
 
 def _unpadded(code: bytes, code_hash: bytes) -> bytes:
