@@ -126,14 +126,14 @@ def _function(ws: Workshop, sb: Sandbox, target: str) -> tuple[Contract, str, li
     contract = ws.find_contract(sb, ref)
     overloads = [i for i in contract.abi if i.get("type") == "function" and i.get("name") == function]
     if not overloads:
-        raise ArgumentError(f"{contract.name} has no function {function!r}; functions: {', '.join(contract.functions)}")
+        raise ArgumentError(f"{contract.contract_name} has no function {function!r}; functions: {', '.join(contract.functions)}")
     return contract, function, overloads
 
 
 def call(ws: Workshop, sb: Sandbox, target: str, words: list[str], *, sender: str | None = None) -> dict[str, Any]:
     """Run ``CONTRACT.FUNCTION(words...)`` as an ``eth_call``; nothing changes on chain."""
     contract, function, overloads = _function(ws, sb, target)
-    args = _coerce_args(sb, overloads, words, f"{contract.name}.{function}")
+    args = _coerce_args(sb, overloads, words, f"{contract.contract_name}.{function}")
     result = ContractFunction(contract, function, overloads).call(*args, sender=sb.accounts.resolve(sender) if sender else None)
     return {"contract": contract.address, "function": function, "result": plain(result)}
 
@@ -141,7 +141,7 @@ def call(ws: Workshop, sb: Sandbox, target: str, words: list[str], *, sender: st
 def send(ws: Workshop, sb: Sandbox, target: str, words: list[str], *, sender: str, value: str = "0") -> dict[str, Any]:
     """Send ``CONTRACT.FUNCTION(words...)`` as a transaction from ``sender`` (write session)."""
     contract, function, overloads = _function(ws, sb, target)
-    args = _coerce_args(sb, overloads, words, f"{contract.name}.{function}")
+    args = _coerce_args(sb, overloads, words, f"{contract.contract_name}.{function}")
     receipt = ContractFunction(contract, function, overloads).transact(*args, sender=sb.accounts.resolve(sender), value=parse_amount(value, what="--value"))
     events = [{"event": name, "args": {k: plain(v) for k, v in e.args.items()}} for name, evs in receipt.events.items() for e in evs]
     return {"contract": contract.address, "function": function, "tx": receipt.tx_hash, "gas_used": receipt.gas_used,

@@ -71,7 +71,7 @@ def _backend_class(base: type) -> type:
     head and starting a new pending header on top is enough.
     """
 
-    class SandboxPyEVMBackend(base):  # type: ignore[misc, valid-type]
+    class SandboxPyEVMBackend(base):  # type: ignore[misc]
         def revert_to_snapshot(self, snapshot: bytes) -> None:
             from eth.constants import GENESIS_PARENT_HASH
 

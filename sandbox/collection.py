@@ -66,7 +66,7 @@ def mint(
     except ContractReverted as exc:
         raise TokenError(explain(sb, exc, token_id=None, sender=minter)) from None
     token_id = int(receipt.events["Transfer"][0].args["tokenId"])
-    return {"contract": nft.address, "collection": nft.name, "token_id": token_id, "name": name, "owner": recipient,
+    return {"contract": nft.address, "collection": nft.contract_name, "token_id": token_id, "name": name, "owner": recipient,
             "owner_name": label(sb, recipient), "tx": receipt.tx_hash, "gas_used": receipt.gas_used}
 
 
@@ -129,7 +129,7 @@ def token(ws: Workshop, sb: Sandbox, token_id: int, *, collection: str | None = 
             return entry
     ids = sorted(e["token_id"] for e in mine)
     have = f"it has {len(ids)} token(s): " + ", ".join(f"#{i}" for i in ids[:10]) + (" ..." if len(ids) > 10 else "") if ids else "it has no tokens yet"
-    raise TokenError(f"token #{token_id} does not exist in {nft.name} at {nft.address}; {have} (see `sandbox list`)")
+    raise TokenError(f"token #{token_id} does not exist in {nft.contract_name} at {nft.address}; {have} (see `sandbox list`)")
 
 
 def transfer(ws: Workshop, sb: Sandbox, token_id: int, *, sender: str, to: str, collection: str | None = None) -> dict[str, Any]:

@@ -193,7 +193,7 @@ class Receipt:
         """Wei paid for gas: ``gas_used * effective_gas_price``."""
         return self.gas_used * self.effective_gas_price
 
-    def assert_event(self, name: str, **expected: Any) -> Event:
+    def assert_event(self, name: str, /, **expected: Any) -> Event:
         """Assert an event ``name`` was emitted with these argument values; return it."""
         if name not in self.events:
             raise AssertionError(f"expected a {name!r} event; events present: {list(self.events) or 'none'}")
@@ -234,10 +234,10 @@ class ContractFunction:
         self.overloads = overloads
 
     def __repr__(self) -> str:
-        return f"<{self.contract.name}.{self.name}: {' | '.join(human_signature(o) for o in self.overloads)}>"
+        return f"<{self.contract.contract_name}.{self.name}: {' | '.join(human_signature(o) for o in self.overloads)}>"
 
     def _select(self, args: tuple[Any, ...]) -> tuple[dict[str, Any], bytes]:
-        where = f"{self.contract.name}.{self.name}"
+        where = f"{self.contract.contract_name}.{self.name}"
         same_arity = [o for o in self.overloads if len(o.get("inputs", [])) == len(args)]
         if not same_arity:
             options = "; ".join(human_signature(o) for o in self.overloads)
@@ -258,7 +258,7 @@ class ContractFunction:
         item, data = self._select(args)
         if item.get("stateMutability") in ("view", "pure"):
             return self.contract._sandbox._call(self.contract, item, data, sender=sender)
-        return self.contract._sandbox._transact(self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.name}.{self.name}")
+        return self.contract._sandbox._transact(self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}")
 
     def call(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
         """Run as an ``eth_call`` (no transaction) and return the decoded result."""
@@ -268,7 +268,7 @@ class ContractFunction:
     def transact(self, *args: Any, sender: Any = None, value: int = 0, gas: int | None = None) -> Receipt:
         """Send as a transaction even if the function is a view."""
         _, data = self._select(args)
-        return self.contract._sandbox._transact(self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.name}.{self.name}")
+        return self.contract._sandbox._transact(self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}")
 
     def estimate_gas(self, *args: Any, sender: Any = None, value: int = 0) -> int:
         _, data = self._select(args)
@@ -280,7 +280,7 @@ class Contract:
 
     def __init__(self, sandbox: Sandbox, name: str, address: str, abi: list[dict[str, Any]], receipt: Receipt | None = None) -> None:
         self._sandbox = sandbox
-        self.name = name
+        self.contract_name = name
         self.address = to_checksum_address(address)
         self.abi = abi
         self.receipt = receipt
@@ -294,14 +294,14 @@ class Contract:
             raise AttributeError(name)
         overloads = self._functions.get(name)
         if overloads is None:
-            raise AttributeError(f"{self.name} has no function {name!r}; functions: {', '.join(sorted(self._functions))}")
+            raise AttributeError(f"{self.contract_name} has no function {name!r}; functions: {', '.join(sorted(self._functions))}")
         return ContractFunction(self, name, overloads)
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *self._functions]
 
     def __repr__(self) -> str:
-        return f"<{self.name} at {self.address}>"
+        return f"<{self.contract_name} at {self.address}>"
 
     def __str__(self) -> str:
         return self.address
@@ -315,6 +315,13 @@ class Contract:
 
     def __hash__(self) -> int:
         return hash(self.address.lower())
+
+    @property
+    def name(self) -> Any:
+        """The contract's own ``name()`` function when it has one (ERC-20/721), else :attr:`contract_name`."""
+        if "name" in self._functions:
+            return ContractFunction(self, "name", self._functions["name"])
+        return self.contract_name
 
     @property
     def functions(self) -> list[str]:

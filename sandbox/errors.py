@@ -70,7 +70,7 @@ class ContractReverted(SandboxError):
         kind: ``"error"`` for ``Error(string)``, ``"panic"``, ``"custom"``,
             ``"unknown"`` (undecodable data) or ``"empty"`` (no data).
         name: ``"Error"``, ``"Panic"``, the custom error's name, or ``None``.
-        args: decoded arguments by name (``{"message": ...}`` for ``Error``).
+        revert_args: decoded arguments by name (``{"message": ...}`` for ``Error``).
         data: the raw revert data.
         reason: a one-line human reading of the revert.
     """

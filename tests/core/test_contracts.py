@@ -84,7 +84,7 @@ def test_at_returns_a_handle_to_a_deployed_contract(sb: Sandbox, probe: Contract
 
 
 def test_unknown_contract_lists_the_known_ones(sb: Sandbox) -> None:
-    with pytest.raises(UnknownContractError, match="unknown contract 'Nope'; known contracts: Probe"):
+    with pytest.raises(UnknownContractError, match="unknown contract .Nope.; known contracts: Named, Probe"):
         sb.deploy("Nope", sender=sb.accounts.alice)
 
 
@@ -104,3 +104,18 @@ def test_get_events_reads_logs_across_blocks(sb: Sandbox, probe: Contract) -> No
     everything = sb.get_events(probe.address, from_block=first.block_number)
     assert [e.name for e in everything] == ["Poked", "Deposited", "Poked"]
     assert sb.get_events(sb.accounts.bob.address, from_block=first.block_number) == []
+
+
+def test_a_contract_name_function_is_callable(sb: Sandbox) -> None:
+    alice = sb.accounts.alice
+    nft = sb.deploy("Named", "Workshop", sender=alice)
+    assert nft.name() == "Workshop"  # the ABI's name() wins over the handle's attribute
+    assert nft.contract_name == "Named" and repr(nft).startswith("<Named at 0x")
+    probe = sb.deploy("Probe", sender=alice)
+    assert probe.name == "Probe"  # no name() in the ABI: the contract's name
+
+
+def test_assert_event_accepts_an_argument_called_name(sb: Sandbox) -> None:
+    alice = sb.accounts.alice
+    nft = sb.deploy("Named", "Workshop", sender=alice)
+    nft.rename("Atelier", sender=alice).assert_event("Renamed", name="Atelier")
