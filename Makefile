@@ -37,10 +37,12 @@ $(BROWSER): tools/browser.sh | $(PYSTAMP)
 demo: setup
 	$(VENV)/bin/sandbox demo
 
-# The contract suite runs twice: on the embedded chain, then on a real node
-# (a private anvil the plugin starts and stops; forge's own run is not node-bound).
+# The contract suite runs three times: on the embedded py-evm chain (with
+# everything else), on the revm backend, and on a real node (a private anvil
+# the plugin starts and stops). forge's own run is not node-bound.
 test: setup
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q --sandbox-backend revm tests/contracts tests/core --ignore=tests/contracts/test_forge.py
 	$(PY) -m pytest -q --sandbox-anvil tests/contracts --ignore=tests/contracts/test_forge.py
 
 # The business-model simulations at full size (make test runs them with --quick);
@@ -55,6 +57,8 @@ lint: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/backends.py
+	$(PY) bench/suite_compare.py
 
 # Refresh the pinned Python versions after changing pyproject.toml.
 lock: $(PY)

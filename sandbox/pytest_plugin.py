@@ -46,6 +46,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sandbox", "NFT & DApp Sandbox")
     group.addoption("--sandbox-rpc", metavar="URL", default=None, help="run the sandbox on this JSON-RPC node (default: $SANDBOX_RPC, else the embedded chain)")
     group.addoption("--sandbox-anvil", action="store_true", default=False, help="start a private anvil on a free port for the session (one per xdist worker)")
+    group.addoption(
+        "--sandbox-backend",
+        choices=("pyevm", "revm"),
+        default=None,
+        help="embedded EVM for the session (default: $SANDBOX_BACKEND, else pyevm)",
+    )
     group.addoption("--gas-report", action="store_true", default=False, help="print min/median/max gas per contract function at the end")
     parser.addini("sandbox_project", "folder of the contracts project, relative to the rootdir (default: the rootdir)", default="")
 
@@ -72,6 +78,11 @@ class SandboxSession:
         #: Extra anvils for sandboxes on other chain ids (``Sandbox(chain_id=1337)``), by
         #: id, each with a handle and a snapshot of its fresh state.
         self.nodes: dict[int, tuple[Anvil, Chain, Any]] = {}
+        # --sandbox-backend applies to every Sandbox() of the session, like SANDBOX_BACKEND.
+        self._saved_backend = os.environ.get("SANDBOX_BACKEND")
+        backend = config.getoption("sandbox_backend", None)
+        if backend:
+            os.environ["SANDBOX_BACKEND"] = backend
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -108,6 +119,11 @@ class SandboxSession:
                 os.environ.pop("SANDBOX_RPC", None)
             else:
                 os.environ["SANDBOX_RPC"] = self._saved_env
+        if self.config.getoption("sandbox_backend", None):
+            if self._saved_backend is None:
+                os.environ.pop("SANDBOX_BACKEND", None)
+            else:
+                os.environ["SANDBOX_BACKEND"] = self._saved_backend
         if self.anvil is not None:
             self.anvil.stop()
             chain_module.node_provider = None
