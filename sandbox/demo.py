@@ -68,9 +68,12 @@ def run_demo(out_dir: Path, console: Console, project: Path | None = None) -> De
     console.print(table)
     console.print(f"Art written to [bold]{out_dir}/[/] (token-0.svg ... token-{len(rows) - 1}.svg): open them in a browser.")
     console.print(
-        "\nNext, try:\n"
-        "  • Python: [bold]from sandbox import Sandbox[/] (see README, 'A tour of the Python API')\n"
-        "  • Tests:  [bold]make test[/]\n"
-        "  • Speed:  [bold]make bench[/]"
+        "\nNext, try (after [bold]source .venv/bin/activate[/]):\n"
+        "  • Mint:    [bold]sandbox mint --to bob --name \"Panda #1\"[/]   then [bold]sandbox list[/]\n"
+        "  • Gallery: [bold]sandbox ui[/]   and open http://127.0.0.1:8000\n"
+        "  • Wallets: [bold]sandbox node[/]   (JSON-RPC on 127.0.0.1:8545 for MetaMask, cast, ethers)\n"
+        "  • Python:  [bold]from sandbox import Sandbox[/] (README, 'A tour of the Python API')\n"
+        "  • Models:  [bold]python scripts/holding_periods.py --quick[/]\n"
+        "  • Tests:   [bold]make test[/]   Speed: [bold]make bench[/]"
     )
     return DemoResult(rows, out_dir, nft.address)

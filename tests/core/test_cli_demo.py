@@ -30,7 +30,7 @@ def test_demo_mints_transfers_and_writes_art(tmp_path: Path) -> None:
     svgs = sorted(p.name for p in out.iterdir())
     assert svgs == ["token-0.svg", "token-1.svg", "token-2.svg"]
     assert (out / "token-1.svg").read_text().startswith("<svg")
-    assert "Next, try:" in text
+    assert "Next, try" in text and "sandbox ui" in text and "sandbox mint --to bob" in text
 
 
 @pytest.mark.parametrize(
