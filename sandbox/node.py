@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import PortInUseError, SandboxError
-from sandbox.rpc import INVALID_REQUEST, PARSE_ERROR, RpcHandler, error
+from sandbox.rpc import RpcHandler
+from sandbox.rpc_wire import INVALID_REQUEST, PARSE_ERROR, error
 from sandbox.workshop import Workshop
 
 MAX_BODY = 5 * 1024 * 1024

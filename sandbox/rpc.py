@@ -10,147 +10,33 @@ refuses a transaction (nonce, funds), -32603 for anything unexpected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-from eth_bloom import BloomFilter  # type: ignore[attr-defined]
-
+from sandbox.rpc_wire import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    REFUSED,
+    REVERTED,
+    RpcError,
+    address_param,
+    block_id,
+    data_hex,
+    error,
+    params_of,
+    quantity,
+    receipt_out,
+    to_wire,
+    transaction_in,
+    transaction_out,
+)
 from sandbox.workshop import Workshop
 
-PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
-REVERTED, REFUSED = 3, -32000
 MAX_BATCH = 1000
 #: Methods that change the chain: their session takes the lock and saves.
 WRITES = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "evm_revert", "evm_increaseTime", "evm_setNextBlockTimestamp"})
-_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
-_HEX = re.compile(r"^0x[0-9a-fA-F]*$")
-_TX_KEYS = {"from": "from", "to": "to", "gas": "gas", "gasPrice": "gas_price", "maxFeePerGas": "max_fee_per_gas",
-            "maxPriorityFeePerGas": "max_priority_fee_per_gas", "value": "value", "data": "data", "input": "data",
-            "nonce": "nonce", "accessList": "access_list"}
-_QUANTITIES = {"gas", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "value", "nonce"}
-
-
-class RpcError(Exception):
-    """A JSON-RPC error to send back (not a sandbox error: it never reaches a user's shell)."""
-
-    def __init__(self, code: int, message: str, data: str | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.data = code, message, data
-
-
-def error(code: int, message: str, request_id: Any = None, data: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        body["data"] = data
-    return {"jsonrpc": "2.0", "id": request_id, "error": body}
-
-
-# -- wire formats -------------------------------------------------------------------
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(p.title() for p in rest)
-
-
-def to_wire(value: Any, key: str = "") -> Any:
-    """eth-tester output as JSON-RPC: camelCase keys, hex quantities and data."""
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k == "type" and v == "mined":  # eth-tester's log marker
-                continue
-            name = {"coinbase": "miner", "state_root": "stateRoot"}.get(k, _camel(k))
-            out[name] = to_wire(v, k)
-        return out
-    if isinstance(value, (list, tuple)):
-        return [to_wire(v, key) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, float):
-        return value
-    if isinstance(value, int):
-        return "0x" + value.to_bytes(256, "big").hex() if key == "logs_bloom" else hex(value)
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    return value
-
-
-def _transaction_out(tx: dict[str, Any]) -> dict[str, Any]:
-    wire: dict[str, Any] = to_wire({("input" if k == "data" else k): v for k, v in tx.items()})
-    wire.setdefault("input", "0x")
-    return wire
-
-
-def _receipt_out(receipt: dict[str, Any]) -> dict[str, Any]:
-    bloom = BloomFilter()
-    for log in receipt["logs"]:
-        bloom.add(bytes.fromhex(log["address"][2:]))
-        for topic in log["topics"]:
-            bloom.add(bytes.fromhex(topic[2:]))
-    wire: dict[str, Any] = to_wire({k: v for k, v in receipt.items() if k != "state_root"})
-    wire["logsBloom"] = "0x" + int(bloom).to_bytes(256, "big").hex()
-    for log in wire["logs"]:
-        log["removed"] = False
-    return wire
-
-
-def _quantity(value: Any, what: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and _HEX.match(value) and len(value) > 2:
-        return int(value, 16)
-    raise RpcError(INVALID_PARAMS, f"{what} must be a hex quantity like 0x1a, got {value!r}")
-
-
-def _data(value: Any, what: str) -> str:
-    if isinstance(value, str) and _HEX.match(value) and len(value) % 2 == 0:
-        return value
-    raise RpcError(INVALID_PARAMS, f"{what} must be 0x-prefixed hex bytes, got {str(value)[:80]!r}")
-
-
-def _address(value: Any, what: str) -> str:
-    if isinstance(value, str) and _HEX.match(value) and len(value) == 42:
-        return value
-    raise RpcError(INVALID_PARAMS, f"{what} must be a 20-byte 0x address, got {value!r}")
-
-
-def _block(value: Any = "latest") -> int | str:
-    if isinstance(value, dict):  # EIP-1898
-        value = value.get("blockNumber", value.get("blockHash", "latest"))
-    if value in _TAGS:
-        return "safe" if value == "finalized" else str(value)
-    if isinstance(value, str) and len(value) == 66:
-        return value  # a block hash: resolved by the caller
-    return _quantity(value, "block number")
-
-
-def _transaction_in(tx: Any, *, need_from: bool) -> dict[str, Any]:
-    if not isinstance(tx, dict):
-        raise RpcError(INVALID_PARAMS, f"transaction must be an object, got {tx!r}")
-    out: dict[str, Any] = {}
-    for key, value in tx.items():
-        if key in ("type", "chainId") or value is None:
-            continue  # the type follows from the fee fields; the chain id is checked by signing
-        name = _TX_KEYS.get(key)
-        if name is None:
-            raise RpcError(INVALID_PARAMS, f"unknown transaction field {key!r}")
-        if name in _QUANTITIES:
-            out[name] = _quantity(value, key)
-        elif name in ("from", "to"):
-            out[name] = _address(value, key)
-        elif name == "data":
-            out[name] = _data(value, key)
-        else:
-            out[name] = [{"address": e["address"], "storage_keys": e.get("storageKeys", [])} for e in value]
-    if need_from and "from" not in out:
-        raise RpcError(INVALID_PARAMS, "transaction needs a 'from' address")
-    return out
-
-
-def _params(params: list[Any], low: int, high: int, method: str) -> list[Any]:
-    if not low <= len(params) <= high:
-        raise RpcError(INVALID_PARAMS, f"{method} takes {low}..{high} params, got {len(params)}")
-    return params + [None] * (high - len(params))
 
 
 # -- the handler --------------------------------------------------------------------
@@ -243,31 +129,31 @@ class RpcHandler:
         return hex(10**9)
 
     def rpc_eth_feeHistory(self, sb: Any, params: list[Any]) -> Any:
-        count, newest, percentiles = _params(params, 2, 3, "eth_feeHistory")
-        history = sb.chain.tester.get_fee_history(_quantity(count, "blockCount"), _block(newest), percentiles or [])
+        count, newest, percentiles = params_of(params, 2, 3, "eth_feeHistory")
+        history = sb.chain.tester.get_fee_history(quantity(count, "blockCount"), block_id(newest), percentiles or [])
         return to_wire(history)
 
     # -- state ------------------------------------------------------------------------
 
     def rpc_eth_getBalance(self, sb: Any, params: list[Any]) -> str:
-        address, block = _params(params, 1, 2, "eth_getBalance")
-        return hex(sb.chain.tester.get_balance(_address(address, "address"), self._number(sb, block)))
+        address, block = params_of(params, 1, 2, "eth_getBalance")
+        return hex(sb.chain.tester.get_balance(address_param(address, "address"), self._number(sb, block)))
 
     def rpc_eth_getCode(self, sb: Any, params: list[Any]) -> str:
-        address, block = _params(params, 1, 2, "eth_getCode")
-        return str(sb.chain.tester.get_code(_address(address, "address"), self._number(sb, block)))
+        address, block = params_of(params, 1, 2, "eth_getCode")
+        return str(sb.chain.tester.get_code(address_param(address, "address"), self._number(sb, block)))
 
     def rpc_eth_getTransactionCount(self, sb: Any, params: list[Any]) -> str:
-        address, block = _params(params, 1, 2, "eth_getTransactionCount")
-        return hex(sb.chain.tester.get_nonce(_address(address, "address"), self._number(sb, block)))
+        address, block = params_of(params, 1, 2, "eth_getTransactionCount")
+        return hex(sb.chain.tester.get_nonce(address_param(address, "address"), self._number(sb, block)))
 
     def rpc_eth_getStorageAt(self, sb: Any, params: list[Any]) -> str:
-        address, slot, block = _params(params, 2, 3, "eth_getStorageAt")
-        value = sb.chain.tester.get_storage_at(_address(address, "address"), _quantity(slot, "slot"), self._number(sb, block))
+        address, slot, block = params_of(params, 2, 3, "eth_getStorageAt")
+        value = sb.chain.tester.get_storage_at(address_param(address, "address"), quantity(slot, "slot"), self._number(sb, block))
         return "0x" + int(value, 16).to_bytes(32, "big").hex() if isinstance(value, str) else to_wire(value)
 
     def _number(self, sb: Any, block: Any) -> int | str:
-        resolved = _block(block or "latest")
+        resolved = block_id(block or "latest")
         if isinstance(resolved, str) and resolved.startswith("0x"):
             return int(sb.chain.tester.get_block_by_hash(resolved)["number"])
         # Every transaction is mined at once, so the pending state is the latest one.
@@ -276,22 +162,22 @@ class RpcHandler:
     # -- transactions ---------------------------------------------------------------
 
     def rpc_eth_call(self, sb: Any, params: list[Any]) -> str:
-        tx, block = _params(params, 1, 3, "eth_call")[:2]
-        call = _transaction_in(tx, need_from=False)
+        tx, block = params_of(params, 1, 3, "eth_call")[:2]
+        call = transaction_in(tx, need_from=False)
         call.setdefault("from", sb.accounts[0].address)  # as web3.py's eth-tester provider does
         if any(k in call for k in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")):
             return str(sb.chain.tester.call(call, self._number(sb, block)))
         return _free_call(sb, call, self._number(sb, block))
 
     def rpc_eth_estimateGas(self, sb: Any, params: list[Any]) -> str:
-        tx, block = _params(params, 1, 3, "eth_estimateGas")[:2]
-        call = _transaction_in(tx, need_from=False)
+        tx, block = params_of(params, 1, 3, "eth_estimateGas")[:2]
+        call = transaction_in(tx, need_from=False)
         call.setdefault("from", sb.accounts[0].address)
         return hex(sb.chain.tester.estimate_gas(call, self._number(sb, block)))
 
     def rpc_eth_sendTransaction(self, sb: Any, params: list[Any]) -> str:
-        (tx,) = _params(params, 1, 1, "eth_sendTransaction")
-        send = _transaction_in(tx, need_from=True)
+        (tx,) = params_of(params, 1, 1, "eth_sendTransaction")
+        send = transaction_in(tx, need_from=True)
         if send["from"].lower() not in {a.address.lower() for a in sb.accounts}:
             raise RpcError(REFUSED, f"unknown account {send['from']}: the node signs only for its dev accounts (eth_accounts); "
                                     "sign it yourself and use eth_sendRawTransaction")
@@ -302,23 +188,23 @@ class RpcHandler:
     def rpc_eth_sendRawTransaction(self, sb: Any, params: list[Any]) -> str:
         from rlp.exceptions import RLPException
 
-        (raw,) = _params(params, 1, 1, "eth_sendRawTransaction")
+        (raw,) = params_of(params, 1, 1, "eth_sendRawTransaction")
         try:
-            return str(sb.chain.tester.send_raw_transaction(_data(raw, "raw transaction")))
+            return str(sb.chain.tester.send_raw_transaction(data_hex(raw, "raw transaction")))
         except RLPException as exc:
             raise RpcError(INVALID_PARAMS, f"raw transaction is not a signed transaction ({exc})") from None
 
     def rpc_eth_getTransactionByHash(self, sb: Any, params: list[Any]) -> Any:
-        (tx_hash,) = _params(params, 1, 1, "eth_getTransactionByHash")
+        (tx_hash,) = params_of(params, 1, 1, "eth_getTransactionByHash")
         try:
-            return _transaction_out(sb.chain.tester.get_transaction_by_hash(_data(tx_hash, "transaction hash")))
+            return transaction_out(sb.chain.tester.get_transaction_by_hash(data_hex(tx_hash, "transaction hash")))
         except LookupError_:
             return None
 
     def rpc_eth_getTransactionReceipt(self, sb: Any, params: list[Any]) -> Any:
-        (tx_hash,) = _params(params, 1, 1, "eth_getTransactionReceipt")
+        (tx_hash,) = params_of(params, 1, 1, "eth_getTransactionReceipt")
         try:
-            return _receipt_out(sb.chain.tester.get_transaction_receipt(_data(tx_hash, "transaction hash")))
+            return receipt_out(sb.chain.tester.get_transaction_receipt(data_hex(tx_hash, "transaction hash")))
         except LookupError_:
             return None
 
@@ -326,39 +212,39 @@ class RpcHandler:
 
     def _block_out(self, block: dict[str, Any], full: bool) -> dict[str, Any]:
         wire: dict[str, Any] = to_wire({k: v for k, v in block.items() if k != "transactions"})
-        wire["transactions"] = [_transaction_out(t) for t in block["transactions"]] if full else list(block["transactions"])
+        wire["transactions"] = [transaction_out(t) for t in block["transactions"]] if full else list(block["transactions"])
         return wire
 
     def rpc_eth_getBlockByNumber(self, sb: Any, params: list[Any]) -> Any:
-        number, full = _params(params, 1, 2, "eth_getBlockByNumber")
+        number, full = params_of(params, 1, 2, "eth_getBlockByNumber")
         try:
-            return self._block_out(sb.chain.tester.get_block_by_number(_block(number), bool(full)), bool(full))
+            return self._block_out(sb.chain.tester.get_block_by_number(block_id(number), bool(full)), bool(full))
         except LookupError_:
             return None
 
     def rpc_eth_getBlockByHash(self, sb: Any, params: list[Any]) -> Any:
-        block_hash, full = _params(params, 1, 2, "eth_getBlockByHash")
+        block_hash, full = params_of(params, 1, 2, "eth_getBlockByHash")
         try:
-            return self._block_out(sb.chain.tester.get_block_by_hash(_data(block_hash, "block hash")), bool(full))
+            return self._block_out(sb.chain.tester.get_block_by_hash(data_hex(block_hash, "block hash")), bool(full))
         except LookupError_:
             return None
 
     def rpc_eth_getLogs(self, sb: Any, params: list[Any]) -> Any:
-        (query,) = _params(params, 1, 1, "eth_getLogs")
+        (query,) = params_of(params, 1, 1, "eth_getLogs")
         if not isinstance(query, dict):
             raise RpcError(INVALID_PARAMS, f"eth_getLogs takes a filter object, got {query!r}")
         tester = sb.chain.tester
         start: int | str
         end: int | str
         if query.get("blockHash"):
-            start = end = int(tester.get_block_by_hash(_data(query["blockHash"], "blockHash"))["number"])
+            start = end = int(tester.get_block_by_hash(data_hex(query["blockHash"], "blockHash"))["number"])
         else:
             start, end = self._number(sb, query.get("fromBlock") or "latest"), self._number(sb, query.get("toBlock") or "latest")
         address = query.get("address")
         if isinstance(address, list):
-            address = [_address(a, "address") for a in address]
+            address = [address_param(a, "address") for a in address]
         elif address is not None:
-            address = _address(address, "address")
+            address = address_param(address, "address")
         topics = query.get("topics")
         logs = tester.get_logs(from_block=start, to_block=end, address=address, topics=topics)
         return [dict(to_wire(log), removed=False) for log in logs]
@@ -377,8 +263,8 @@ class RpcHandler:
 
     def rpc_evm_revert(self, sb: Any, params: list[Any]) -> bool:
         """Revert and drop this snapshot and later ones (as anvil and Hardhat do)."""
-        (snapshot,) = _params(params, 1, 1, "evm_revert")
-        wanted, ids = _quantity(snapshot, "snapshot id"), self._snapshot_ids(sb)
+        (snapshot,) = params_of(params, 1, 1, "evm_revert")
+        wanted, ids = quantity(snapshot, "snapshot id"), self._snapshot_ids(sb)
         if wanted not in ids:
             return False
         del ids[ids.index(wanted):]
@@ -386,22 +272,22 @@ class RpcHandler:
         return True
 
     def rpc_evm_mine(self, sb: Any, params: list[Any]) -> str:
-        (timestamp,) = _params(params, 0, 1, "evm_mine")
+        (timestamp,) = params_of(params, 0, 1, "evm_mine")
         if timestamp is not None:
-            _set_next_timestamp(sb, _quantity(timestamp, "timestamp"))
+            _set_next_timestamp(sb, quantity(timestamp, "timestamp"))
         sb.chain.tester.mine_blocks(1)
         return "0x0"
 
     def rpc_evm_setNextBlockTimestamp(self, sb: Any, params: list[Any]) -> None:
-        (timestamp,) = _params(params, 1, 1, "evm_setNextBlockTimestamp")
-        _set_next_timestamp(sb, _quantity(timestamp, "timestamp"))
+        (timestamp,) = params_of(params, 1, 1, "evm_setNextBlockTimestamp")
+        _set_next_timestamp(sb, quantity(timestamp, "timestamp"))
 
     def rpc_evm_increaseTime(self, sb: Any, params: list[Any]) -> str:
-        (seconds,) = _params(params, 1, 1, "evm_increaseTime")
+        (seconds,) = params_of(params, 1, 1, "evm_increaseTime")
         header = sb.chain.tester.backend.chain.header
         latest = sb.chain.timestamp
-        _set_next_timestamp(sb, max(int(header.timestamp), latest + 1) + _quantity(seconds, "seconds"))
-        return hex(_quantity(seconds, "seconds"))
+        _set_next_timestamp(sb, max(int(header.timestamp), latest + 1) + quantity(seconds, "seconds"))
+        return hex(quantity(seconds, "seconds"))
 
 
 def _reason(sb: Any, data: bytes) -> str:
