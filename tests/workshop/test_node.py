@@ -202,3 +202,36 @@ def test_run_executes_a_script_on_the_persistent_chain(state_file: Path, tmp_pat
     assert owners == {"dave", "erin"}
     missing = sandbox_cmd("run", str(tmp_path / "nope.py"))
     assert missing.code == 1 and "does not exist" in missing.err
+
+
+def test_get_logs_filters_like_eth_tester(node: tuple[str, Workshop]) -> None:
+    from sandbox.rpc_wire import to_wire
+
+    url, ws = node
+    nft = collection_address(ws)
+    w3 = Web3(HTTPProvider(url))
+    alice, bob, carol = w3.eth.accounts[:3]
+    w3.eth.send_transaction({"from": alice, "to": carol, "value": 1})  # a block without logs
+    cast(url, "send", "--private-key", BOB_KEY, nft, "transferFrom(address,address,uint256)", bob, carol, "0")
+    transfer = "0x" + Web3.keccak(text="Transfer(address,address,uint256)").hex().removeprefix("0x")
+    padded_carol = "0x" + "00" * 12 + carol[2:].lower()
+    filters: list[dict[str, Any]] = [
+        {"fromBlock": "0x0"},
+        {"fromBlock": "earliest", "toBlock": "latest", "address": nft},
+        {"fromBlock": "0x0", "address": [nft.lower(), carol]},
+        {"fromBlock": "0x0", "topics": [transfer]},
+        {"fromBlock": "0x0", "topics": [transfer, None, padded_carol]},
+        {"fromBlock": "0x0", "topics": [[transfer, "0x" + "11" * 32]]},
+        {"fromBlock": "0x0", "address": carol},
+    ]
+    with ws.session() as sb:  # eth-tester's own answers (released before asking the node)
+        expected = [
+            [dict(to_wire(log), removed=False) for log in sb.chain.tester.get_logs(
+                from_block=0, to_block="latest", address=query.get("address"), topics=query.get("topics"))]
+            for query in filters
+        ]
+    for query, theirs in zip(filters, expected, strict=True):
+        ours = rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs", "params": [query]}).json()["result"]
+        assert [(o["transactionHash"], o["logIndex"], o["topics"], o["address"]) for o in ours] == [
+            (e["transactionHash"], e["logIndex"], e["topics"], e["address"].lower()) for e in theirs], query
+    assert len(expected[4]) == 1 and expected[6] == [] and len(expected[0]) > len(expected[3])
