@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
     holders_b = list(b.accounts)[1:7]
     relayer_a, relayer_b = a.accounts.ivan, b.accounts.ivan
     tokens = run.size(6, 24)
-    steps = run.size(30, 300)
+    steps = run.size(30, 120)
     gas: dict[str, list[int]] = defaultdict(list)
 
     bridge_a = a.deploy("Bridge", a.accounts.alice, relayer_a, sender=a.accounts.alice)

@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> dict:
     acc = list(sb.accounts)
     admin, registrar, developers, users = acc[0], acc[1], acc[2:6], acc[6:]
     dapps = run.size(6, len(NAMES))
-    days = run.size(8, 45)
-    actions_per_day = run.size(4, 20)
+    days = run.size(8, 30)
+    actions_per_day = run.size(4, 8)
 
     registry = sb.deploy("DAppRegistry", admin, sender=admin)
     registry.grantRole(registry.REGISTRAR_ROLE(), registrar, sender=admin)
