@@ -59,6 +59,7 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/backends.py
 	$(PY) bench/suite_compare.py
+	$(PY) bench/workshop_bench.py
 
 # Refresh the pinned Python versions after changing pyproject.toml.
 lock: $(PY)

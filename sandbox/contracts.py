@@ -258,7 +258,9 @@ class ContractFunction:
         item, data = self._select(args)
         if item.get("stateMutability") in ("view", "pure"):
             return self.contract._sandbox._call(self.contract, item, data, sender=sender)
-        return self.contract._sandbox._transact(self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}")
+        return self.contract._sandbox._transact(
+            self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}"
+        )
 
     def call(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
         """Run as an ``eth_call`` (no transaction) and return the decoded result."""
@@ -268,7 +270,9 @@ class ContractFunction:
     def transact(self, *args: Any, sender: Any = None, value: int = 0, gas: int | None = None) -> Receipt:
         """Send as a transaction even if the function is a view."""
         _, data = self._select(args)
-        return self.contract._sandbox._transact(self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}")
+        return self.contract._sandbox._transact(
+            self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}"
+        )
 
     def estimate_gas(self, *args: Any, sender: Any = None, value: int = 0) -> int:
         _, data = self._select(args)
