@@ -1,9 +1,9 @@
 """Fixtures for the contract suites: the repository's project, compiled once
-(disk cache), one chain per module, every test inside a snapshot."""
+(disk cache), one chain per module, every test inside a snapshot (the sandbox pytest plugin isolates any Sandbox a
+test reaches through a wider-scoped fixture)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,14 +18,3 @@ ZERO = "0x" + "00" * 20
 def sb() -> Sandbox:
     """A sandbox on this repository's contracts; deploy fixtures are module-scoped."""
     return Sandbox(REPO)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test runs inside a snapshot of its module's chain."""
-    if "sb" not in request.fixturenames:
-        yield
-        return
-    sandbox: Sandbox = request.getfixturevalue("sb")
-    with sandbox.isolate():
-        yield

@@ -1,8 +1,11 @@
-"""Fixtures for the core tests: one compiled Probe project, deployed once per module."""
+"""Fixtures for the core tests: one compiled Probe project, deployed once per module.
+
+Every test runs inside a snapshot: the sandbox pytest plugin isolates any
+Sandbox a test reaches through a wider-scoped fixture.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +26,3 @@ def sb() -> Sandbox:
 @pytest.fixture(scope="module")
 def probe(sb: Sandbox) -> Contract:
     return sb.deploy("Probe", sender=sb.accounts.alice)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test runs inside a snapshot of the module's sandbox, if it uses one."""
-    if "sb" not in request.fixturenames:
-        yield
-        return
-    sandbox: Sandbox = request.getfixturevalue("sb")
-    with sandbox.isolate():
-        yield

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -85,12 +84,9 @@ def test_cache_miss_then_hit_then_miss_on_source_and_dependency_change(project: 
 def test_warm_compile_of_the_repository_is_cached() -> None:
     project = Project.load(REPO)
     compile_project(project)
-    started = time.perf_counter()
-    warm = compile_project(project)
+    warm = compile_project(project)  # its timing is reported by `make bench`
     assert warm.from_cache
     assert "SandboxNFT" in warm.names()
-    # Timing is reported by `make bench`; here only that the cache was used.
-    assert time.perf_counter() - started >= 0
 
 
 def test_compile_errors_list_every_error_with_location_and_source_line(project: Project) -> None:
@@ -104,7 +100,7 @@ def test_compile_errors_list_every_error_with_location_and_source_line(project: 
     assert "contracts/Bad.sol:11:9: TypeError:" in message
     assert [e["location"] for e in info.value.errors] == ["contracts/Bad.sol:6:9", "contracts/Bad.sol:11:9"]
     # Nothing was cached for the failed compile.
-    assert not any("Bad" in p.read_text() for p in (project.state_dir / "cache").glob("*.json")) if (project.state_dir / "cache").exists() else True
+    assert not any("Bad" in p.read_text() for p in project.state_dir.glob("cache/*.json"))
 
 
 def test_unknown_contract_is_a_typed_error(project: Project) -> None:

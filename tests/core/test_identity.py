@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,11 +31,6 @@ def sb() -> Sandbox:
 def registry(sb: Sandbox) -> Contract:
     return sb.deploy("IdentityRegistry", sender=sb.accounts.alice)
 
-
-@pytest.fixture(autouse=True)
-def _isolated(sb: Sandbox) -> Iterator[None]:
-    with sb.isolate():
-        yield
 
 
 def test_did_format_and_parsing(sb: Sandbox) -> None:
