@@ -31,23 +31,13 @@ from collections import defaultdict
 from statistics import mean
 from typing import Any
 
-from eth_account import Account as EthAccount
-from eth_account.messages import encode_typed_data
-
 from sandbox import Contract, ContractReverted, Sandbox
+from sandbox.bridge import sign_message
 from sandbox.project import SANDBOX_ROOT
 from sandbox.report import ModelRun
 
 CHAIN_B = 1337
 ZERO = "0x" + "00" * 20
-FIELDS = [
-    {"name": "sourceChainId", "type": "uint256"},
-    {"name": "destinationChainId", "type": "uint256"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "token", "type": "address"},
-    {"name": "tokenId", "type": "uint256"},
-    {"name": "recipient", "type": "address"},
-]
 
 
 class Relayer:
@@ -61,9 +51,7 @@ class Relayer:
         self.done: list[tuple[str, dict[str, Any], bytes]] = []
 
     def sign(self, kind: str, message: dict[str, Any], chain: Sandbox, bridge: Contract) -> bytes:
-        domain = {"name": "SandboxBridge", "version": "1", "chainId": chain.chain.chain_id, "verifyingContract": bridge.address}
-        signable = encode_typed_data(domain_data=domain, message_types={kind: FIELDS}, message_data=message)
-        return bytes(EthAccount.sign_message(signable, self.key).signature)
+        return sign_message(self.key, kind, message, chain_id=chain.chain.chain_id, bridge=bridge)
 
     def watch(self) -> None:
         """Queue a message for every new lock on A and every new burn on B."""

@@ -10,22 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contract_helpers import ZERO, sign_typed
+from contract_helpers import ZERO
 from erc721_behaviour import ERC721Behaviour
 from eth_utils import keccak
 
 from sandbox import Contract, Sandbox
+from sandbox.bridge import sign_message
 
 REPO = Path(__file__).resolve().parents[2]
 CHAIN_A, CHAIN_B = 31337, 1337
-FIELDS = [
-    {"name": "sourceChainId", "type": "uint256"},
-    {"name": "destinationChainId", "type": "uint256"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "token", "type": "address"},
-    {"name": "tokenId", "type": "uint256"},
-    {"name": "recipient", "type": "address"},
-]
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +74,7 @@ def message(source: int, destination: int, nonce: int, token: Any, token_id: int
 
 
 def relayer_sign(signer: Any, kind: str, msg: dict[str, Any], *, chain_id: int, bridge: Contract) -> bytes:
-    domain = {"name": "SandboxBridge", "version": "1", "chainId": chain_id, "verifyingContract": bridge.address}
-    return sign_typed(signer.private_key, domain, {kind: FIELDS}, msg)
+    return sign_message(signer.private_key, kind, msg, chain_id=chain_id, bridge=bridge)
 
 
 def relay_lock(sb: Sandbox, sb_b: Sandbox, bridge_b: Contract, lock_receipt: Any) -> tuple[dict[str, Any], bytes]:

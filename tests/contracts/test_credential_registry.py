@@ -12,19 +12,12 @@ from erc721_behaviour import NonTransferableERC721Behaviour
 from eth_utils import keccak
 
 from sandbox import Contract, Sandbox
+from sandbox.identity import CREDENTIAL_TYPES
 
 VALID, BAD_SIGNATURE, ISSUER_NOT_APPROVED, REVOKED, EXPIRED = range(5)
 ISSUER_ROLE = keccak(text="ISSUER_ROLE")
 ADMIN_ROLE = b"\0" * 32
-TYPES = {
-    "Credential": [
-        {"name": "issuer", "type": "address"},
-        {"name": "subject", "type": "address"},
-        {"name": "claimHash", "type": "bytes32"},
-        {"name": "issuedAt", "type": "uint64"},
-        {"name": "expiresAt", "type": "uint64"},
-    ]
-}
+TYPES = CREDENTIAL_TYPES
 
 
 @pytest.fixture(scope="module")
