@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sandbox import Sandbox
-from sandbox.anvil import Anvil
-from sandbox.nft import metadata_uri
+from sandbox.chain.anvil import Anvil
+from sandbox.helpers.nft import metadata_uri
 
 URI = metadata_uri("Bench #1", description="benchmark token")
 
@@ -54,8 +54,8 @@ def raw_web3_mints_per_second(url: str, n: int, rounds: int = 3) -> float:
     """web3.py alone over HTTP (no Sandbox): transact, then poll for the receipt every millisecond."""
     from web3 import HTTPProvider, Web3
 
-    from sandbox.compiler import compile_project
-    from sandbox.project import Project
+    from sandbox.project.compiler import compile_project
+    from sandbox.project.config import Project
 
     artifact = compile_project(Project.load(REPO)).get("SandboxNFT")
     w3 = Web3(HTTPProvider(url))

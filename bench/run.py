@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sandbox import Sandbox
-from sandbox.compiler import compile_project
-from sandbox.nft import metadata_uri
-from sandbox.project import Project
+from sandbox.helpers.nft import metadata_uri
+from sandbox.project.compiler import compile_project
+from sandbox.project.config import Project
 
 URI = metadata_uri("Bench #1", description="benchmark token")
 MINTS = 30

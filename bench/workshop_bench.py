@@ -25,10 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sandbox.chain import Chain
-from sandbox.nft import metadata_uri
-from sandbox.state import StateStore
-from sandbox.workshop import Workshop
+from sandbox.chain.chain import Chain
+from sandbox.helpers.nft import metadata_uri
+from sandbox.workshop.session import Workshop
+from sandbox.workshop.store import StateStore
 
 
 def timed_process(args: list[str], env: dict[str, str]) -> float:

@@ -6,10 +6,11 @@
 >>> nft = sb.deploy("SandboxNFT", "Workshop", "WS", alice, sender=alice)
 """
 
-from sandbox.accounts import Account
-from sandbox.contracts import Contract, Event, Receipt
+from sandbox import _aliases
+from sandbox.chain.accounts import Account
+from sandbox.contracts.handles import Contract, Event, Receipt
 from sandbox.errors import CompileError, ContractReverted, SandboxError
-from sandbox.facade import Sandbox
+from sandbox.main import Sandbox
 
 __all__ = [
     "Account",
@@ -21,3 +22,5 @@ __all__ = [
     "Sandbox",
     "SandboxError",
 ]
+
+_aliases.install()

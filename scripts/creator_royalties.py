@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import sys
 
-from sandbox.report import ModelRun
+from sandbox.models.report import ModelRun
 
 ETHER = 10**18
 ROYALTY_BPS = 500

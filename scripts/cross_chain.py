@@ -32,9 +32,9 @@ from statistics import mean
 from typing import Any
 
 from sandbox import Contract, ContractReverted, Sandbox
-from sandbox.bridge import sign_message
-from sandbox.project import SANDBOX_ROOT
-from sandbox.report import ModelRun
+from sandbox.helpers.bridge import sign_message
+from sandbox.models.report import ModelRun
+from sandbox.project.config import SANDBOX_ROOT
 
 CHAIN_B = 1337
 ZERO = "0x" + "00" * 20

@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from statistics import mean
 
 from sandbox import ContractReverted
-from sandbox.report import ModelRun
+from sandbox.models.report import ModelRun
 
 DAY = 86_400
 CATEGORIES = ("collectibles", "tourism", "culture", "games")

@@ -32,10 +32,10 @@ import sys
 from collections import Counter
 
 from sandbox import ContractReverted
-from sandbox.identity import Credential, claim_hash, credential_status, sign_credential
-from sandbox.merkle import Allowlist
-from sandbox.nft import metadata_uri
-from sandbox.report import ModelRun, gini
+from sandbox.helpers.identity import Credential, claim_hash, credential_status, sign_credential
+from sandbox.helpers.merkle import Allowlist
+from sandbox.helpers.nft import metadata_uri
+from sandbox.models.report import ModelRun, gini
 
 GIFT_ONLY_AFTER_HOLD = 1
 DAY = 86_400

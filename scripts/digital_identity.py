@@ -35,7 +35,7 @@ from statistics import mean
 from eth_account import Account as EthAccount
 from eth_account.messages import encode_defunct
 
-from sandbox.identity import (
+from sandbox.helpers.identity import (
     Credential,
     bytes32,
     claim_hash,
@@ -48,7 +48,7 @@ from sandbox.identity import (
     sign_credential,
     sign_digest,
 )
-from sandbox.report import ModelRun
+from sandbox.models.report import ModelRun
 
 DAY = 86_400
 

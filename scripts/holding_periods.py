@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass
 
 from sandbox import ContractReverted
-from sandbox.report import ModelRun
+from sandbox.models.report import ModelRun
 
 DAY = 86_400
 GIFT_ONLY_AFTER_HOLD = 1  # SandboxCollectible.TransferPolicy

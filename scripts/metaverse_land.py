@@ -27,7 +27,7 @@ from __future__ import annotations
 import sys
 
 from sandbox import ContractReverted
-from sandbox.report import ModelRun
+from sandbox.models.report import ModelRun
 
 DAY = 86_400
 FEE_BPS = 500

@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sandbox import collection  # noqa: E402
-from sandbox.node import BackgroundServer  # noqa: E402
+from sandbox.node.server import BackgroundServer  # noqa: E402
 from sandbox.web import create_app  # noqa: E402
-from sandbox.workshop import Workshop  # noqa: E402
+from sandbox.workshop.session import Workshop  # noqa: E402
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]

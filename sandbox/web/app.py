@@ -25,9 +25,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from sandbox import collection
 from sandbox.errors import SandboxError
-from sandbox.workshop import Workshop
+from sandbox.workshop import collection
+from sandbox.workshop.session import Workshop
 
 HERE = Path(__file__).resolve().parent
 #: Uploads above this are refused before they are read in full.

@@ -6,7 +6,7 @@ import pytest
 
 from sandbox import Sandbox
 from sandbox.backends.revm import RevmBackend
-from sandbox.chain import Chain
+from sandbox.chain.chain import Chain
 from sandbox.errors import ChainError
 from tests.backends.workload import PROBE
 

@@ -15,7 +15,7 @@ from typing import Any
 from eth_utils import function_signature_to_4byte_selector
 
 from sandbox import Sandbox
-from sandbox.contracts import Receipt
+from sandbox.contracts.handles import Receipt
 from sandbox.errors import ContractReverted
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from erc721_behaviour import ERC721Behaviour
 from eth_utils import keccak
 
 from sandbox import Contract, Sandbox
-from sandbox.bridge import sign_message
+from sandbox.helpers.bridge import sign_message
 
 REPO = Path(__file__).resolve().parents[2]
 CHAIN_A, CHAIN_B = 31337, 1337

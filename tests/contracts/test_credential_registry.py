@@ -12,7 +12,7 @@ from erc721_behaviour import NonTransferableERC721Behaviour
 from eth_utils import keccak
 
 from sandbox import Contract, Sandbox
-from sandbox.identity import CREDENTIAL_TYPES
+from sandbox.helpers.identity import CREDENTIAL_TYPES
 
 VALID, BAD_SIGNATURE, ISSUER_NOT_APPROVED, REVOKED, EXPIRED = range(5)
 ISSUER_ROLE = keccak(text="ISSUER_ROLE")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.toolchain import find_node, foundry_binary
+from sandbox.project.toolchain import find_node, foundry_binary
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = sorted(p for p in (REPO / "tests" / "solidity").glob("*.t.sol") if p.name != "Gas.t.sol")

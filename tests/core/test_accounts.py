@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import Sandbox
-from sandbox.accounts import NAMES, normalize_address
+from sandbox.chain.accounts import NAMES, normalize_address
 from sandbox.errors import InvalidAddressError, UnknownAccountError
 
 # anvil's and Hardhat's first, second and last default accounts.

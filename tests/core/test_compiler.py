@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.compiler import compile_project, resolve_solc
 from sandbox.errors import CompileError, ToolchainError, UnknownContractError
-from sandbox.project import Project, pinned_solc_version
+from sandbox.project.compiler import compile_project, resolve_solc
+from sandbox.project.config import Project, pinned_solc_version
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,7 +116,7 @@ def test_sandbox_solc_override_must_work(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_sandbox_solc_override_is_used(monkeypatch: pytest.MonkeyPatch, project: Project) -> None:
-    wrapper = REPO / "sandbox" / "solcjs" / "solc"
+    wrapper = REPO / "sandbox" / "project" / "solcjs" / "solc"
     monkeypatch.setenv("SANDBOX_SOLC", str(wrapper))
     solc = resolve_solc()
     assert solc.kind == "env" and solc.version == "0.8.28"

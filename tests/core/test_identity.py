@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import Contract, Sandbox
-from sandbox.identity import (
+from sandbox.helpers.identity import (
     InvalidDIDError,
     bytes32,
     did_for,

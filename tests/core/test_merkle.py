@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sandbox.accounts import Accounts
-from sandbox.merkle import Allowlist, AllowlistError, verify
+from sandbox.chain.accounts import Accounts
+from sandbox.helpers.merkle import Allowlist, AllowlistError, verify
 
 ACCOUNTS = list(Accounts.dev(None, 12))
 

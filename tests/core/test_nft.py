@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sandbox.nft import MetadataError, image_uri_for, metadata_uri, read_metadata, svg_art
+from sandbox.helpers.nft import MetadataError, image_uri_for, metadata_uri, read_metadata, svg_art
 
 
 def test_svg_art_is_deterministic_and_seeded() -> None:

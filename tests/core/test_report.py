@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.report import ModelRun, gini
+from sandbox.models.report import ModelRun, gini
 
 
 def test_gini_bounds() -> None:

@@ -9,8 +9,8 @@ def test_fixtures_work_without_a_conftest(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         """
         from sandbox import Sandbox
-        from sandbox.accounts import Accounts
-        from sandbox.chain import Chain
+        from sandbox.chain.accounts import Accounts
+        from sandbox.chain.chain import Chain
 
         def test_fixtures(sandbox, chain, accounts, deploy, alice, bob, judy):
             assert isinstance(sandbox, Sandbox) and chain is sandbox.chain
@@ -164,7 +164,7 @@ def test_anvil_fixture_gives_a_private_node(suite: pytest.Pytester) -> None:
 def test_sandbox_rpc_option_runs_on_the_given_node(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from sandbox.anvil import Anvil
+    from sandbox.chain.anvil import Anvil
 
     monkeypatch.delenv("SANDBOX_RPC", raising=False)
     suite.makepyfile(

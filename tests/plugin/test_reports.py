@@ -75,7 +75,7 @@ def test_each_hypothesis_example_is_isolated(suite: pytest.Pytester) -> None:
         import pytest
         from eth_utils import is_checksum_address
         from hypothesis import given, settings
-        from sandbox.strategies import accounts, addresses, uint256
+        from sandbox.testing.strategies import accounts, addresses, uint256
 
         @pytest.fixture(scope="module")
         def box(deploy):

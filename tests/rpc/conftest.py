@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import Sandbox
-from sandbox.anvil import Anvil
+from sandbox.chain.anvil import Anvil
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,9 +12,9 @@ import pytest
 from eth_account import Account as EthAccount
 
 from sandbox import Sandbox
-from sandbox.anvil import Anvil
+from sandbox.chain.anvil import Anvil
+from sandbox.chain.keys import SecretKey, key_from_env, key_from_hex, key_from_keystore
 from sandbox.errors import ChainError, KeyLoadError
-from sandbox.keys import SecretKey, key_from_env, key_from_hex, key_from_keystore
 
 REPO = Path(__file__).resolve().parents[2]
 # A throwaway key made for this test run; never a dev key.

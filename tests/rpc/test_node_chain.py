@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import Sandbox
-from sandbox.anvil import Anvil
+from sandbox.chain.anvil import Anvil
 from sandbox.errors import ChainError, NodeError
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import cli
+from sandbox.cli import app as cli
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "workshop"

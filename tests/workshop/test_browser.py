@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from sandbox.node import BackgroundServer
+from sandbox.node.server import BackgroundServer
 from sandbox.web import create_app
-from sandbox.workshop import Workshop
+from sandbox.workshop.session import Workshop
 from tests.workshop.conftest import ARTIFACTS, REPO, run_process
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -140,7 +140,7 @@ def test_real_processes_queue_on_the_lock_and_lose_no_mint(state_file: Path) -> 
 def test_every_workshop_command_has_help() -> None:
     from typer.testing import CliRunner
 
-    from sandbox.cli import app
+    from sandbox.cli.app import app
 
     for command in ("accounts", "mint", "show", "list", "transfer", "deploy", "call", "send", "reset"):
         result = CliRunner().invoke(app, [command, "--help"])
@@ -148,7 +148,7 @@ def test_every_workshop_command_has_help() -> None:
 
 
 def test_held_and_soulbound_tokens_say_the_rule_and_when_it_unlocks(sandbox_cmd: Any, state_file: Path) -> None:
-    from sandbox.workshop import Workshop
+    from sandbox.workshop.session import Workshop
 
     held = as_json(sandbox_cmd("deploy", "SandboxCollectible", "Held", "HLD", "alice", "1", "86400", "--json"))["address"]
     soul = as_json(sandbox_cmd("deploy", "SandboxCollectible", "Soul", "SBT", "alice", "2", "0", "--json"))["address"]

@@ -13,10 +13,10 @@ import pytest
 from eth_account import Account as EthAccount
 from web3 import HTTPProvider, Web3
 
-from sandbox.accounts import dev_keys
-from sandbox.node import BackgroundServer, create_app
-from sandbox.toolchain import foundry_binary
-from sandbox.workshop import Workshop
+from sandbox.chain.accounts import dev_keys
+from sandbox.node.server import BackgroundServer, create_app
+from sandbox.project.toolchain import foundry_binary
+from sandbox.workshop.session import Workshop
 from tests.workshop.conftest import REPO, run_process
 
 ALICE_KEY = "0x" + dev_keys(2)[0].hex()
@@ -26,7 +26,7 @@ BOB_KEY = "0x" + dev_keys(2)[1].hex()
 @pytest.fixture
 def node(state_file: Path) -> Iterator[tuple[str, Workshop]]:
     """A node on a chain where alice minted token #0 to bob (through the workshop)."""
-    from sandbox import collection
+    from sandbox.workshop import collection
 
     ws = Workshop(REPO, state=state_file)
     with ws.session(write=True) as sb:
@@ -205,7 +205,7 @@ def test_run_executes_a_script_on_the_persistent_chain(state_file: Path, tmp_pat
 
 
 def test_get_logs_filters_like_eth_tester(node: tuple[str, Workshop]) -> None:
-    from sandbox.rpc_wire import to_wire
+    from sandbox.node.wire import to_wire
 
     url, ws = node
     nft = collection_address(ws)

@@ -11,11 +11,11 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from sandbox import Sandbox
-from sandbox.chain import Chain
+from sandbox.chain.chain import Chain
 from sandbox.errors import StateFileError, StateLockedError
-from sandbox.nft import metadata_uri
-from sandbox.state import ChainState, StateStore, dump_state
-from sandbox.toolchain import foundry_binary
+from sandbox.helpers.nft import metadata_uri
+from sandbox.project.toolchain import foundry_binary
+from sandbox.workshop.store import ChainState, StateStore, dump_state
 from tests.workshop.conftest import REPO
 
 
@@ -164,7 +164,7 @@ def test_a_held_lock_makes_others_wait_then_give_up(tmp_path: Path) -> None:
 
 
 def test_the_one_pass_trie_matches_py_evm(saved: tuple[Path, str, str]) -> None:
-    from sandbox.genesis import state_root
+    from sandbox.backends.pyevm.genesis import state_root
 
     state = StateStore(saved[0]).read()
     assert state is not None and state.state_root is not None
@@ -187,8 +187,8 @@ def test_a_hand_edited_state_still_loads_through_py_evm(saved: tuple[Path, str, 
 
 @pytest.mark.parametrize("walk_over", [1, 10**9])
 def test_dumps_by_trie_walk_and_by_slot_reads_agree_with_the_chain(monkeypatch: pytest.MonkeyPatch, walk_over: int) -> None:
-    from sandbox import state as state_module
-    from sandbox.genesis import state_root
+    from sandbox.backends.pyevm.genesis import state_root
+    from sandbox.workshop import store as state_module
 
     monkeypatch.setattr(state_module, "WALK_OVER", walk_over)
     fresh = ChainState({}, 31337)

@@ -36,7 +36,7 @@ Known differences (pyrevm 0.3.7 embeds revm 8, a Cancun EVM; py-evm runs Prague)
 - ``state_root`` in headers is a placeholder, not a Merkle root;
 - the journal checkpoint around each transaction takes one level of depth,
   so the 1024-deep call limit is likely reached one frame earlier (untested);
-- a saved workshop chain (``sandbox.state``) cannot be loaded on it yet.
+- a saved workshop chain (``sandbox.workshop.store``) cannot be loaded on it yet.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Both run the transaction and throw its effects away. A call runs in the
 context of the block it names (as py-evm does); an estimate runs on top of it
 with a zero base fee and gas price (py-evm's "costless state") and uses the
-geth-style search of :mod:`sandbox.gas`: one run at the block gas limit, then
+geth-style search of :mod:`sandbox.backends.pyevm.gas`: one run at the block gas limit, then
 the optimistic bound ``(used + refund + 2300) * 64 / 63``, confirmed by a run
 unless ``estimator.confirm`` is off (the sandbox then confirms it with the real
 transaction, see ``Sandbox._send_embedded``).

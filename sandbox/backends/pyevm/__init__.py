@@ -1,0 +1,1 @@
+"""The py-evm engine (eth-tester's PyEVMBackend), behind :class:`sandbox.backends.base.ChainBackend`."""

@@ -1,0 +1,5 @@
+"""``python -m sandbox.cli``."""
+
+from sandbox.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The frame the business-model scripts in scripts/ use."""

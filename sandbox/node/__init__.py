@@ -1,0 +1,1 @@
+"""`sandbox node`: JSON-RPC over the workshop chain."""
