@@ -54,6 +54,7 @@ models: setup
 lint: setup
 	$(VENV)/bin/ruff check sandbox tests bench scripts
 	$(VENV)/bin/mypy sandbox
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) bench/run.py
