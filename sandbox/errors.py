@@ -55,6 +55,10 @@ class ChainError(SandboxError, RuntimeError):
     """Raised when the chain cannot do what was asked (bad snapshot, unsupported method)."""
 
 
+class TransactionRejected(ChainError):
+    """Raised when the chain refuses a transaction before running it (nonce, funds, chain id, unknown sender)."""
+
+
 class KeyLoadError(SandboxError, ValueError):
     """Raised when a private key (environment variable or keystore file) cannot be loaded."""
 
@@ -114,3 +118,35 @@ class TokenError(SandboxError, ValueError):
 
 class PortInUseError(SandboxError, OSError):
     """Raised when the port for `sandbox node` or `sandbox ui` is already taken."""
+
+
+class BadPortError(SandboxError, ValueError):
+    """Raised when a port for `sandbox node` or `sandbox ui` is outside 0..65535 or a host does not resolve."""
+
+
+class ImageError(SandboxError, ValueError):
+    """Raised when an NFT image is not a PNG, JPEG, GIF, WebP or SVG by its content, or is too big."""
+
+
+class CrossSiteError(SandboxError, PermissionError):
+    """Raised when a request from another site's web page tries to change the chain or sign with dev keys."""
+
+
+class SolcVersionError(ProjectError):
+    """Raised when no published solc fits: an unknown version, or pragmas no single release satisfies."""
+
+
+class ImportNotFoundError(ProjectError):
+    """Raised when a Solidity import resolves to no file (the message lists the remappings and folders searched)."""
+
+
+class EvmVersionError(ProjectError):
+    """Raised when the project's EVM version is unknown or newer than the chosen backend runs."""
+
+
+class LinkError(SandboxError, ValueError):
+    """Raised when a contract needs a library that cannot be linked (unknown name, not deployable, bad address)."""
+
+
+class SolcWarning(UserWarning):
+    """Issued once per compile for each solc warning (hide with quiet=True, SANDBOX_QUIET=1 or foundry.toml ignored_error_codes)."""

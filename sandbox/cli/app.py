@@ -248,10 +248,14 @@ HostOpt = Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 opens 
 @app.command()
 def node(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8545, host: HostOpt = "127.0.0.1",
+    allow_origin: Annotated[list[str] | None, typer.Option(
+        "--allow-origin", help="A web page origin (http://host:port, or *) allowed to make the node sign with its dev accounts.")] = None,
     project: ProjectOpt = None, state: StateOpt = None,
 ) -> None:
     """Serve the workshop chain over JSON-RPC (MetaMask, ethers.js, viem, cast)."""
-    from sandbox.node.server import bind, create_app, serve
+    from sandbox.node.server import bind, check_port, create_app, serve
+
+    check_port(port)
 
     ws = _workshop(project, state)
     with ws.session() as sb:
@@ -259,7 +263,7 @@ def node(
     sock = bind(host, port)
     say(f"[green]✓[/] JSON-RPC node on [bold]http://{host}:{port}[/] (chain id {chain_id}), state in {ws.store.path}")
     say(f"  try: cast block-number --rpc-url http://{host}:{port}    (Ctrl-C stops)")
-    serve(create_app(ws), sock)
+    serve(create_app(ws, allow_origins=allow_origin or ()), sock)
 
 
 @app.command()
@@ -268,9 +272,10 @@ def ui(
     project: ProjectOpt = None, state: StateOpt = None,
 ) -> None:
     """Open the web gallery: every NFT, a mint form, give-aways, balances, live updates."""
-    from sandbox.node.server import bind, serve
+    from sandbox.node.server import bind, check_port, serve
     from sandbox.web import create_app
 
+    check_port(port)
     ws = _workshop(project, state)
     with ws.session():
         pass  # a bad state file or project stops here, before the server starts
