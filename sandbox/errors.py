@@ -124,10 +124,6 @@ class BadPortError(SandboxError, ValueError):
     """Raised when a port for `sandbox node` or `sandbox ui` is outside 0..65535 or a host does not resolve."""
 
 
-class ImageError(SandboxError, ValueError):
-    """Raised when an NFT image is not a PNG, JPEG, GIF, WebP or SVG by its content, or is too big."""
-
-
 class CrossSiteError(SandboxError, PermissionError):
     """Raised when a request from another site's web page tries to change the chain or sign with dev keys."""
 

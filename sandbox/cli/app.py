@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sandbox.errors import SandboxError
@@ -63,9 +64,16 @@ CollectionOpt = Annotated[str | None, typer.Option("--collection", help="Another
 
 
 def _workshop(project: Path | None, state: Path | None) -> Any:
+    import os
+
+    from sandbox.backends import EMBEDDED
+    from sandbox.errors import ChainError
     from sandbox.workshop.session import Workshop
 
-    return Workshop(project, state=state)
+    backend = os.environ.get("SANDBOX_BACKEND") or "pyevm"  # read here, at the boundary, once
+    if backend not in EMBEDDED:
+        raise ChainError(f"SANDBOX_BACKEND={backend!r}: the workshop chain runs on an embedded engine; use one of {', '.join(EMBEDDED)}")
+    return Workshop(project, state=state, backend=backend)
 
 
 def say(*objects: Any) -> None:
@@ -105,15 +113,19 @@ def mint(
     project: ProjectOpt = None, state: StateOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Mint an NFT to an account (the first mint deploys the workshop collection)."""
+    from sandbox.helpers.nft import check_image, check_text
     from sandbox.workshop import collection
 
+    check_text(name, description)
     data = collection.read_image(image) if image is not None else None
+    if data is not None and image is not None:
+        check_image(data, image.name)  # by content, not by name: text called .png is refused here
     ws = _workshop(project, state)
     with ws.session(write=True) as sb:
         result = collection.mint(ws, sb, to=to, name=name, description=description, image=data,
                                  filename=image.name if image else "", collection=collection_ref, sender=sender)
     _emit(result, as_json, lambda: say(
-        f"[green]✓[/] minted #{result['token_id']} {name!r} to {result['owner_name']} (gas {result['gas_used']:,}); "
+        f"[green]✓[/] minted #{result['token_id']} {escape(repr(name))} to {escape(result['owner_name'])} (gas {result['gas_used']:,}); "
         f"see it with [bold]sandbox show {result['token_id']}[/]"))
 
 
@@ -130,14 +142,14 @@ def show(
         entry = collection.token(ws, sb, token_id, collection=collection_ref)
 
     def render() -> None:
-        say(f"[bold]#{entry['token_id']} {entry['name']}[/] in {entry['collection']} {entry['contract']}")
+        say(f"[bold]#{entry['token_id']} {escape(entry['name'])}[/] in {escape(entry['collection'])} {entry['contract']}")
         if entry["description"]:
-            say(entry["description"])
-        say(f"owner: [bold]{entry['owner_name']}[/] ({entry['owner']})")
-        say(f"image: {entry['image'][:60]}{'...' if len(entry['image']) > 60 else ''} ({len(entry['image']):,} characters)")
+            say(escape(entry["description"]))
+        say(f"owner: [bold]{escape(entry['owner_name'])}[/] ({entry['owner']})")
+        say(f"image: {escape(entry['image'][:60])}{'...' if len(entry['image']) > 60 else ''} ({len(entry['image']):,} characters)")
         table = Table("block", "from", "to", "transaction", title="history")
         for h in entry["history"]:
-            table.add_row(str(h["block"]), "minted" if h["from_name"] == "nobody" else h["from_name"], h["to_name"], h["tx"])
+            table.add_row(str(h["block"]), "minted" if h["from_name"] == "nobody" else escape(h["from_name"]), escape(h["to_name"]), h["tx"])
         console.print(table)
 
     _emit(entry, as_json, render)
@@ -157,7 +169,8 @@ def list_tokens(
     rows = [{k: v for k, v in r.items() if k != "image"} for r in rows] if as_json else rows
     table = Table("id", "name", "owner", "collection", "transfers")
     for r in rows:
-        table.add_row(str(r["token_id"]), r["name"], r["owner_name"], f"{r['collection']} {r['contract'][:10]}...", str(len(r["history"]) - 1))
+        table.add_row(str(r["token_id"]), escape(r["name"]), escape(r["owner_name"]), f"{escape(r['collection'])} {r['contract'][:10]}...",
+                      str(len(r["history"]) - 1))
     _emit(rows, as_json, lambda: console.print(table if rows else "no NFTs yet: try [bold]sandbox mint --to bob --name \"Panda #1\"[/]"))
 
 
@@ -174,7 +187,8 @@ def transfer(
     ws = _workshop(project, state)
     with ws.session(write=True) as sb:
         result = collection.transfer(ws, sb, token_id, sender=sender, to=to, collection=collection_ref)
-    _emit(result, as_json, lambda: say(f"[green]✓[/] {result['from_name']} gave #{token_id} {result['name']!r} to {result['to_name']}"))
+    _emit(result, as_json, lambda: say(
+        f"[green]✓[/] {escape(result['from_name'])} gave #{token_id} {escape(repr(result['name']))} to {escape(result['to_name'])}"))
 
 
 @app.command()
@@ -207,7 +221,7 @@ def call(
     ws = _workshop(project, state)
     with ws.session() as sb:
         result = calls.call(ws, sb, target, list(args or []), sender=sender)
-    _emit(result, as_json, lambda: say(json.dumps(result["result"], default=str)))
+    _emit(result, as_json, lambda: say(escape(json.dumps(result["result"], default=str))))
 
 
 @app.command()
@@ -226,9 +240,9 @@ def send(
         result = calls.send(ws, sb, target, list(args or []), sender=sender, value=value)
 
     def render() -> None:
-        say(f"[green]✓[/] {target} in block {result['block']} (gas {result['gas_used']:,}) {result['tx']}")
+        say(f"[green]✓[/] {escape(target)} in block {result['block']} (gas {result['gas_used']:,}) {result['tx']}")
         for e in result["events"]:
-            say(f"  {e['event']} {json.dumps(e['args'], default=str)}")
+            say(f"  {escape(e['event'])} {escape(json.dumps(e['args'], default=str))}")
 
     _emit(result, as_json, render)
 
@@ -301,7 +315,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except SandboxError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")

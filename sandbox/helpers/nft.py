@@ -30,6 +30,11 @@ class MetadataError(SandboxError, ValueError):
     """Raised when token metadata is not valid ERC-721 metadata JSON."""
 
 
+
+class ImageError(MetadataError):
+    """Raised when an NFT image is not PNG, JPEG, GIF, WebP or SVG by its content, cannot be decoded, or is too big."""
+
+
 def _stream(seed: str) -> bytes:
     out = b""
     counter = 0
@@ -74,26 +79,104 @@ def data_uri(payload: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(payload).decode()}"
 
 
-def image_uri_for(path_or_bytes: bytes, filename: str) -> str:
-    """A ``data:`` URI for an image file's bytes (PNG, JPEG, GIF, WebP or SVG)."""
-    lower = filename.lower()
-    mime = {
-        ".png": "image/png",
-        ".jpg": "image/jpeg",
-        ".jpeg": "image/jpeg",
-        ".gif": "image/gif",
-        ".webp": "image/webp",
-        ".svg": "image/svg+xml",
-    }.get(lower[lower.rfind(".") :] if "." in lower else "")
+#: On-chain metadata costs ~1,200 gas per image byte; 16 KiB stays well under a block.
+MAX_IMAGE_BYTES = 16 * 1024
+#: Widest and tallest picture accepted (a decompression bomb is small on disk and huge in memory).
+MAX_IMAGE_SIDE = 4096
+#: Longest token name and description, in characters (metadata lives on chain, and in every listing).
+MAX_NAME_CHARS, MAX_DESCRIPTION_CHARS = 100, 1000
+_KINDS = "PNG, JPEG, GIF, WebP or SVG"
+_PILLOW_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def _sniff(data: bytes) -> str | None:
+    """The MIME type the first bytes announce (magic numbers), or ``None``."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<svg", b"<?xml", b"<!--")):
+        return "image/svg+xml"
+    return None
+
+
+def _check_svg(data: bytes, filename: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    if b"<!doctype" in data.lower() or b"<!entity" in data.lower():
+        raise ImageError(f"image {filename!r} is an SVG with a DOCTYPE or entities, which are refused; save it without them")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ImageError(f"image {filename!r} looks like SVG but is not well-formed XML ({exc}); export it again") from None
+    if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
+        raise ImageError(f"image {filename!r} is XML whose root is <{root.tag}>, not <svg>; pass a {_KINDS} file")
+
+
+def check_image(data: bytes, filename: str = "image", *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
+    """The MIME type of ``data`` judged by its content (magic bytes, then a full decode); never by its name.
+
+    Raises :class:`~sandbox.errors.ImageError` naming the file and the fix when
+    it is empty, too big, not one of PNG, JPEG, GIF, WebP and SVG, or damaged.
+    """
+    if not data:
+        raise ImageError(f"image {filename!r} is empty; pass a {_KINDS} file")
+    if len(data) > max_bytes:
+        raise ImageError(f"image {filename!r} is {len(data):,} bytes; on-chain images must be at most {max_bytes:,} bytes "
+                         "(about 20M gas): use a smaller picture, e.g. 256x256 pixels, or leave it out for generated art")
+    mime = _sniff(data)
     if mime is None:
-        raise MetadataError(f"image {filename!r} is not PNG, JPEG, GIF, WebP or SVG; convert it to one of those")
-    return data_uri(path_or_bytes, mime)
+        raise ImageError(f"image {filename!r} is not {_KINDS} by its content (whatever its name says); convert it to one of those")
+    if mime == "image/svg+xml":
+        _check_svg(data, filename)
+        return mime
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as picture:
+                if picture.width > MAX_IMAGE_SIDE or picture.height > MAX_IMAGE_SIDE:
+                    raise ImageError(f"image {filename!r} is {picture.width}x{picture.height} pixels; "
+                                     f"the limit is {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}: scale it down")
+                found = _PILLOW_FORMATS.get(picture.format or "")
+                picture.load()
+    except ImageError:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning, EOFError) as exc:
+        raise ImageError(f"image {filename!r} starts like {mime} but cannot be decoded ({exc}); save it again as {_KINDS}") from None
+    if found != mime:
+        raise ImageError(f"image {filename!r} starts like {mime} but decodes as {found or 'something else'}; save it again as {_KINDS}")
+    return mime
+
+
+def image_uri_for(path_or_bytes: bytes, filename: str) -> str:
+    """A ``data:`` URI for an image file's bytes (PNG, JPEG, GIF, WebP or SVG), typed by :func:`check_image`."""
+    return data_uri(path_or_bytes, check_image(path_or_bytes, filename, max_bytes=max(MAX_IMAGE_BYTES, len(path_or_bytes))))
+
+
+def check_text(name: str, description: str = "") -> None:
+    """Refuse an empty name and names or descriptions over :data:`MAX_NAME_CHARS` / :data:`MAX_DESCRIPTION_CHARS`."""
+    if not name.strip():
+        raise MetadataError("token name is empty; give the NFT a name")
+    if len(name) > MAX_NAME_CHARS:
+        raise MetadataError(f"token name {name[:20]!r}... is {len(name):,} characters; the limit is {MAX_NAME_CHARS}: shorten it")
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        raise MetadataError(f"description {description[:20]!r}... is {len(description):,} characters; "
+                            f"the limit is {MAX_DESCRIPTION_CHARS}: shorten it")
 
 
 def metadata(name: str, *, description: str = "", image: str | None = None, attributes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """ERC-721 metadata JSON; the image defaults to :func:`svg_art` of the name."""
-    if not name.strip():
-        raise MetadataError("token name is empty; give the NFT a name")
+    check_text(name, description)
     meta: dict[str, Any] = {
         "name": name,
         "description": description,

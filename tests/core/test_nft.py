@@ -27,7 +27,8 @@ def test_metadata_uri_round_trips_with_default_art() -> None:
 
 
 def test_metadata_accepts_an_image_and_attributes() -> None:
-    png = b"\x89PNG\r\n\x1a\nfake"
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a730000001649444154789c633c6113c0c0c0c0c4"
+                        "c0c0c0c0c00000109201584079d4cf0000000049454e44ae426082")  # a real 2x2 PNG: images are decoded
     image = image_uri_for(png, "cat.PNG")
     meta = read_metadata(metadata_uri("Cat", image=image, attributes=[{"trait_type": "color", "value": "grey"}]))
     assert meta["image"] == "data:image/png;base64," + base64.b64encode(png).decode()
