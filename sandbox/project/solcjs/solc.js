@@ -6,14 +6,25 @@
 const fs = require("fs");
 const path = require("path");
 
-function loadSolc() {
-  const roots = [process.env.SANDBOX_NODE_MODULES, path.resolve(__dirname, "..", "..", "node_modules"), path.join(process.cwd(), "node_modules")].filter(Boolean);
+// Where the solc package is: next to this file (a release in the sandbox's
+// cache: <cache>/solc/<version>/node_modules/solc), else SANDBOX_NODE_MODULES,
+// the repository's node_modules, or the working directory's.
+function solcRoots() {
+  return [path.join(__dirname, "node_modules"), process.env.SANDBOX_NODE_MODULES, path.resolve(__dirname, "..", "..", "..", "node_modules"), path.join(process.cwd(), "node_modules")].filter(Boolean);
+}
+
+function solcPackageDir() {
+  const roots = solcRoots();
   for (const root of roots) {
     try {
-      return require(require.resolve("solc", { paths: [root, path.dirname(root)] }));
+      return path.dirname(require.resolve("solc/package.json", { paths: [root, path.dirname(root)] }));
     } catch (e) { /* try the next root */ }
   }
-  fail("npm package 'solc' not found (looked in " + roots.join(", ") + "); run `make setup` (npm ci) in the sandbox project", 2);
+  fail("npm package 'solc' not found (looked in " + roots.join(", ") + "); run `sandbox toolchain install`", 2);
+}
+
+function loadSolc() {
+  return require(solcPackageDir());
 }
 
 function fail(message, code) {
@@ -53,11 +64,22 @@ for (let i = 0; i < args.length; i++) {
   else if (a.startsWith("--")) { /* unknown flags are ignored, as they only shape paths or output */ }
 }
 
-const solc = loadSolc();
 if (opts.version) {
-  writeAll(1, "solc, the solidity compiler commandline interface\nVersion: " + solc.version() + "\n");
+  // Loading the compiler only to print its version costs a second: the
+  // full version (with its commit, which py-solc-x needs) is kept beside it.
+  const dir = solcPackageDir();
+  const memo = path.join(dir, ".sandbox-version");
+  let version;
+  try {
+    version = fs.readFileSync(memo, "utf8").trim();
+  } catch (e) {
+    version = loadSolc().version();
+    try { fs.writeFileSync(memo, version + "\n"); } catch (e2) { /* a read-only install */ }
+  }
+  writeAll(1, "solc, the solidity compiler commandline interface\nVersion: " + version + "\n");
   process.exit(0);
 }
+const solc = loadSolc();
 if (!opts.standardJson) fail("only --version and --standard-json are supported by the solc-js wrapper", 2);
 
 const input = fs.readFileSync(0, "utf8");
@@ -78,7 +100,10 @@ function findImports(importPath) {
 
 let output;
 try {
-  output = solc.compile(input, { import: findImports });
+  // solc-js before 0.5 takes the callback positionally, as compileStandardWrapper.
+  output = solc.compileStandardWrapper && /^0\.4\./.test(solc.version())
+    ? solc.compileStandardWrapper(input, findImports)
+    : solc.compile(input, { import: findImports });
 } catch (e) {
   fail(String(e && e.message ? e.message : e), 1);
 }
