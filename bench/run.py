@@ -84,7 +84,7 @@ def revert_times(n: int = 20) -> tuple[float, float]:
     alice = sb.accounts.alice
     nft = sb.deploy("SandboxNFT", "Bench", "B", alice, sender=alice)
     nft.mint(alice, URI, sender=alice)
-    tester = sb.chain.tester
+    tester = sb.chain.backend.tester
     ours, theirs = [], []
     for _ in range(n):
         snap = tester.take_snapshot()

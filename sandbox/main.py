@@ -2,18 +2,61 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from sandbox.backends.base import Reverted
 from sandbox.chain.accounts import Account, Accounts, normalize_address
-from sandbox.chain.chain import DEFAULT_CHAIN_ID, Chain, backend_from_environment
-from sandbox.contracts.handles import Contract, ContractFunction, Event, EventDecoder, EventMap, Receipt, constructor_data
-from sandbox.contracts.reverts import ErrorDecoder, RevertExpectation, reverts
-from sandbox.errors import ArgumentError, ContractReverted, UnknownContractError
-from sandbox.project.compiler import CompiledProject, compile_project
+from sandbox.chain.chain import DEFAULT_CHAIN_ID, Chain
+from sandbox.chain.keys import keys_from_environment
+from sandbox.contracts.handles import Contract, ContractFunction, Event, Receipt, constructor_data
+from sandbox.contracts.reverts import RevertExpectation, reverts
+from sandbox.contracts.transactor import Transactor
+from sandbox.errors import ArgumentError, ChainError, ContractReverted, UnknownContractError
+from sandbox.project.compiler import CompiledProject, compile_project, emit_warnings
 from sandbox.project.config import Project
+from sandbox.project.linking import link, resolve_links
+
+
+@dataclass
+class Defaults:
+    """Where a ``Sandbox()`` without ``rpc=``/``backend=`` runs (set by the pytest plugin for its session).
+
+    ``node_for(chain_id)`` gives the URL of a node with another chain id
+    (the plugin starts one under ``--sandbox-anvil``), for ``Sandbox(chain_id=...)``.
+    """
+
+    rpc: str | None = None
+    backend: str | None = None
+    node_for: Callable[[int], str] | None = None
+
+
+def _where(rpc: str | None, backend: str | None, chain_id: int) -> tuple[str | None, str]:
+    """``rpc``/``backend`` with :attr:`Sandbox.defaults`, then ``SANDBOX_RPC``/``SANDBOX_BACKEND``, as defaults.
+
+    An explicit ``rpc`` or ``backend`` wins. A sandbox asking for another
+    ``chain_id`` while the default is a node (a second chain, as in a bridge
+    test) goes to ``SANDBOX_RPC_<chain_id>``, or to a node the plugin starts.
+    """
+    defaults = Sandbox.defaults
+    if rpc is None and backend is None:
+        rpc = defaults.rpc or os.environ.get("SANDBOX_RPC") or None
+        if rpc is not None and chain_id != DEFAULT_CHAIN_ID:
+            rpc = os.environ.get(f"SANDBOX_RPC_{chain_id}") or (defaults.node_for(chain_id) if defaults.node_for else None)
+            if rpc is None:
+                raise ChainError(
+                    f"Sandbox(chain_id={chain_id}) while SANDBOX_RPC is set: that node has its own chain id; "
+                    f"set SANDBOX_RPC_{chain_id} to a node with chain id {chain_id}, or run with pytest --sandbox-anvil"
+                )
+    if backend is None:
+        backend = defaults.backend or os.environ.get("SANDBOX_BACKEND") or "pyevm"
+    if backend == "rpc" and rpc is None:
+        raise ChainError("backend 'rpc' needs a node URL: pass rpc='http://127.0.0.1:8545' or set SANDBOX_RPC")
+    return rpc, backend
 
 
 class Sandbox:
@@ -29,7 +72,10 @@ class Sandbox:
     #: Called as ``observer(what, receipt)`` after every successful transaction of
     #: every Sandbox; ``what`` is ``"Contract.function"``, ``"deploy Contract"`` or
     #: ``"transfer"``. The pytest plugin's ``--gas-report`` listens here.
-    observers: ClassVar[list[Callable[[str, Receipt], None]]] = []
+    observers: ClassVar[list[Callable[[str, Receipt], None]]] = Transactor.observers
+    #: Where ``Sandbox()`` runs when neither ``rpc=`` nor ``backend=`` is given; the pytest
+    #: plugin sets it for a session (``--sandbox-rpc``, ``--sandbox-anvil``, ``--sandbox-backend``).
+    defaults: ClassVar[Defaults]
 
     def __init__(
         self,
@@ -42,16 +88,18 @@ class Sandbox:
         progress: Callable[[str], None] | None = None,
         signers: Sequence[Account] | None = None,
         accounts: int = 10,
+        chain: Chain | None = None,
     ) -> None:
+        """``chain`` runs the sandbox on a chain built elsewhere (the workshop's saved chain)."""
         self.project = Project.load(project)
-        # rpc/backend default to SANDBOX_RPC / SANDBOX_BACKEND; signers (real keys,
-        # see sandbox.chain.keys) to SANDBOX_PRIVATE_KEY / SANDBOX_KEYSTORE.
-        rpc, backend = backend_from_environment(rpc, backend, chain_id)
-        self.chain = Chain(rpc=rpc, backend=backend, chain_id=chain_id, allowed_chain_ids=allowed_chain_ids, signers=signers, accounts=accounts)
+        if chain is None:
+            rpc, backend = _where(rpc, backend, chain_id)
+            chain = Chain(rpc=rpc, backend=backend, chain_id=chain_id, allowed_chain_ids=allowed_chain_ids,
+                          signers=keys_from_environment() if signers is None else signers, accounts=accounts)
+        self.chain = chain
         self._progress = progress
         self._compiled: CompiledProject | None = None
-        self._errors = ErrorDecoder()
-        self._events = EventDecoder()
+        self._tx = Transactor(self.chain, prepare=self.compile)
 
     # -- the pieces underneath -----------------------------------------------
 
@@ -64,13 +112,18 @@ class Sandbox:
     def accounts(self) -> Accounts:
         return self.chain.accounts
 
-    def compile(self, *, force: bool = False) -> CompiledProject:
-        """Compile the project's contracts (cached; cheap when nothing changed)."""
+    def compile(self, *, force: bool = False, quiet: bool | None = None) -> CompiledProject:
+        """Compile the project's contracts (cached; cheap when nothing changed).
+
+        Each source gets the solc its pragmas ask for, with the newest EVM
+        version this chain's backend runs. solc's warnings are issued once
+        per compile as ``SolcWarning`` unless ``quiet`` (default: ``SANDBOX_QUIET=1``).
+        """
         if self._compiled is None or force:
-            compiled = compile_project(self.project, force=force, progress=self._progress)
+            compiled = compile_project(self.project, force=force, progress=self._progress, backend=self.chain.backend_name)
+            emit_warnings(compiled, quiet=os.environ.get("SANDBOX_QUIET", "") not in ("", "0") if quiet is None else quiet)
             for abi in compiled.all_abis():
-                self._errors.add_abi(abi)
-                self._events.add_abi(abi)
+                self._tx.add_abi(abi)
             self._compiled = compiled
         return self._compiled
 
@@ -80,20 +133,41 @@ class Sandbox:
 
     # -- deploying -----------------------------------------------------------
 
-    def deploy(self, name: str, *args: Any, sender: Any, value: int = 0, gas: int | None = None) -> Contract:
-        """Deploy contract ``name`` with constructor ``args``; returns its handle."""
-        artifact = self.compile().get(name)
+    def deploy(
+        self, name: str, *args: Any, sender: Any = None, value: int = 0, gas: int | None = None, libraries: dict[str, Any] | None = None
+    ) -> Contract:
+        """Deploy contract ``name`` (or ``"path/File.sol:Name"``) with constructor ``args``; returns its handle.
+
+        Public libraries it calls are deployed once per chain and linked, as
+        forge does; ``libraries={"Lib": address}`` links existing ones instead.
+        """
+        compiled = self.compile()
+        artifact = compiled.get(name)
         if not artifact.deployable:
             raise UnknownContractError(f"{name!r} is an interface or abstract contract and cannot be deployed")
-        data = constructor_data(name, artifact.abi, artifact.bytecode, args)
-        receipt = self._transact(None, data, sender=sender, value=value, gas=gas, what=f"deploy {name}")
+        if sender is None:
+            raise ArgumentError(f"deploy {name} is a transaction: pass sender= (e.g. sender=sb.accounts.alice)")
+        bytecode = artifact.bytecode
+        if artifact.link_references or libraries:
+            given = {k: normalize_address(getattr(v, "address", v), what=f"library {k} address") for k, v in (libraries or {}).items()}
+            addresses = resolve_links(
+                artifact,
+                given,
+                get=compiled.get,
+                deploy=lambda lib: self.deploy(lib, sender=sender).address,
+                has_code=lambda address: bool(self.w3.eth.get_code(address)),
+                memo=self.__dict__.setdefault("_libraries", {}),
+            )
+            bytecode = link(artifact, addresses)
+        data = constructor_data(name, artifact.abi, bytecode, args)
+        receipt = self._tx.transact(None, data, sender=sender, value=value, gas=gas, what=f"deploy {name}")
         assert receipt.contract_address is not None
-        return Contract(self, name, receipt.contract_address, artifact.abi, receipt)
+        return Contract(self._tx, name, receipt.contract_address, artifact.abi, receipt)
 
     def at(self, name: str, address: Any) -> Contract:
         """Handle for contract ``name`` already deployed at ``address``."""
         artifact = self.compile().get(name)
-        return Contract(self, name, normalize_address(address, what=f"{name} address"), artifact.abi)
+        return Contract(self._tx, name, normalize_address(address, what=f"{name} address"), artifact.abi)
 
     # -- state and time --------------------------------------------------------
 
@@ -124,7 +198,7 @@ class Sandbox:
 
     def transfer(self, to: Any, value: int, *, sender: Any) -> Receipt:
         """Send ``value`` wei from ``sender`` to ``to``."""
-        return self._transact(self.accounts.resolve(to), b"", sender=sender, value=value, gas=None, what="transfer")
+        return self._tx.transact(self.accounts.resolve(to), b"", sender=sender, value=value, gas=None, what="transfer")
 
     def get_events(
         self,
@@ -141,14 +215,10 @@ class Sandbox:
         ``topics`` is passed to the node as is (e.g. ``[None, padded_address]``).
         """
         self.compile()
-        query: dict[str, Any] = {"fromBlock": from_block, "toBlock": to_block}
-        if address is not None:
-            query["address"] = normalize_address(address, what="event address")
-        if topics is not None:
-            query["topics"] = topics
+        addresses = [normalize_address(address, what="event address")] if address is not None else None
         events = []
-        for log in self.w3.eth.get_logs(query):
-            event = self._events.decode(log)
+        for log in self.chain.backend.get_logs(from_block, to_block, addresses, topics):
+            event = self._tx.events.decode(log)
             if event is not None and (name is None or event.name == name):
                 events.append(event)
         return events
@@ -160,149 +230,11 @@ class Sandbox:
 
     # -- the wire --------------------------------------------------------------
 
-    def decode_revert(self, exc: BaseException) -> ContractReverted | None:
-        """The :class:`ContractReverted` hidden in a web3.py / eth-tester exception."""
-        if self._compiled is None:
-            try:
-                self.compile()
-            except Exception:
-                pass
-        estimator = getattr(self.chain, "estimator", None)
-        raw = estimator.take_revert_data() if estimator is not None else None
-        if raw is not None:
-            return self._errors.decode(raw)
-        return self._errors.from_exception(exc)
-
-    def _sender(self, sender: Any, what: str) -> str:
-        if sender is None:
-            raise ArgumentError(f"{what} is a transaction: pass sender= (e.g. sender=sb.accounts.alice)")
-        address = self.accounts.resolve(sender)
-        self.chain.check_can_sign(address)
-        return address
-
-    def _estimate(self, to: str | None, data: bytes, *, sender: Any, value: int = 0) -> int:
-        tx: dict[str, Any] = {"from": self._sender(sender, "estimate_gas"), "data": data, "value": value}
-        if to is not None:
-            tx["to"] = to
-        try:
-            return int(self.w3.eth.estimate_gas(tx, self.chain.estimate_block))
-        except Exception as exc:
-            decoded = self.decode_revert(exc)
-            if decoded is None:
-                raise
-            raise decoded from None
-
-    def _transact(self, to: str | None, data: bytes, *, sender: Any, value: int, gas: int | None, what: str) -> Receipt:
-        tx: dict[str, Any] = {"from": self._sender(sender, what), "data": data, "value": value}
-        if to is not None:
-            tx["to"] = to
-        fast = getattr(self.chain, "fast", None)  # the revm backend's direct path
-        if fast is not None and fast.ready(tx["from"]):
-            receipt = self._send_fast(fast, tx, gas)
-        elif gas is None and self.chain.embedded:
-            receipt = self._send_embedded(tx)
-        else:
-            receipt = self._send(tx, gas)
-        if receipt.status == 0:
-            failure = self._replay_failure(tx, receipt.block_number)
-            failure.receipt = receipt  # type: ignore[attr-defined]
-            raise failure
-        for observer in self.observers:
-            observer(what, receipt)
-        return receipt
-
-    def _send(self, tx: dict[str, Any], gas: int | None) -> Receipt:
-        w3 = self.w3
-        try:
-            tx["gas"] = gas if gas is not None else int(w3.eth.estimate_gas(tx, self.chain.estimate_block))
-            tx_hash = w3.eth.send_transaction(tx)
-        except Exception as exc:
-            decoded = self.decode_revert(exc)
-            if decoded is None:
-                raise
-            raise decoded from None
-        raw = w3.eth.get_transaction_receipt(tx_hash) if self.chain.embedded else w3.eth.wait_for_transaction_receipt(tx_hash)
-        return self._receipt(raw)
-
-    def _send_fast(self, fast: Any, tx: dict[str, Any], gas: int | None) -> Receipt:
-        """Send on the revm backend directly (sandbox.backends.revm.fast): same transaction, fewer layers."""
-        try:
-            raw = fast.transact(tx, gas)
-        except Exception as exc:
-            decoded = self.decode_revert(exc)
-            if decoded is None:
-                raise
-            raise decoded from None
-        return self._receipt(raw)
-
-    def _send_embedded(self, tx: dict[str, Any]) -> Receipt:
-        """Estimate with one EVM run and let the real run confirm the bound.
-
-        If the transaction fails at the optimistic limit, it is undone (the
-        chain returns to a snapshot) and re-sent with a confirmed estimate, so
-        a failure seen by the caller is the transaction's own.
-        """
-        tester, estimator = self.chain.tester, self.chain.estimator
-        snapshot = tester.take_snapshot()
-        estimator.confirm = False
-        try:
-            tx["gas"] = int(self.w3.eth.estimate_gas(tx))
-        except Exception as exc:
-            decoded = self.decode_revert(exc)
-            if decoded is None:
-                raise
-            raise decoded from None
-        finally:
-            estimator.confirm = True
-        receipt = self._send(tx, tx["gas"])
-        if receipt.status == 1:
-            return receipt
-        tester.revert_to_snapshot(snapshot)
-        return self._send(tx, None)
-
-    def _replay_failure(self, tx: dict[str, Any], block_number: int) -> ContractReverted:
-        """Re-run a failed transaction as a call to recover its revert reason."""
-        call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
-        try:
-            self.w3.eth.call(call, max(block_number - 1, 0))
-        except Exception as exc:
-            decoded = self.decode_revert(exc)
-            if decoded is not None:
-                return decoded
-        return ContractReverted("transaction failed (out of gas or invalid opcode)", kind="empty")
-
-    def _receipt(self, raw: Any) -> Receipt:
-        events = EventMap()
-        for log in raw["logs"]:
-            event = self._events.decode(log)
-            if event is not None:
-                events.setdefault(event.name, []).append(event)
-        return Receipt(
-            tx_hash="0x" + bytes(raw["transactionHash"]).hex(),
-            status=int(raw["status"]),
-            gas_used=int(raw["gasUsed"]),
-            block_number=int(raw["blockNumber"]),
-            effective_gas_price=int(raw.get("effectiveGasPrice") or 0),
-            contract_address=raw.get("contractAddress"),
-            logs=list(raw["logs"]),
-            events=events,
-        )
-
-    def _call(self, contract: Contract, item: dict[str, Any], data: bytes, *, sender: Any = None, value: int = 0) -> Any:
-        tx: dict[str, Any] = {"to": contract.address, "data": data}
-        if sender is not None:
-            tx["from"] = self.accounts.resolve(sender)
-        if value:
-            tx["value"] = value
-        try:
-            fast = getattr(self.chain, "fast", None)
-            raw = fast.call(tx) if fast is not None and fast.ready() else self.w3.eth.call(tx)
-        except Exception as exc:
-            decoded = self.decode_revert(exc)
-            if decoded is None:
-                raise
-            raise decoded from None
-        return contract.decode_output(item, bytes(raw))
+    def decode_revert(self, data: bytes) -> ContractReverted:
+        """Revert data as a :class:`ContractReverted`, decoded with every ABI of the project."""
+        return self._tx.reverted(Reverted(data))
 
 
 __all__ = ["Account", "Contract", "ContractFunction", "RevertExpectation", "Sandbox"]
+
+Sandbox.defaults = Defaults()

@@ -1,10 +1,42 @@
-"""Embedded chain backends other than eth-tester's py-evm.
+"""The engines behind the seam (:class:`~sandbox.backends.base.ChainBackend`).
 
-``sandbox.backends.revm`` runs the EVM in Rust (``pyrevm``) behind eth-tester's
-backend interface, so the web3.py stack above it is unchanged. See
-:mod:`sandbox.backends.revm` for what it covers and what it does not.
+``create_backend("pyevm" | "revm", genesis)`` builds an embedded engine;
+``RemoteChainBackend(url)`` connects to a node. Only this package imports
+eth-tester, py-evm, pyrevm or web3.py's provider internals (an import-linter
+contract in pyproject.toml checks it).
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from sandbox.backends.base import ChainBackend, ExecutionFailed, Genesis, Reverted, StateDump
+from sandbox.errors import ChainError
+
+#: Embedded engines by name; the first is the default.
+EMBEDDED = ("pyevm", "revm")
+#: The newest EVM version each backend runs (the compiler is capped by it).
+EVM_VERSIONS = {"pyevm": "prague", "revm": "cancun", "rpc": "cancun"}
+
+
+def create_backend(name: str, genesis: Genesis, *, persistent: bool = False) -> ChainBackend:
+    """An embedded engine (``"pyevm"`` or ``"revm"``) started from ``genesis``."""
+    if name == "pyevm":
+        from sandbox.backends.pyevm.backend import PyEvmChainBackend
+
+        return PyEvmChainBackend(genesis, persistent=persistent)
+    if name == "revm":
+        try:
+            from sandbox.backends.revm.chain_backend import RevmChainBackend
+        except ImportError as exc:
+            raise ChainError(f"the revm backend needs the pyrevm package ({exc}); run `make setup` or use backend='pyevm'") from None
+        return RevmChainBackend(genesis, persistent=persistent)
+    raise ChainError(f"unknown backend {name!r}; choose one of: {', '.join(EMBEDDED)} (or pass rpc= for a node)")
+
+
+def connect(url: str) -> ChainBackend:
+    """The chain of the JSON-RPC node at ``url``."""
+    from sandbox.backends.remote.backend import RemoteChainBackend
+
+    return RemoteChainBackend(url)
+
+
+__all__ = ["EMBEDDED", "EVM_VERSIONS", "ChainBackend", "ExecutionFailed", "Genesis", "Reverted", "StateDump", "connect", "create_backend"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
 from eth_keys import keys
@@ -18,8 +18,12 @@ from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from sandbox.errors import InvalidAddressError, UnknownAccountError
 
-if TYPE_CHECKING:
-    from sandbox.chain.chain import Chain
+
+class BalanceReader(Protocol):
+    """What an account asks its chain (``Chain`` is one)."""
+
+    def balance(self, address: str) -> int: ...
+
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_PATH = "m/44'/60'/0'/0"
@@ -42,7 +46,7 @@ class Account:
     name: str
     address: str
     private_key: bytes = field(repr=False)
-    _chain: Chain | None = field(default=None, repr=False, compare=False)
+    _chain: BalanceReader | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         return self.address
@@ -58,6 +62,11 @@ class Account:
         return hash(self.address.lower())
 
     @property
+    @property
+    def chain(self) -> BalanceReader | None:
+        """The chain the account was made for (``None`` for a bare key)."""
+        return self._chain
+
     def balance(self) -> int:
         """Ether balance in wei on the account's chain."""
         if self._chain is None:
@@ -100,7 +109,7 @@ class Accounts:
         self._by_address = {a.address.lower(): a for a in accounts}
 
     @classmethod
-    def dev(cls, chain: Chain | None = None, count: int = len(NAMES)) -> Accounts:
+    def dev(cls, chain: BalanceReader | None = None, count: int = len(NAMES)) -> Accounts:
         accounts = []
         for i, key in enumerate(dev_keys(count)):
             name = NAMES[i] if i < len(NAMES) else f"account{i}"

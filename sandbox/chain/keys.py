@@ -20,15 +20,12 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eth_keys import keys
 
 from sandbox.chain.accounts import Account, Accounts
 from sandbox.errors import KeyLoadError
-
-if TYPE_CHECKING:
-    from sandbox.chain.chain import Chain
 
 KEY_ENV = "SANDBOX_PRIVATE_KEY"
 KEYSTORE_ENV = "SANDBOX_KEYSTORE"
@@ -120,12 +117,14 @@ def keys_from_environment() -> list[Account]:
     return found
 
 
-def attach_signers(chain: Chain, dev: Accounts, real: Sequence[Account]) -> Accounts:
+def attach_signers(chain: Any, dev: Accounts, real: Sequence[Account], *, remote: bool, dev_chain: bool) -> Accounts:
     """The chain's accounts: dev ones, then ``real``; keys the node lacks sign locally.
 
     The node signs for the accounts it holds (anvil unlocks the dev
     accounts). Every other real key signs in this process; dev keys do only
-    on dev chains, so they can never reach a public chain.
+    on dev chains, so they can never reach a public chain. ``chain`` is what
+    the accounts read balances from and whose ``w3`` gets the signing
+    middleware (a :class:`~sandbox.chain.chain.Chain`).
     """
     taken = {a.name for a in dev}
     attached = []
@@ -137,13 +136,13 @@ def attach_signers(chain: Chain, dev: Accounts, real: Sequence[Account]) -> Acco
         taken.add(account.name)
         attached.append(dataclasses.replace(account, _chain=chain))
     held: set[str] = set()
-    if chain.rpc:
+    if remote:
         try:
             held = {str(a).lower() for a in chain.w3.eth.accounts}
         except Exception:
             held = set()  # nodes without eth_accounts hold no keys
     local = [a for a in attached if a.address.lower() not in held]
-    if chain.rpc and chain.is_dev_chain:
+    if remote and dev_chain:
         local += [a for a in dev if a.address.lower() not in held]
     if local:
         from eth_account import Account as EthAccount

@@ -9,216 +9,18 @@ events. ``nft.ownerOf(0)`` is an ``eth_call``. Reverts raise
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-from eth_abi.exceptions import DecodingError, EncodingError
-from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
-from sandbox.chain.accounts import normalize_address
+from sandbox.contracts.abi import _decode_value, _encode_args, human_signature, signature
+from sandbox.contracts.events import Event, EventDecoder, EventMap, Receipt
 from sandbox.contracts.reverts import _canonical_type
+from sandbox.contracts.transactor import Transactor
 from sandbox.errors import ArgumentError, InvalidAddressError, SandboxError
 
-if TYPE_CHECKING:
-    from sandbox.main import Sandbox
-
-
-# ---------------------------------------------------------------------------
-# ABI helpers
-# ---------------------------------------------------------------------------
-
-
-def signature(item: dict[str, Any]) -> str:
-    """``name(type1,type2)`` of an ABI function, event or error."""
-    return f"{item.get('name', '')}({','.join(_canonical_type(i) for i in item.get('inputs', []))})"
-
-
-def human_signature(item: dict[str, Any]) -> str:
-    """``name(address to, string uri)`` as written in Solidity, for messages."""
-    params = ", ".join(f"{_canonical_type(i)} {i.get('name', '')}".strip() for i in item.get("inputs", []))
-    return f"{item.get('name', 'constructor')}({params})"
-
-
-def _normalize(value: Any, param: dict[str, Any], where: str) -> Any:
-    kind = str(param["type"])
-    if kind.endswith("]"):
-        inner = dict(param, type=kind[: kind.rindex("[")])
-        if not isinstance(value, (list, tuple)):
-            raise ArgumentError(f"{where}: expected a list for {kind}, got {value!r}")
-        return [_normalize(v, inner, where) for v in value]
-    if kind == "tuple":
-        comps = param.get("components", [])
-        if isinstance(value, dict):
-            value = [value[c["name"]] for c in comps]
-        return tuple(_normalize(v, c, where) for v, c in zip(value, comps, strict=True))
-    if kind == "address":
-        return normalize_address(value, what=f"{where}: argument {param.get('name') or ''}".rstrip())
-    if kind.startswith("bytes") and isinstance(value, str):
-        if not value.startswith("0x"):
-            raise ArgumentError(f"{where}: {kind} argument {value!r} must be 0x-prefixed hex")
-        return bytes.fromhex(value[2:])
-    return value
-
-
-def _encode_args(item: dict[str, Any], args: tuple[Any, ...], where: str) -> bytes:
-    inputs = item.get("inputs", [])
-    if len(args) != len(inputs):
-        raise ArgumentError(f"{where} takes {len(inputs)} argument(s), got {len(args)}; signature: {human_signature(item)}")
-    values = [_normalize(a, p, where) for a, p in zip(args, inputs, strict=True)]
-    try:
-        return abi_encode([_canonical_type(p) for p in inputs], values)
-    except (EncodingError, TypeError, ValueError, OverflowError) as exc:
-        raise ArgumentError(f"{where}: arguments {list(args)!r} do not fit {human_signature(item)} ({exc})") from None
-
-
-def _decode_value(value: Any, param: dict[str, Any]) -> Any:
-    kind = str(param["type"])
-    if kind.endswith("]"):
-        inner = dict(param, type=kind[: kind.rindex("[")])
-        return [_decode_value(v, inner) for v in value]
-    if kind == "tuple":
-        return tuple(_decode_value(v, c) for v, c in zip(value, param.get("components", []), strict=True))
-    if kind == "address":
-        return to_checksum_address(value)
-    return value
-
-
-# ---------------------------------------------------------------------------
-# Events and receipts
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    """A decoded log: ``event.args["tokenId"]``, or ``event.tokenId``."""
-
-    name: str
-    args: dict[str, Any]
-    address: str
-    log_index: int
-    block_number: int = 0
-    tx_hash: str = ""
-
-    def __getattr__(self, key: str) -> Any:
-        try:
-            return self.args[key]
-        except KeyError:
-            raise AttributeError(f"event {self.name} has no argument {key!r}; it has {list(self.args)}") from None
-
-
-class EventMap(dict[str, list[Event]]):
-    """Decoded events by name; a missing name raises a KeyError naming those present."""
-
-    def __missing__(self, key: str) -> list[Event]:
-        raise KeyError(f"no {key!r} event in this receipt; events present: {list(self) or 'none'}")
-
-
-class EventDecoder:
-    """Decodes logs with every event ABI the project knows."""
-
-    def __init__(self) -> None:
-        self._by_topic: dict[bytes, list[dict[str, Any]]] = {}
-
-    def add_abi(self, abi: list[dict[str, Any]]) -> None:
-        for item in abi:
-            if item.get("type") == "event" and not item.get("anonymous"):
-                topic = keccak(text=signature(item))
-                known = self._by_topic.setdefault(topic, [])
-                if all(signature(k) != signature(item) or _indexed(k) != _indexed(item) for k in known):
-                    known.append(item)
-
-    def decode(self, log: Any) -> Event | None:
-        topics = [bytes(t) for t in log["topics"]]
-        if not topics:
-            return None
-        for item in self._by_topic.get(topics[0], []):
-            if len(_indexed(item)) != len(topics) - 1:
-                continue
-            try:
-                return _decode_log(item, topics, bytes(log["data"]), log)
-            except (DecodingError, ValueError):
-                continue
-        return None
-
-
-def _indexed(item: dict[str, Any]) -> list[dict[str, Any]]:
-    return [i for i in item.get("inputs", []) if i.get("indexed")]
-
-
-def _decode_log(item: dict[str, Any], topics: list[bytes], data: bytes, log: Any) -> Event:
-    inputs = item.get("inputs", [])
-    plain = [i for i in inputs if not i.get("indexed")]
-    plain_values = iter(abi_decode([_canonical_type(i) for i in plain], data))
-    topic_values = iter(topics[1:])
-    args: dict[str, Any] = {}
-    for n, param in enumerate(inputs):
-        name = param.get("name") or f"arg{n}"
-        if param.get("indexed"):
-            raw = next(topic_values)
-            kind = _canonical_type(param)
-            if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
-                args[name] = raw  # dynamic indexed values are stored as their hash
-            else:
-                args[name] = _decode_value(abi_decode([kind], raw)[0], param)
-        else:
-            args[name] = _decode_value(next(plain_values), param)
-    tx_hash = log.get("transactionHash")
-    return Event(
-        item["name"],
-        args,
-        to_checksum_address(log["address"]),
-        int(log["logIndex"]),
-        int(log.get("blockNumber") or 0),
-        "0x" + bytes(tx_hash).hex() if tx_hash else "",
-    )
-
-
-@dataclass
-class Receipt:
-    """A mined transaction: status, gas, and decoded events by name."""
-
-    tx_hash: str
-    status: int
-    gas_used: int
-    block_number: int
-    effective_gas_price: int
-    contract_address: str | None
-    logs: list[Any] = field(repr=False)
-    events: EventMap = field(repr=False)
-
-    @property
-    def fee(self) -> int:
-        """Wei paid for gas: ``gas_used * effective_gas_price``."""
-        return self.gas_used * self.effective_gas_price
-
-    def assert_event(self, name: str, /, **expected: Any) -> Event:
-        """Assert an event ``name`` was emitted with these argument values; return it."""
-        if name not in self.events:
-            raise AssertionError(f"expected a {name!r} event; events present: {list(self.events) or 'none'}")
-        seen = []
-        for event in self.events[name]:
-            if all(_equal(event.args.get(k, _MISSING), v) for k, v in expected.items()):
-                return event
-            seen.append(event.args)
-        want = ", ".join(f"{k}={v!r}" for k, v in expected.items())
-        raise AssertionError(f"no {name} event with {want}; {name} events seen: {seen}")
-
-
-_MISSING = object()
-
-
-def _equal(got: Any, want: Any) -> bool:
-    if got is _MISSING:
-        return False
-    if isinstance(got, str) and got.startswith("0x") and len(got) == 42:
-        try:
-            return got.lower() == normalize_address(want).lower()
-        except InvalidAddressError:
-            return False
-    return bool(got == want)
-
+__all__ = ["Contract", "ContractFunction", "Event", "EventDecoder", "EventMap", "Receipt", "constructor_data", "human_signature", "signature"]
 
 # ---------------------------------------------------------------------------
 # Contract handles
@@ -257,33 +59,33 @@ class ContractFunction:
     def __call__(self, *args: Any, sender: Any = None, value: int = 0, gas: int | None = None) -> Any:
         item, data = self._select(args)
         if item.get("stateMutability") in ("view", "pure"):
-            return self.contract._sandbox._call(self.contract, item, data, sender=sender)
-        return self.contract._sandbox._transact(
+            return self.contract.decode_output(item, self.contract._tx.call(self.contract.address, data, sender=sender))
+        return self.contract._tx.transact(
             self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}"
         )
 
     def call(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
         """Run as an ``eth_call`` (no transaction) and return the decoded result."""
         item, data = self._select(args)
-        return self.contract._sandbox._call(self.contract, item, data, sender=sender, value=value)
+        return self.contract.decode_output(item, self.contract._tx.call(self.contract.address, data, sender=sender, value=value))
 
     def transact(self, *args: Any, sender: Any = None, value: int = 0, gas: int | None = None) -> Receipt:
         """Send as a transaction even if the function is a view."""
         _, data = self._select(args)
-        return self.contract._sandbox._transact(
+        return self.contract._tx.transact(
             self.contract.address, data, sender=sender, value=value, gas=gas, what=f"{self.contract.contract_name}.{self.name}"
         )
 
     def estimate_gas(self, *args: Any, sender: Any = None, value: int = 0) -> int:
         _, data = self._select(args)
-        return self.contract._sandbox._estimate(self.contract.address, data, sender=sender, value=value)
+        return self.contract._tx.estimate(self.contract.address, data, sender=sender, value=value)
 
 
 class Contract:
     """A contract deployed at ``address`` with ABI ``abi``."""
 
-    def __init__(self, sandbox: Sandbox, name: str, address: str, abi: list[dict[str, Any]], receipt: Receipt | None = None) -> None:
-        self._sandbox = sandbox
+    def __init__(self, transactor: Transactor, name: str, address: str, abi: list[dict[str, Any]], receipt: Receipt | None = None) -> None:
+        self._tx = transactor
         self.contract_name = name
         self.address = to_checksum_address(address)
         self.abi = abi
@@ -332,8 +134,13 @@ class Contract:
         return sorted(self._functions)
 
     @property
+    def chain(self) -> Any:
+        """The :class:`~sandbox.chain.chain.Chain` the contract lives on."""
+        return self._tx.chain
+
+    @property
     def balance(self) -> int:
-        return self._sandbox.chain.balance(self.address)
+        return self._tx.chain.balance(self.address)
 
     def decode_output(self, item: dict[str, Any], raw: bytes) -> Any:
         outputs = item.get("outputs", [])

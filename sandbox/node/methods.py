@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sandbox.backends.base import ExecutionFailed, Reverted
 from sandbox.node.wire import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -49,7 +50,8 @@ class RpcHandler:
 
     def __init__(self, workshop: Workshop) -> None:
         self.ws = workshop
-        self._snapshots: list[int] = []
+        self._snapshots: list[tuple[int, Any]] = []
+        self._next_snapshot = -1
         self._snapshot_chain: Any = None
         self.methods: dict[str, Callable[[Any, list[Any]], Any]] = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
@@ -90,21 +92,18 @@ class RpcHandler:
     def _failure(self, exc: Exception, request_id: Any) -> dict[str, Any]:
         from sandbox.errors import SandboxError
 
-        if type(exc).__name__ == "TransactionFailed" or getattr(exc, "data", None) is not None:
-            assert self.ws._sb is not None
-            decoded = self.ws._sb.decode_revert(exc)
-            if decoded is not None:
-                return error(REVERTED, f"execution reverted: {decoded.reason}", request_id, "0x" + decoded.data.hex())
-        if type(exc).__name__ in ("ValidationError", "AccountLocked") or isinstance(exc, (SandboxError, ValueError)):
+        if isinstance(exc, Reverted):
+            sb = self.ws.sandbox
+            reason = sb.decode_revert(exc.data).reason if sb is not None else "0x" + exc.data.hex()
+            return error(REVERTED, f"execution reverted: {reason}", request_id, "0x" + exc.data.hex())
+        if isinstance(exc, (SandboxError, ExecutionFailed, ValueError)):
             return error(REFUSED, str(exc) or type(exc).__name__, request_id)
         return error(INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc}", request_id)
 
     # -- node facts -------------------------------------------------------------
 
     def rpc_web3_clientVersion(self, sb: Any, params: list[Any]) -> str:
-        from importlib.metadata import version
-
-        return f"sandbox/v{version('nft-dapp-sandbox')}/py-evm"
+        return str(sb.chain.backend.client_version())
 
     def rpc_eth_chainId(self, sb: Any, params: list[Any]) -> str:
         return hex(sb.chain.chain_id)
@@ -122,42 +121,48 @@ class RpcHandler:
         return [a.address for a in sb.accounts]
 
     def rpc_eth_blockNumber(self, sb: Any, params: list[Any]) -> str:
-        return hex(sb.chain.tester.get_block_by_number("latest")["number"])
+        return hex(sb.chain.backend.block_number())
 
     def rpc_eth_gasPrice(self, sb: Any, params: list[Any]) -> str:
-        return hex(sb.chain.tester.get_block_by_number("pending")["base_fee_per_gas"] + 10**9)
+        return hex(int(_block(sb, "pending")["base_fee_per_gas"]) + 10**9)
 
     def rpc_eth_maxPriorityFeePerGas(self, sb: Any, params: list[Any]) -> str:
         return hex(10**9)
 
     def rpc_eth_feeHistory(self, sb: Any, params: list[Any]) -> Any:
         count, newest, percentiles = params_of(params, 2, 3, "eth_feeHistory")
-        history = sb.chain.tester.get_fee_history(quantity(count, "blockCount"), block_id(newest), percentiles or [])
+        numbers = isinstance(percentiles, list) and all(isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 100 for p in percentiles)
+        if percentiles is not None and not numbers:
+            raise RpcError(INVALID_PARAMS, f"rewardPercentiles must be a list of numbers from 0 to 100, got {percentiles!r}")
+        history = sb.chain.backend.fee_history(quantity(count, "blockCount"), block_id(newest), percentiles or [])
         return to_wire(history)
 
     # -- state ------------------------------------------------------------------------
 
     def rpc_eth_getBalance(self, sb: Any, params: list[Any]) -> str:
         address, block = params_of(params, 1, 2, "eth_getBalance")
-        return hex(sb.chain.tester.get_balance(address_param(address, "address"), self._number(sb, block)))
+        return hex(sb.chain.backend.get_balance(address_param(address, "address"), self._number(sb, block)))
 
     def rpc_eth_getCode(self, sb: Any, params: list[Any]) -> str:
         address, block = params_of(params, 1, 2, "eth_getCode")
-        return str(sb.chain.tester.get_code(address_param(address, "address"), self._number(sb, block)))
+        return "0x" + sb.chain.backend.get_code(address_param(address, "address"), self._number(sb, block)).hex()
 
     def rpc_eth_getTransactionCount(self, sb: Any, params: list[Any]) -> str:
         address, block = params_of(params, 1, 2, "eth_getTransactionCount")
-        return hex(sb.chain.tester.get_nonce(address_param(address, "address"), self._number(sb, block)))
+        return hex(sb.chain.backend.get_nonce(address_param(address, "address"), self._number(sb, block)))
 
     def rpc_eth_getStorageAt(self, sb: Any, params: list[Any]) -> str:
         address, slot, block = params_of(params, 2, 3, "eth_getStorageAt")
-        value = sb.chain.tester.get_storage_at(address_param(address, "address"), quantity(slot, "slot"), self._number(sb, block))
-        return "0x" + int(value, 16).to_bytes(32, "big").hex() if isinstance(value, str) else to_wire(value)
+        value = sb.chain.backend.get_storage(address_param(address, "address"), quantity(slot, "slot"), self._number(sb, block))
+        return "0x" + value.to_bytes(32, "big").hex()
 
     def _number(self, sb: Any, block: Any) -> int | str:
         resolved = block_id(block or "latest")
         if isinstance(resolved, str) and resolved.startswith("0x"):
-            return int(sb.chain.tester.get_block_by_hash(resolved)["number"])
+            found = sb.chain.backend.get_block(resolved)
+            if found is None:
+                raise RpcError(INVALID_PARAMS, f"no block with hash {resolved}")
+            return int(found["number"])
         # Every transaction is mined at once, so the pending state is the latest one.
         return "latest" if resolved == "pending" else resolved
 
@@ -165,50 +170,40 @@ class RpcHandler:
 
     def rpc_eth_call(self, sb: Any, params: list[Any]) -> str:
         tx, block = params_of(params, 1, 3, "eth_call")[:2]
-        call = transaction_in(tx, need_from=False)
+        call = _request(transaction_in(tx, need_from=False))
         call.setdefault("from", sb.accounts[0].address)  # as web3.py's eth-tester provider does
-        if any(k in call for k in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")):
-            return str(sb.chain.tester.call(call, self._number(sb, block)))
-        return _free_call(sb, call, self._number(sb, block))
+        return "0x" + sb.chain.backend.call(call, self._number(sb, block)).hex()
 
     def rpc_eth_estimateGas(self, sb: Any, params: list[Any]) -> str:
         tx, block = params_of(params, 1, 3, "eth_estimateGas")[:2]
-        call = transaction_in(tx, need_from=False)
+        call = _request(transaction_in(tx, need_from=False))
         call.setdefault("from", sb.accounts[0].address)
-        return hex(sb.chain.tester.estimate_gas(call, self._number(sb, block)))
+        return hex(sb.chain.backend.estimate(call, self._number(sb, block)))
 
     def rpc_eth_sendTransaction(self, sb: Any, params: list[Any]) -> str:
         (tx,) = params_of(params, 1, 1, "eth_sendTransaction")
-        send = transaction_in(tx, need_from=True)
+        send = _request(transaction_in(tx, need_from=True))
         if send["from"].lower() not in {a.address.lower() for a in sb.accounts}:
             raise RpcError(REFUSED, f"unknown account {send['from']}: the node signs only for its dev accounts (eth_accounts); "
                                     "sign it yourself and use eth_sendRawTransaction")
+        sb.chain.check_can_sign(send["from"])  # public dev keys sign only on dev chain ids
         if "gas" not in send:
-            send["gas"] = sb.chain.tester.estimate_gas(send)
-        return str(sb.chain.tester.send_transaction(send))
+            send["gas"] = sb.chain.backend.estimate(send)
+        return str(sb.chain.backend.send_transaction(send))
 
     def rpc_eth_sendRawTransaction(self, sb: Any, params: list[Any]) -> str:
-        from rlp.exceptions import RLPException
-
         (raw,) = params_of(params, 1, 1, "eth_sendRawTransaction")
-        try:
-            return str(sb.chain.tester.send_raw_transaction(data_hex(raw, "raw transaction")))
-        except RLPException as exc:
-            raise RpcError(INVALID_PARAMS, f"raw transaction is not a signed transaction ({exc})") from None
+        return str(sb.chain.backend.send_raw(bytes.fromhex(data_hex(raw, "raw transaction")[2:])))
 
     def rpc_eth_getTransactionByHash(self, sb: Any, params: list[Any]) -> Any:
         (tx_hash,) = params_of(params, 1, 1, "eth_getTransactionByHash")
-        try:
-            return transaction_out(sb.chain.tester.get_transaction_by_hash(data_hex(tx_hash, "transaction hash")))
-        except LookupError_:
-            return None
+        found = sb.chain.backend.get_transaction(data_hex(tx_hash, "transaction hash"))
+        return transaction_out(found) if found is not None else None
 
     def rpc_eth_getTransactionReceipt(self, sb: Any, params: list[Any]) -> Any:
         (tx_hash,) = params_of(params, 1, 1, "eth_getTransactionReceipt")
-        try:
-            return receipt_out(sb.chain.tester.get_transaction_receipt(data_hex(tx_hash, "transaction hash")))
-        except LookupError_:
-            return None
+        found = sb.chain.backend.get_receipt(data_hex(tx_hash, "transaction hash"))
+        return receipt_out(found) if found is not None else None
 
     # -- blocks and logs ------------------------------------------------------------
 
@@ -219,69 +214,69 @@ class RpcHandler:
 
     def rpc_eth_getBlockByNumber(self, sb: Any, params: list[Any]) -> Any:
         number, full = params_of(params, 1, 2, "eth_getBlockByNumber")
-        try:
-            return self._block_out(sb.chain.tester.get_block_by_number(block_id(number), bool(full)), bool(full))
-        except LookupError_:
-            return None
+        found = sb.chain.backend.get_block(block_id(number), bool(full))
+        return self._block_out(found, bool(full)) if found is not None else None
 
     def rpc_eth_getBlockByHash(self, sb: Any, params: list[Any]) -> Any:
         block_hash, full = params_of(params, 1, 2, "eth_getBlockByHash")
-        try:
-            return self._block_out(sb.chain.tester.get_block_by_hash(data_hex(block_hash, "block hash")), bool(full))
-        except LookupError_:
-            return None
+        found = sb.chain.backend.get_block(data_hex(block_hash, "block hash"), bool(full))
+        return self._block_out(found, bool(full)) if found is not None else None
 
     def rpc_eth_getLogs(self, sb: Any, params: list[Any]) -> Any:
         (query,) = params_of(params, 1, 1, "eth_getLogs")
         if not isinstance(query, dict):
             raise RpcError(INVALID_PARAMS, f"eth_getLogs takes a filter object, got {query!r}")
-        tester = sb.chain.tester
+        backend = sb.chain.backend
         start: int | str
         end: int | str
         if query.get("blockHash"):
-            start = end = int(tester.get_block_by_hash(data_hex(query["blockHash"], "blockHash"))["number"])
+            start = end = self._number(sb, data_hex(query["blockHash"], "blockHash"))
         else:
             start, end = self._number(sb, query.get("fromBlock") or "latest"), self._number(sb, query.get("toBlock") or "latest")
         wanted = query.get("address")
-        addresses = {address_param(a, "address").lower() for a in (wanted if isinstance(wanted, list) else [wanted] if wanted else [])}
+        addresses = [address_param(a, "address") for a in (wanted if isinstance(wanted, list) else [wanted] if wanted else [])]
         topics = [_topic_set(t) for t in (query.get("topics") or [])]
-        head = int(tester.get_block_by_number("latest")["number"])
+        head = backend.block_number()
         first = 0 if start == "earliest" else head if isinstance(start, str) else start
         last = 0 if end == "earliest" else head if isinstance(end, str) else min(end, head)
         if last - first > MAX_LOG_BLOCKS:
             raise RpcError(INVALID_PARAMS, f"eth_getLogs over {last - first + 1:,} blocks; ask for at most {MAX_LOG_BLOCKS:,} at a time")
-        logs: list[dict[str, Any]] = []
-        for number in range(first, last + 1):
-            logs.extend(_block_logs(sb, number, addresses, topics))
+        if first > last:
+            return []
+        logs = [dict(to_wire(log), removed=False) for log in backend.get_logs(first, last, addresses or None, topics)]
         return logs
 
     # -- test-node extras ------------------------------------------------------------
 
-    def _snapshot_ids(self, sb: Any) -> list[int]:
+    def _snapshot_ids(self, sb: Any) -> list[tuple[int, Any]]:
+        """``(wire id, chain snapshot)`` pairs, oldest first."""
         if self._snapshot_chain is not sb.chain:  # the chain was reloaded: old ids mean nothing
             self._snapshot_chain, self._snapshots = sb.chain, []
         return self._snapshots
 
     def rpc_evm_snapshot(self, sb: Any, params: list[Any]) -> str:
-        snapshot = int(sb.chain.tester.take_snapshot())
-        self._snapshot_ids(sb).append(snapshot)
-        return hex(snapshot)
+        ids = self._snapshot_ids(sb)
+        self._next_snapshot += 1
+        ids.append((self._next_snapshot, sb.chain.snapshot()))
+        return hex(self._next_snapshot)
 
     def rpc_evm_revert(self, sb: Any, params: list[Any]) -> bool:
         """Revert and drop this snapshot and later ones (as anvil and Hardhat do)."""
         (snapshot,) = params_of(params, 1, 1, "evm_revert")
         wanted, ids = quantity(snapshot, "snapshot id"), self._snapshot_ids(sb)
-        if wanted not in ids:
+        index = next((i for i, (wire, _) in enumerate(ids) if wire == wanted), None)
+        if index is None or ids[index][1] not in sb.chain.snapshot_ids:
             return False
-        del ids[ids.index(wanted):]
-        sb.chain.tester.revert_to_snapshot(wanted)
+        handle = ids[index][1]
+        del ids[index:]
+        sb.chain.revert(handle)
         return True
 
     def rpc_evm_mine(self, sb: Any, params: list[Any]) -> str:
         (timestamp,) = params_of(params, 0, 1, "evm_mine")
         if timestamp is not None:
             _set_next_timestamp(sb, quantity(timestamp, "timestamp"))
-        sb.chain.tester.mine_blocks(1)
+        sb.chain.backend.mine(1)
         return "0x0"
 
     def rpc_evm_setNextBlockTimestamp(self, sb: Any, params: list[Any]) -> None:
@@ -290,100 +285,44 @@ class RpcHandler:
 
     def rpc_evm_increaseTime(self, sb: Any, params: list[Any]) -> str:
         (seconds,) = params_of(params, 1, 1, "evm_increaseTime")
-        header = sb.chain.tester.backend.chain.header
+        pending = sb.chain.backend.pending_timestamp()
         latest = sb.chain.timestamp
-        _set_next_timestamp(sb, max(int(header.timestamp), latest + 1) + quantity(seconds, "seconds"))
+        _set_next_timestamp(sb, max(pending, latest + 1) + quantity(seconds, "seconds"))
         return hex(quantity(seconds, "seconds"))
 
 
-def _topic_set(topic: Any) -> set[int] | None:
+def _topic_set(topic: Any) -> list[str] | str | None:
     """One position of a log filter: ``None`` matches anything, a list any of its topics."""
     if topic is None:
         return None
-    return {quantity(t, "topic") for t in (topic if isinstance(topic, list) else [topic])}
+    if isinstance(topic, list):
+        return [data_hex(t, "topic").lower() for t in topic]
+    return data_hex(topic, "topic").lower()
 
 
-def _block_logs(sb: Any, number: int, addresses: set[str], topics: list[set[int] | None]) -> list[dict[str, Any]]:
-    """Matching logs of one block, read from py-evm's receipts.
-
-    eth-tester's get_logs finds each log's transaction by scanning the chain,
-    which makes a query over a long chain quadratic.
-    """
-    chain = sb.chain.tester.backend.chain
-    block = chain.get_canonical_block_by_number(number)
-    receipts = chain.chaindb.get_receipts(block.header, chain.get_vm(block.header).get_receipt_builder())
-    found, log_index = [], 0
-    for tx_index, (tx, receipt) in enumerate(zip(block.transactions, receipts, strict=True)):
-        for log in receipt.logs:
-            address = "0x" + bytes(log.address).hex()
-            matches = (not addresses or address in addresses) and len(log.topics) >= len(topics) and all(
-                wanted is None or topic in wanted for wanted, topic in zip(topics, log.topics, strict=False))
-            if matches:
-                found.append({
-                    "address": address, "topics": ["0x" + t.to_bytes(32, "big").hex() for t in log.topics],
-                    "data": "0x" + bytes(log.data).hex(), "blockNumber": hex(number), "blockHash": "0x" + block.hash.hex(),
-                    "transactionHash": "0x" + tx.hash.hex(), "transactionIndex": hex(tx_index), "logIndex": hex(log_index),
-                    "removed": False,
-                })
-            log_index += 1
-    return found
+def _block(sb: Any, block: Any) -> dict[str, Any]:
+    found = sb.chain.backend.get_block(block)
+    if found is None:
+        raise RpcError(INVALID_PARAMS, f"no block {block!r}")
+    return dict(found)
 
 
-def _reason(sb: Any, data: bytes) -> str:
-    """Revert data in words, with every ABI of the project (custom errors by name)."""
-    from sandbox.errors import SandboxError
-
-    try:
-        sb.compile()
-    except SandboxError:
-        pass  # a broken project still gets Error(string) and Panic decoded
-    return str(sb._errors.decode(data).reason)
+def _request(tx: dict[str, Any]) -> dict[str, Any]:
+    """A decoded JSON-RPC transaction object as the backend's request (data as bytes)."""
+    out = dict(tx)
+    if "data" in out:
+        out["data"] = bytes.fromhex(str(out["data"])[2:])
+    return out
 
 
-def _free_call(sb: Any, tx: dict[str, Any], block: int | str) -> str:
-    """``eth_call`` without fee fields, as geth runs it: base fee 0, so no balance is needed.
-
-    ``cast call`` sends from the zero address, which holds no ether to pay
-    for gas at the block's base fee.
-    """
-    from eth.exceptions import Revert
-    from eth.vm.spoof import SpoofTransaction
-    from eth_tester.backends.pyevm.main import _get_block_by_number
-
-    tester = sb.chain.tester
-    backend = tester.backend
-    tester.validator.validate_inbound_transaction(tx, txn_internal_type="call")
-    raw = dict(tester.normalizer.normalize_inbound_transaction(tx), max_fee_per_gas=0, max_priority_fee_per_gas=0)
-    header = _get_block_by_number(backend.chain, block).header.copy(base_fee_per_gas=0)
-    raw.setdefault("gas", header.gas_limit)
-    spoof = SpoofTransaction(backend._get_normalized_and_unsigned_evm_transaction(raw, block), from_=raw["from"])
-    state = backend.chain.get_vm(header).state
-    snapshot = state.snapshot()
-    try:
-        computation = state.apply_transaction(spoof)
-    finally:
-        state.revert(snapshot)
-    if computation.is_error:
-        if isinstance(computation.error, Revert):
-            data = bytes(computation.output)
-            raise RpcError(REVERTED, f"execution reverted: {_reason(sb, data)}", "0x" + data.hex())
-        raise RpcError(REFUSED, f"execution failed: {type(computation.error).__name__} {computation.error}")
-    return "0x" + bytes(computation.output).hex()
+#: The latest timestamp a block may carry: 9999-12-31 (later ones break every date library).
+MAX_TIMESTAMP = 253_402_300_799
 
 
 def _set_next_timestamp(sb: Any, timestamp: int) -> None:
+    if timestamp > MAX_TIMESTAMP:
+        raise RpcError(INVALID_PARAMS, f"timestamp {timestamp} is after 9999-12-31 ({MAX_TIMESTAMP}); pick an earlier time")
     latest = sb.chain.timestamp
     if timestamp <= latest:
         raise RpcError(INVALID_PARAMS, f"timestamp {timestamp} is not after the latest block's ({latest})")
-    chain = sb.chain.tester.backend.chain
-    # The pending block's header: eth-tester's own time_travel sets the same field.
-    chain.header = chain.header.copy(timestamp=timestamp)
-
-
-def _lookup_errors() -> tuple[type[Exception], ...]:
-    from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionNotFound
-
-    return (BlockNotFound, TransactionNotFound, SnapshotNotFound, KeyError)
-
-
-LookupError_ = _lookup_errors()
+    sb.chain.backend.set_next_timestamp(timestamp)

@@ -24,12 +24,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import sandbox.chain.chain as chain_module
 from sandbox.chain.accounts import NAMES, Account, Accounts
 from sandbox.chain.anvil import Anvil
 from sandbox.chain.chain import Chain
@@ -73,16 +73,15 @@ class SandboxSession:
         self.anvil: Anvil | None = None
         self.rpc: str | None = config.getoption("sandbox_rpc") or os.environ.get("SANDBOX_RPC") or None
         self.gas = GasReport() if config.getoption("gas_report") else None
-        self._saved_env: str | None = None
         self.sandbox: Sandbox | None = None
         #: Extra anvils for sandboxes on other chain ids (``Sandbox(chain_id=1337)``), by
         #: id, each with a handle and a snapshot of its fresh state.
         self.nodes: dict[int, tuple[Anvil, Chain, Any]] = {}
         # --sandbox-backend applies to every Sandbox() of the session, like SANDBOX_BACKEND.
-        self._saved_backend = os.environ.get("SANDBOX_BACKEND")
+        self._saved_defaults = Sandbox.defaults
         backend = config.getoption("sandbox_backend", None)
         if backend:
-            os.environ["SANDBOX_BACKEND"] = backend
+            Sandbox.defaults = replace(Sandbox.defaults, backend=backend)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -100,10 +99,9 @@ class SandboxSession:
         if config.getoption("sandbox_anvil"):
             self.anvil = Anvil()
             self.rpc = self.anvil.start()
-            chain_module.node_provider = self.node_for
+            Sandbox.defaults = replace(Sandbox.defaults, node_for=self.node_for)
         if self.rpc:
-            self._saved_env = os.environ.get("SANDBOX_RPC")
-            os.environ["SANDBOX_RPC"] = self.rpc
+            Sandbox.defaults = replace(Sandbox.defaults, rpc=self.rpc)
         if self.gas is not None:
             Sandbox.observers.append(self.gas.record)
 
@@ -114,19 +112,9 @@ class SandboxSession:
             workeroutput = getattr(self.config, "workeroutput", None)
             if workeroutput is not None:
                 workeroutput[GAS_REPORT_KEY] = self.gas.to_json()
-        if self.rpc and not _is_xdist_controller(self.config):
-            if self._saved_env is None:
-                os.environ.pop("SANDBOX_RPC", None)
-            else:
-                os.environ["SANDBOX_RPC"] = self._saved_env
-        if self.config.getoption("sandbox_backend", None):
-            if self._saved_backend is None:
-                os.environ.pop("SANDBOX_BACKEND", None)
-            else:
-                os.environ["SANDBOX_BACKEND"] = self._saved_backend
+        Sandbox.defaults = self._saved_defaults
         if self.anvil is not None:
             self.anvil.stop()
-            chain_module.node_provider = None
         for node, _, _ in self.nodes.values():
             node.stop()
         self.nodes.clear()
@@ -251,9 +239,9 @@ def _chains_in(value: Any, found: dict[Any, Chain], depth: int = 0) -> None:
     elif isinstance(value, Chain):
         chain = value
     elif isinstance(value, Contract):
-        chain = value._sandbox.chain
+        chain = value.chain
     elif isinstance(value, Account):
-        chain = value._chain
+        chain = value.chain
     elif depth == 0 and isinstance(value, (tuple, list)):
         for item in value:
             _chains_in(item, found, 1)
@@ -285,7 +273,7 @@ def _isolated(chains: list[Chain]) -> Iterator[None]:
     finally:
         for chain_, snapshot in reversed(taken):
             # Gone already if the test reverted to an older snapshot itself.
-            if snapshot in chain_._snapshots:
+            if snapshot in chain_.snapshot_ids:
                 chain_.revert(snapshot)
 
 
@@ -308,7 +296,7 @@ def _sandbox_module_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
     with _isolated(chains):
         yield
     for chain_id, (_, handle, fresh) in state.nodes.items():
-        if chain_id not in started and fresh in handle._snapshots:
+        if chain_id not in started and fresh in handle.snapshot_ids:
             handle.revert(fresh)  # a node first used in this module starts the next one fresh
 
 

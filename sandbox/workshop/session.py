@@ -39,7 +39,7 @@ from sandbox.project.config import Project
 from sandbox.workshop.store import ChainState, StateStore, dump_state
 
 #: ERC-721 and ERC-20 share this topic; ERC-721 indexes all three arguments.
-TRANSFER_TOPIC_INT = int.from_bytes(keccak(text="Transfer(address,address,uint256)"), "big")
+TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 COLLECTION = ("SandboxNFT", "Workshop Collection", "WORK")
 
 
@@ -50,8 +50,10 @@ def default_state_path(project: Project) -> Path:
 class Workshop:
     """The persistent chain of one project (state file ``.sandbox/chain.json``)."""
 
-    def __init__(self, project: str | Path | None = None, *, state: str | Path | None = None) -> None:
+    def __init__(self, project: str | Path | None = None, *, state: str | Path | None = None, backend: str = "pyevm") -> None:
+        """``backend`` is the embedded engine the chain runs on (a saved chain loads on either)."""
         self.project = Project.load(project)
+        self.backend = backend
         self.store = StateStore(Path(state) if state is not None else default_state_path(self.project))
         self._sb: Sandbox | None = None
         self._loaded: ChainState | None = None
@@ -65,6 +67,11 @@ class Workshop:
         #: Increases whenever the chain may have changed (for the gallery's live view).
         self.version = 0
 
+    @property
+    def sandbox(self) -> Sandbox | None:
+        """The sandbox on the chain as last loaded (``None`` before the first session)."""
+        return self._sb
+
     # -- sessions -----------------------------------------------------------
 
     @contextmanager
@@ -76,12 +83,13 @@ class Workshop:
                 return
             with self.store.lock():
                 sb = self._refresh()
-                snapshot = sb.chain.tester.take_snapshot()
+                snapshot = sb.chain.snapshot()
                 extra = dict(self._extra)
                 try:
                     yield sb
                 except BaseException:
-                    sb.chain.tester.revert_to_snapshot(snapshot)
+                    if snapshot in sb.chain.snapshot_ids:
+                        sb.chain.revert(snapshot)
                     self._extra = extra
                     raise
                 self.save()
@@ -91,10 +99,9 @@ class Workshop:
         if self._sb is not None and stamp == self._stamp:  # unchanged (or still never saved)
             return self._sb
         loaded = self.store.read() or ChainState({}, DEFAULT_CHAIN_ID)
-        if self._sb is None:
-            # backend="pyevm" keeps this chain embedded even when SANDBOX_RPC is set.
-            self._sb = Sandbox(self.project.root, backend="pyevm")
-        self._sb.chain = Chain(chain_id=loaded.chain_id, state=loaded)
+        # An embedded chain even when SANDBOX_RPC is set: the workshop's chain is the file's.
+        chain = Chain(backend=self.backend, chain_id=loaded.chain_id, state=loaded.to_dump(), persistent=True)
+        self._sb = Sandbox(self.project.root, chain=chain)
         self._loaded, self._stamp = loaded, stamp
         self._extra = {"contracts": [], "transfers": [], **loaded.extra}
         self._session_transfers, self._cursor = [], None
@@ -134,44 +141,45 @@ class Workshop:
 
     def _scan_transfers(self) -> None:
         assert self._sb is not None
-        w3 = self._sb.w3
-        head = w3.eth.get_block("latest")
+        backend = self._sb.chain.backend
+        head = backend.get_block("latest")
+        assert head is not None
         if self._cursor is not None:
             number, block_hash = self._cursor
-            if number <= head["number"] and bytes(w3.eth.get_block(number)["hash"]) == block_hash:
+            seen = backend.get_block(number) if number <= head["number"] else None
+            if seen is not None and seen["hash"] == block_hash:
                 start = number + 1
             else:  # a snapshot was reverted behind the cursor: read this session again
                 self._session_transfers, start = [], 1
         else:
             start = 1
-        for number in range(start, int(head["number"]) + 1):
-            self._session_transfers.extend(self._block_transfers(number))
-        self._cursor = (int(head["number"]), bytes(head["hash"]))
+        if start <= head["number"]:
+            self._session_transfers.extend(self._transfers_in(start, int(head["number"])))
+        self._cursor = (int(head["number"]), str(head["hash"]))
 
-    def _block_transfers(self, number: int) -> list[dict[str, Any]]:
-        """ERC-721 transfers in one block, read from py-evm's receipts.
-
-        eth-tester's get_logs finds each log's transaction by scanning the
-        chain, which makes a long session's save quadratic.
-        """
+    def _transfers_in(self, first: int, last: int) -> list[dict[str, Any]]:
+        """ERC-721 transfers in blocks ``first..last`` (ERC-20's Transfer indexes two arguments, not three)."""
         assert self._sb is not None
-        chain = self._sb.chain.tester.backend.chain
-        block = chain.get_canonical_block_by_number(number)
-        receipts = chain.chaindb.get_receipts(block.header, chain.get_vm(block.header).get_receipt_builder())
+        backend = self._sb.chain.backend
+        times: dict[int, int] = {}
         found = []
-        for tx, receipt in zip(block.transactions, receipts, strict=True):
-            for log in receipt.logs:
-                if len(log.topics) != 4 or log.topics[0] != TRANSFER_TOPIC_INT:
-                    continue  # not a Transfer, or an ERC-20 one (two indexed arguments)
-                found.append({
-                    "contract": to_checksum_address(log.address),
-                    "token_id": log.topics[3],
-                    "from": to_checksum_address(log.topics[1].to_bytes(32, "big")[-20:]),
-                    "to": to_checksum_address(log.topics[2].to_bytes(32, "big")[-20:]),
-                    "block": self.block_offset + number,
-                    "timestamp": int(block.header.timestamp),
-                    "tx": "0x" + bytes(tx.hash).hex(),
-                })
+        for log in backend.get_logs(first, last, None, [TRANSFER_TOPIC]):
+            topics = log["topics"]
+            if len(topics) != 4:
+                continue
+            number = int(log["block_number"])
+            if number not in times:
+                block = backend.get_block(number)
+                times[number] = int(block["timestamp"]) if block else 0
+            found.append({
+                "contract": to_checksum_address(log["address"]),
+                "token_id": int(topics[3], 16),
+                "from": to_checksum_address("0x" + topics[1][-40:]),
+                "to": to_checksum_address("0x" + topics[2][-40:]),
+                "block": self.block_offset + number,
+                "timestamp": times[number],
+                "tx": str(log["transaction_hash"]),
+            })
         return found
 
     def contracts(self) -> list[dict[str, Any]]:

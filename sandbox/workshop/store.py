@@ -39,13 +39,12 @@ from typing import Any
 
 from eth_utils import to_canonical_address
 
+from sandbox.backends.base import StateDump
 from sandbox.errors import StateFileError, StateLockedError
 
 FORMAT = 1
 #: How long a command waits for another one holding the chain (seconds).
 LOCK_TIMEOUT = 120.0
-#: Above this many changed slots in one account, a dump walks its storage trie once.
-WALK_OVER = 256
 
 
 def _hex32(value: int) -> str:
@@ -61,39 +60,14 @@ class ChainState:
     block_number: int = 0
     timestamp: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
-    #: State root when saved: lets a load build the trie fast and check it (sandbox.backends.pyevm.genesis).
+    #: The engine's state root when saved (py-evm): lets a load build the trie fast and check it.
     state_root: bytes | None = None
 
-    # -- building a chain from it (called by sandbox.chain.Chain) ----------------
-
-    def genesis(self, dev_genesis: dict[bytes, dict[str, Any]]) -> tuple[dict[bytes, dict[str, Any]], dict[str, Any] | None]:
-        """eth-tester genesis state and parameters: the saved accounts at the saved time."""
-        if not self.accounts:  # a new chain: the dev accounts at their default balance
-            self.accounts = {address: dict(account, storage=dict(account["storage"])) for address, account in dev_genesis.items()}
-            return dev_genesis, None
-        if self.state_root is not None:  # attach() swaps in the saved state, built fast
-            return dev_genesis, None
-        return self._slow_genesis()
-
-    def _slow_genesis(self) -> tuple[dict[bytes, dict[str, Any]], dict[str, Any] | None]:
-        from eth_tester.backends.pyevm.main import get_default_genesis_params
-
-        params = get_default_genesis_params({"timestamp": self.timestamp}) if self.timestamp else None
-        return {address: dict(account) for address, account in self.accounts.items()}, params
-
-    def attach(self, backend: Any) -> StateRecorder:
-        """Start ``backend`` on the saved accounts and record which accounts and slots it writes."""
-        from sandbox.backends.pyevm.genesis import install
-
-        if self.state_root is not None and not install(backend, self.accounts, self.timestamp, self.state_root):
-            # The accounts do not hash to the saved root (edited by hand?): let py-evm build it.
-            keys = backend.account_keys
-            genesis_state, params = self._slow_genesis()
-            backend.reset_to_genesis(params, genesis_state, len(genesis_state))
-            backend.account_keys = keys
-        recorder = StateRecorder(backend, self.accounts)
-        recorder.install()
-        return recorder
+    def to_dump(self) -> StateDump | None:
+        """What a backend starts from (``None`` for a new chain: the dev accounts at genesis)."""
+        if not self.accounts:
+            return None
+        return StateDump({a: dict(v, storage=dict(v["storage"])) for a, v in self.accounts.items()}, 0, self.timestamp, self.state_root)
 
     # -- JSON --------------------------------------------------------------------
 
@@ -154,124 +128,14 @@ class ChainState:
             raise StateFileError(f"{path} is a damaged sandbox state file ({type(exc).__name__}: {exc}); {fix}") from None
 
 
-class StateRecorder:
-    """Remembers which accounts and storage slots a chain writes, to dump them.
-
-    py-evm keeps storage in a trie keyed by the hash of each slot, so the
-    slots themselves cannot be read back from it; the chain's account
-    database is swapped for a subclass that notes every slot it writes.
-    """
-
-    def __init__(self, backend: Any, loaded: dict[bytes, dict[str, Any]]) -> None:
-        self.backend = backend
-        self.accounts: set[bytes] = set()
-        self.slots: dict[bytes, set[int]] = {}
-        self.wiped: set[bytes] = set()
-        self._loaded = loaded
-        # The last dump and the head it was taken at, to re-read only what changed since.
-        self._last: dict[bytes, dict[str, Any]] | None = None
-        self._last_head: tuple[int, bytes] | None = None
-        self._recent_accounts: set[bytes] = set()
-        self._recent_slots: dict[bytes, set[int]] = {}
-
-    def install(self) -> None:
-        from eth.db.account import AccountDB
-
-        recorder = self
-
-        class RecordingAccountDB(AccountDB):
-            def _set_account(self, address: Any, account: Any) -> None:
-                recorder.accounts.add(address)
-                recorder._recent_accounts.add(address)
-                super()._set_account(address, account)
-
-            def set_storage(self, address: Any, slot: int, value: int) -> None:
-                recorder.slots.setdefault(address, set()).add(slot)
-                recorder._recent_slots.setdefault(address, set()).add(slot)
-                super().set_storage(address, slot, value)
-
-            def delete_account(self, address: Any) -> None:
-                recorder.wiped.add(address)
-                recorder.accounts.add(address)
-                super().delete_account(address)
-
-            def delete_storage(self, address: Any) -> None:
-                recorder.wiped.add(address)
-                super().delete_storage(address)
-
-        chain_class = type(self.backend.chain)
-        # Each backend has its own chain class, so no other chain records anything.
-        chain_class.vm_configuration = tuple(
-            (number, vm.configure(_state_class=vm.get_state_class().configure(account_db_class=RecordingAccountDB)))
-            for number, vm in chain_class.vm_configuration
-        )
-
-    def dump(self) -> tuple[dict[bytes, dict[str, Any]], int, int, bytes]:
-        """``(accounts, block_number, timestamp, state_root)`` of the chain's latest block."""
-        chain = self.backend.chain
-        head = chain.get_canonical_head()
-        state = chain.get_vm(head).state
-        intact = self._last is not None and self._last_head is not None and self._still_canonical(*self._last_head)
-        if intact:
-            assert self._last is not None
-            base, accounts, slots = self._last, self._recent_accounts, self._recent_slots
-        else:  # first dump, or a revert went behind the last one: re-read all since load
-            base, accounts, slots = self._loaded, self.accounts, self.slots
-        result = {address: dict(account, storage=dict(account["storage"])) for address, account in base.items()}
-        for address in accounts | set(slots) | self.wiped:
-            entry = result.setdefault(address, {"nonce": 0, "balance": 0, "code": b"", "storage": {}})
-            if address in self.wiped:
-                entry["storage"] = {}
-                for slot in self.slots.get(address, ()):
-                    slots.setdefault(address, set()).add(slot)
-            entry["nonce"] = state.get_nonce(address)
-            entry["balance"] = state.get_balance(address)
-            entry["code"] = state.get_code(address)
-            to_read = slots.get(address, ())
-            if len(to_read) < WALK_OVER or not self._walk(address, head.state_root, entry):
-                for slot in to_read:
-                    value = state.get_storage(address, slot)
-                    if value:
-                        entry["storage"][slot] = value
-                    else:
-                        entry["storage"].pop(slot, None)
-            if not (entry["nonce"] or entry["balance"] or entry["code"] or entry["storage"]):
-                del result[address]
-        self._last, self._last_head = result, (head.block_number, head.hash)
-        self._recent_accounts, self._recent_slots = set(), {}
-        return result, int(head.block_number), int(head.timestamp), bytes(head.state_root)
-
-    def _walk(self, address: bytes, root: bytes, entry: dict[str, Any]) -> bool:
-        """Read all of ``address``'s storage in one trie walk; ``False`` if a slot's preimage is unknown."""
-        from eth_utils import keccak
-
-        from sandbox.backends.pyevm.genesis import storage_of
-
-        values = storage_of(self.backend.chain.chaindb.db, root, address)
-        known = set(entry["storage"]) | self.slots.get(address, set()) | set(self._loaded.get(address, {}).get("storage", {}))
-        preimages = {keccak(slot.to_bytes(32, "big")): slot for slot in known}
-        if any(hashed not in preimages for hashed in values):
-            return False
-        entry["storage"] = {preimages[hashed]: value for hashed, value in values.items()}
-        return True
-
-    def _still_canonical(self, number: int, block_hash: bytes) -> bool:
-        try:
-            return bool(self.backend.chain.get_canonical_block_header_by_number(number).hash == block_hash)
-        except Exception:  # the chain is now shorter than that block
-            return False
-
-
 def dump_state(chain: Any, loaded: ChainState, extra: dict[str, Any] | None = None) -> ChainState:
-    """The current state of ``chain``, built with ``Chain(state=loaded)``.
+    """The current state of ``chain`` (a :class:`~sandbox.chain.chain.Chain` started from ``loaded``).
 
     Block numbers go on from the loaded state's: the chain restarted at 0.
     """
-    recorder: StateRecorder | None = getattr(chain, "state_recorder", None)
-    if recorder is None:
-        raise StateFileError("this chain was not started from a saved state; build it with Chain(state=ChainState(...))")
-    accounts, number, timestamp, root = recorder.dump()
-    return ChainState(accounts, loaded.chain_id, loaded.block_number + number, timestamp, dict(loaded.extra if extra is None else extra), root)
+    dump = chain.dump_state()
+    return ChainState(dump.accounts, loaded.chain_id, loaded.block_number + dump.block_number, dump.timestamp,
+                      dict(loaded.extra if extra is None else extra), dump.state_root)
 
 
 class StateStore:
@@ -359,4 +223,4 @@ class StateStore:
         return None
 
 
-__all__ = ["ChainState", "StateRecorder", "StateStore", "dump_state"]
+__all__ = ["ChainState", "StateStore", "dump_state"]

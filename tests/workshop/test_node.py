@@ -226,7 +226,7 @@ def test_get_logs_filters_like_eth_tester(node: tuple[str, Workshop]) -> None:
     ]
     with ws.session() as sb:  # eth-tester's own answers (released before asking the node)
         expected = [
-            [dict(to_wire(log), removed=False) for log in sb.chain.tester.get_logs(
+            [dict(to_wire(log), removed=False) for log in sb.chain.backend.tester.get_logs(
                 from_block=0, to_block="latest", address=query.get("address"), topics=query.get("topics"))]
             for query in filters
         ]

@@ -1,0 +1,134 @@
+"""py-evm behind the seam: eth-tester's ``PyEVMBackend``, patched in one place.
+
+Every py-evm detail the sandbox depends on lives here (titanoboa keeps its
+py-evm patches in one module the same way): the snapshot revert that does
+not re-execute a block, the geth-style gas estimator, the chain id, calls
+with raw revert data, the pending block's clock, logs read from the
+receipts of one block, and state dumps through the recorder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_keys import keys as eth_keys
+from eth_tester import EthereumTester, PyEVMBackend
+
+from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump
+from sandbox.backends.pyevm.gas import GethStyleEstimator
+from sandbox.backends.pyevm.persist import StateRecorder, start_from
+from sandbox.backends.tester import TesterBackend
+from sandbox.errors import ChainError
+
+
+class SandboxPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
+    """eth-tester's PyEVMBackend with a revert that does not re-execute a block.
+
+    eth-tester reverts by making the snapshot block canonical and importing
+    it again, which re-runs its transactions (~one transaction's cost per
+    revert). The block's state is already in the database, so making it the
+    head and starting a new pending header on top is enough.
+    """
+
+    def revert_to_snapshot(self, snapshot: bytes) -> None:
+        from eth.constants import GENESIS_PARENT_HASH
+
+        block = self.chain.get_block_by_hash(snapshot)
+        chaindb = self.chain.chaindb
+        chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
+        self.chain.header = self.chain.create_header_from_parent(block.header)
+
+
+class PyEvmChainBackend(TesterBackend):
+    """The default engine: py-evm (Prague), in this process."""
+
+    engine = "py-evm"
+    evm_version = "prague"
+
+    def __init__(self, genesis: Genesis, *, persistent: bool = False) -> None:
+        private_keys = tuple(eth_keys.PrivateKey(k) for k in genesis.keys)
+        dev_accounts = {k.public_key.to_canonical_address(): {"balance": genesis.balance, "nonce": 0, "code": b"", "storage": {}}
+                        for k in private_keys}
+        engine = SandboxPyEVMBackend(genesis_state=dev_accounts)
+        engine.account_keys = private_keys
+        loaded = dev_accounts
+        if genesis.state is not None and genesis.state.accounts:
+            loaded = genesis.state.accounts
+            start_from(engine, genesis.state)  # may build a new chain (and chain class)
+        chain_class = type(engine.chain)
+        # Each PyEVMBackend configures its own chain class, so this touches no one else.
+        chain_class.chain_id = genesis.chain_id
+        estimator = GethStyleEstimator()
+        chain_class.gas_estimator = staticmethod(estimator)
+        # py-evm copies its default estimator onto each instance at __init__.
+        engine.chain.gas_estimator = estimator
+        self.recorder: StateRecorder | None = None
+        if persistent or genesis.state is not None:
+            self.recorder = StateRecorder(engine, {a: dict(v, storage=dict(v.get("storage") or {})) for a, v in loaded.items()})
+            self.recorder.install()
+        super().__init__(EthereumTester(engine), estimator, genesis.chain_id)
+
+    @property
+    def _chain(self) -> Any:
+        return self.engine_backend.chain
+
+    def _vm_errors(self) -> tuple[type[Exception], ...]:
+        from eth.exceptions import VMError
+
+        return (VMError,)
+
+    def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
+        from eth.exceptions import Revert
+        from eth.vm.spoof import SpoofTransaction
+        from eth_tester.backends.pyevm.main import _get_block_by_number
+
+        engine = self.engine_backend
+        header = _get_block_by_number(self._chain, block).header
+        if free:  # as geth: no fee fields, no base fee, so the sender needs no ether for gas
+            raw = dict(raw, max_fee_per_gas=0, max_priority_fee_per_gas=0)
+            header = header.copy(base_fee_per_gas=0)
+        raw.setdefault("gas", header.gas_limit)
+        spoof = SpoofTransaction(engine._get_normalized_and_unsigned_evm_transaction(raw, block), from_=raw["from"])
+        state = self._chain.get_vm(header).state
+        snapshot = state.snapshot()
+        try:
+            computation = state.apply_transaction(spoof)
+        finally:
+            state.revert(snapshot)
+        if computation.is_error:
+            if isinstance(computation.error, Revert):
+                raise Reverted(bytes(computation.output))
+            raise ExecutionFailed(f"execution failed: {type(computation.error).__name__} {computation.error}".strip())
+        return bytes(computation.output)
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        # The pending block's header: eth-tester's own time_travel sets the same field.
+        self._chain.header = self._chain.header.copy(timestamp=timestamp)
+
+    def pending_timestamp(self) -> int:
+        return int(self._chain.header.timestamp)
+
+    def _block_logs(self, number: int) -> list[Record]:
+        """Logs of one block from py-evm's receipts (eth-tester's get_logs scans the chain per log)."""
+        chain = self._chain
+        block = chain.get_canonical_block_by_number(number)
+        receipts = chain.chaindb.get_receipts(block.header, chain.get_vm(block.header).get_receipt_builder())
+        found: list[Record] = []
+        log_index = 0
+        from eth_utils import to_checksum_address
+
+        for tx_index, (tx, receipt) in enumerate(zip(block.transactions, receipts, strict=True)):
+            for log in receipt.logs:
+                found.append({
+                    "type": "mined", "log_index": log_index, "transaction_index": tx_index,
+                    "transaction_hash": "0x" + tx.hash.hex(), "block_hash": "0x" + block.hash.hex(), "block_number": number,
+                    "address": to_checksum_address(log.address), "data": "0x" + bytes(log.data).hex(),
+                    "topics": ["0x" + t.to_bytes(32, "big").hex() for t in log.topics],
+                })
+                log_index += 1
+        return found
+
+    def dump_state(self) -> StateDump:
+        if self.recorder is None:
+            raise ChainError("this py-evm chain does not record its state; start it with persistent=True (Chain(persistent=True)) to dump it")
+        return self.recorder.dump()

@@ -1,0 +1,224 @@
+"""A JSON-RPC node (anvil, geth, a testnet, another ``sandbox node``) as a :class:`ChainBackend`.
+
+Reads go straight to the node as JSON-RPC and come back as records; sends go
+through web3.py so that a real key attached by :mod:`sandbox.chain.keys`
+(web3.py's signing middleware) signs locally, and the node signs for the
+accounts it holds. Snapshots are the node's ``evm_snapshot``/``evm_revert``;
+their ids are shared by every handle on one node, because a revert drops the
+later snapshots for all of them (anvil breaks when asked to revert to a
+snapshot it already dropped).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any, ClassVar
+
+from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, StateDump, TxRequest
+from sandbox.backends.remote.records import block_param, record, wire_tx
+from sandbox.backends.tester import trim_middleware
+from sandbox.errors import ChainError, TransactionRejected
+
+#: Snapshot ids taken on each node, shared by every handle on it.
+_NODE_SNAPSHOTS: dict[str, list[Any]] = {}
+
+
+def _revert_data(error: dict[str, Any]) -> bytes | None:
+    """Revert data in a JSON-RPC error object (anvil, geth and Hardhat put it in ``data``)."""
+    data = error.get("data")
+    if isinstance(data, dict):
+        data = data.get("data") or data.get("result")
+    message = str(error.get("message", "")).lower()
+    if isinstance(data, str) and data.startswith("0x") and (error.get("code") == 3 or "revert" in message):
+        return bytes.fromhex(data[2:])
+    if "revert" in message and data is None:
+        return b""
+    return None
+
+
+class RemoteChainBackend(ChainBackend):
+    """The chain of a JSON-RPC node at ``url``."""
+
+    engine = "remote"
+    evm_version = "cancun"
+    embedded: ClassVar[bool] = False
+
+    def __init__(self, url: str, *, timeout: float = 30) -> None:
+        from web3 import HTTPProvider, Web3
+
+        if not url.startswith(("http://", "https://")):
+            raise ChainError(f"RPC URL {url!r} is not http(s); pass e.g. http://127.0.0.1:8545")
+        self.url = url
+        self._w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        trim_middleware(self._w3)
+        try:
+            self.chain_id = int(self._w3.eth.chain_id)
+        except Exception as exc:
+            raise ChainError(f"cannot reach a JSON-RPC node at {url} ({type(exc).__name__}); is the node running?") from None
+        self.snapshot_ids = _NODE_SNAPSHOTS.setdefault(url, [])
+        self._version: str | None = None
+
+    @property
+    def w3(self) -> Any:
+        return self._w3
+
+    def client_version(self) -> str:
+        if self._version is None:
+            self._version = str(self.rpc("web3_clientVersion"))
+        return self._version
+
+    # -- the wire --------------------------------------------------------------------
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        """Call ``method``; an error reply raises :class:`Reverted`, :class:`TransactionRejected` or :class:`ChainError`."""
+        from web3.exceptions import Web3RPCError
+
+        try:
+            response: Any = self._w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+        except Web3RPCError as exc:
+            response = {"error": {"message": str(exc)}}
+        except OSError as exc:
+            raise ChainError(f"the node at {self.url} did not answer {method} ({type(exc).__name__}: {exc}); is it still running?") from None
+        error = response.get("error")
+        if error:
+            error = error if isinstance(error, dict) else {"message": str(error)}
+            data = _revert_data(error)
+            if data is not None:
+                raise Reverted(data)
+            message = str(error.get("message", error))
+            if error.get("code") == -32601 or "not found" in message.lower() or "not supported" in message.lower():
+                raise ChainError(f"the node at {self.url} does not support {method} ({message}); use anvil or the embedded chain")
+            if method.startswith(("eth_send", "eth_estimate", "eth_call")):
+                raise TransactionRejected(f"the node at {self.url} refused {method}: {message}")
+            raise ChainError(f"the node at {self.url} rejected {method}{list(params)} ({message})")
+        return response.get("result")
+
+    def request(self, method: str, params: list[Any]) -> Any:
+        return self.rpc(method, *params)
+
+    def accounts(self) -> list[str]:
+        from eth_utils import to_checksum_address
+
+        return [to_checksum_address(a) for a in self.rpc("eth_accounts") or []]
+
+    # -- transactions ---------------------------------------------------------------
+
+    def send(self, tx: TxRequest) -> Record:
+        from web3.exceptions import ContractLogicError, Web3RPCError
+
+        sent = wire_tx(tx)
+        sent = {k: (int(v, 16) if isinstance(v, str) and k not in ("from", "to", "data") else v) for k, v in sent.items()}
+        try:
+            tx_hash = self._w3.eth.send_transaction(sent)  # type: ignore[arg-type]
+            self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
+        except ContractLogicError as exc:
+            data = exc.data
+            raise Reverted(bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b"") from None
+        except Web3RPCError as exc:
+            raise TransactionRejected(f"the node at {self.url} refused the transaction from {tx['from']}: {exc}") from None
+        receipt = self.get_receipt("0x" + bytes(tx_hash).hex())
+        assert receipt is not None
+        return receipt
+
+    def send_transaction(self, tx: TxRequest) -> str:
+        return str(self.rpc("eth_sendTransaction", wire_tx(tx)))
+
+    def send_raw(self, raw: bytes) -> str:
+        return str(self.rpc("eth_sendRawTransaction", "0x" + raw.hex()))
+
+    def call(self, tx: TxRequest, block: BlockId = "latest") -> bytes:
+        result = self.rpc("eth_call", wire_tx(tx), block_param(block))
+        return bytes.fromhex(str(result)[2:])
+
+    def estimate(self, tx: TxRequest, block: BlockId = "latest", *, confirm: bool = True) -> int:
+        request = wire_tx({k: v for k, v in tx.items() if k != "gas"})
+        try:
+            return int(self.rpc("eth_estimateGas", request, block_param(block)), 16)
+        except TransactionRejected as exc:
+            if "out of gas" in str(exc).lower() or "invalid opcode" in str(exc).lower():
+                raise ExecutionFailed(str(exc)) from None
+            raise
+
+    # -- state and time -------------------------------------------------------------
+
+    def snapshot(self) -> Any:
+        return self.rpc("evm_snapshot")
+
+    def revert(self, snapshot: Any) -> None:
+        if not self.rpc("evm_revert", snapshot):
+            raise ChainError(f"the node refused to revert to snapshot {snapshot!r}")
+
+    def mine(self, blocks: int = 1) -> None:
+        for _ in range(blocks):
+            self.rpc("evm_mine")
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        try:
+            self.rpc("evm_setNextBlockTimestamp", timestamp)
+        except ChainError:
+            latest = self.get_block("latest")
+            assert latest is not None
+            self.rpc("evm_increaseTime", timestamp - int(latest["timestamp"]))  # older nodes: a relative jump
+
+    def dump_state(self) -> StateDump:
+        """anvil's ``anvil_dumpState`` (gzip of its JSON dump) as a :class:`StateDump`."""
+        blob = str(self.rpc("anvil_dumpState"))
+        try:
+            data = json.loads(gzip.decompress(bytes.fromhex(blob[2:])))
+        except (OSError, ValueError) as exc:
+            raise ChainError(f"the node at {self.url} answered anvil_dumpState with something else than anvil's dump ({exc})") from None
+        accounts = {}
+        for address, account in data.get("accounts", {}).items():
+            accounts[bytes.fromhex(address[2:])] = {
+                "nonce": int(account.get("nonce", 0)),
+                "balance": int(account.get("balance", "0x0"), 16),
+                "code": bytes.fromhex(str(account.get("code", "0x"))[2:]),
+                "storage": {int(k, 16): int(v, 16) for k, v in (account.get("storage") or {}).items() if int(v, 16)},
+            }
+        block = data.get("block") or {}
+        return StateDump(accounts, int(str(block.get("number", "0x0")), 16), int(str(block.get("timestamp", "0x0")), 16))
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get_block(self, block: BlockId = "latest", full: bool = False) -> Record | None:
+        if isinstance(block, str) and block.startswith("0x") and len(block) == 66:
+            found = self.rpc("eth_getBlockByHash", block, full)
+        else:
+            found = self.rpc("eth_getBlockByNumber", block_param(block), full)
+        return record(found) if found else None
+
+    def get_transaction(self, tx_hash: str) -> Record | None:
+        found = self.rpc("eth_getTransactionByHash", tx_hash)
+        return record(found) if found else None
+
+    def get_receipt(self, tx_hash: str) -> Record | None:
+        found = self.rpc("eth_getTransactionReceipt", tx_hash)
+        return record(found) if found else None
+
+    def get_logs(self, from_block: BlockId = "latest", to_block: BlockId = "latest", address: list[str] | None = None,
+                 topics: list[Any] | None = None) -> list[Record]:
+        query: dict[str, Any] = {"fromBlock": block_param(from_block), "toBlock": block_param(to_block)}
+        if address:
+            query["address"] = address
+        if topics:
+            query["topics"] = [("0x" + bytes(t).hex()) if isinstance(t, (bytes, bytearray)) else t for t in topics]
+        return [record(log) for log in self.rpc("eth_getLogs", query) or []]
+
+    def get_balance(self, address: str, block: BlockId = "latest") -> int:
+        return int(self.rpc("eth_getBalance", address, block_param(block)), 16)
+
+    def get_code(self, address: str, block: BlockId = "latest") -> bytes:
+        return bytes.fromhex(str(self.rpc("eth_getCode", address, block_param(block)))[2:])
+
+    def get_nonce(self, address: str, block: BlockId = "latest") -> int:
+        return int(self.rpc("eth_getTransactionCount", address, block_param(block)), 16)
+
+    def get_storage(self, address: str, slot: int, block: BlockId = "latest") -> int:
+        return int(self.rpc("eth_getStorageAt", address, hex(slot), block_param(block)), 16)
+
+    def fee_history(self, count: int, newest: BlockId, percentiles: list[float]) -> Record:
+        return dict(record(self.rpc("eth_feeHistory", hex(count), block_param(newest), percentiles)))
+
+    def block_number(self) -> int:
+        return int(self.rpc("eth_blockNumber"), 16)

@@ -1,0 +1,329 @@
+"""What both embedded engines share: a :class:`ChainBackend` over an ``eth_tester.EthereumTester``.
+
+py-evm (eth-tester's own ``PyEVMBackend``) and revm (``RevmBackend``) both
+implement eth-tester's backend interface, so one class does the work for
+both: records come from the ``EthereumTester`` (its normalized shape is the
+seam's), web3.py's ``EthereumTesterProvider`` over the same tester serves
+``sb.w3``, and the sandbox's own transactions take the short road to the
+engine (no web3.py formatters, no eth-tester validation) whenever eth-tester
+holds nothing that road would bypass (filters, locked accounts, manual
+mining). What differs per engine (``call`` with raw revert data, the
+pending block's clock, logs at speed, state dumps) is left to subclasses.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionFailed, TransactionNotFound, ValidationError
+from eth_utils import to_canonical_address, to_checksum_address
+
+from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, TxRequest
+from sandbox.errors import ChainError, TransactionRejected
+
+FEE_FIELDS = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
+OPTIONAL_FIELDS = ("nonce", *FEE_FIELDS)
+
+
+def raw_chain_id(raw: bytes) -> int | None:
+    """The chain id a signed transaction commits to (``None``: a legacy transaction without EIP-155)."""
+    import rlp
+
+    if raw and raw[0] >= 0xC0:  # legacy: an RLP list, v = chain_id * 2 + 35/36 under EIP-155
+        v = int.from_bytes(rlp.decode(raw)[6], "big")
+        return (v - 35) // 2 if v >= 35 else None
+    return int.from_bytes(rlp.decode(raw[1:])[0], "big")  # typed (EIP-2718): chain id first
+
+
+def trim_middleware(w3: Any) -> None:
+    """Drop web3.py middleware a local chain does not need.
+
+    ENS resolution has no registry on a local chain, and the buffered gas
+    estimate adds 100,000 gas to every transaction: the sandbox estimates gas
+    itself and always sends an explicit limit.
+    """
+    for name in ("ens_name_to_address", "gas_estimate"):
+        try:
+            w3.middleware_onion.remove(name)
+        except (KeyError, ValueError):
+            pass
+
+
+class TesterBackend(ChainBackend):
+    """A :class:`ChainBackend` over an ``EthereumTester`` whose backend is an embedded engine."""
+
+    embedded = True
+
+    def __init__(self, tester: Any, estimator: Any, chain_id: int) -> None:
+        self.tester = tester
+        self.engine_backend = tester.backend
+        self.estimator = estimator
+        self.chain_id = chain_id
+        self.snapshot_ids = []
+        self._w3: Any = None
+
+    # -- identity ----------------------------------------------------------------
+
+    @property
+    def w3(self) -> Any:
+        if self._w3 is None:
+            from web3 import Web3
+            from web3.providers.eth_tester import EthereumTesterProvider
+            from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
+
+            endpoints = {ns: dict(methods) for ns, methods in API_ENDPOINTS.items()}
+            endpoints["eth"]["chainId"] = static_return(self.chain_id)
+            endpoints["net"]["version"] = static_return(str(self.chain_id))
+            self._w3 = Web3(EthereumTesterProvider(self.tester, api_endpoints=endpoints))
+            trim_middleware(self._w3)
+        return self._w3
+
+    def accounts(self) -> list[str]:
+        return list(self.tester.get_accounts())
+
+    # -- requests in the engine's shape --------------------------------------------
+
+    def _held(self, sender: str) -> bool:
+        return to_canonical_address(sender) in {k.public_key.to_canonical_address() for k in self.engine_backend.account_keys}
+
+    def _direct(self, sender: str | None = None) -> bool:
+        """True when eth-tester holds nothing the engine-level road would skip."""
+        t = self.tester
+        if not t.auto_mine_transactions or t._block_filters or t._log_filters or t._pending_transaction_filters:
+            return False
+        return sender is None or (to_canonical_address(sender) not in t._account_passwords and self._held(sender))
+
+    @staticmethod
+    def _raw(tx: TxRequest, *, with_gas: bool = True) -> dict[str, Any]:
+        raw: dict[str, Any] = {"from": to_canonical_address(tx["from"]) if tx.get("from") else b"\x00" * 20,
+                               "data": bytes(tx.get("data") or b""), "value": int(tx.get("value") or 0)}
+        if tx.get("to"):
+            raw["to"] = to_canonical_address(tx["to"])
+        if with_gas and tx.get("gas") is not None:
+            raw["gas"] = int(tx["gas"])
+        for key in OPTIONAL_FIELDS:
+            if tx.get(key) is not None:
+                raw[key] = int(tx[key])
+        if tx.get("access_list"):
+            raw["access_list"] = tuple((to_canonical_address(e["address"]), tuple(int(str(k), 16) if isinstance(k, str) else int(k)
+                                        for k in e.get("storage_keys", ()))) for e in tx["access_list"])
+        return raw
+
+    @staticmethod
+    def _inbound(tx: TxRequest) -> dict[str, Any]:
+        """The request as eth-tester's public methods take it (hex strings)."""
+        out: dict[str, Any] = {"from": tx["from"], "data": "0x" + bytes(tx.get("data") or b"").hex(), "value": int(tx.get("value") or 0)}
+        if tx.get("to"):
+            out["to"] = tx["to"]
+        for key in ("gas", *OPTIONAL_FIELDS):
+            if tx.get(key) is not None:
+                out[key] = int(tx[key])
+        if tx.get("access_list"):
+            out["access_list"] = tx["access_list"]
+        return out
+
+    def _block_arg(self, block: BlockId) -> int | str:
+        """A block id as the engine takes it: a number or a tag (hashes resolved here)."""
+        if isinstance(block, str) and block.startswith("0x") and len(block) == 66:
+            found = self.get_block(block)
+            if found is None:
+                raise ChainError(f"no block with hash {block}")
+            return int(found["number"])
+        if block == "finalized":
+            return "safe"
+        return block
+
+    # -- transactions ---------------------------------------------------------------
+
+    def send(self, tx: TxRequest) -> Record:
+        try:
+            if self._direct(tx["from"]):
+                tx_hash = self.engine_backend.send_transaction(self._raw(tx))
+                self.engine_backend.mine_blocks(1)
+                return self._receipt_now("0x" + bytes(tx_hash).hex())
+            if self._held(tx["from"]):
+                return self._receipt_now(str(self.tester.send_transaction(self._inbound(tx))))
+            # A key the engine does not hold (sandbox.chain.keys): web3.py's signing middleware signs it.
+            sent = dict(self._inbound(tx), **{"from": to_checksum_address(tx["from"])})
+            sent["data"] = bytes(tx.get("data") or b"")
+            return self._receipt_now("0x" + bytes(self.w3.eth.send_transaction(_web3_tx(sent))).hex())
+        except ValidationError as exc:
+            raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
+
+    def _receipt_now(self, tx_hash: str) -> Record:
+        receipt = self.get_receipt(tx_hash)
+        if receipt is None:
+            raise ChainError(f"transaction {tx_hash} is pending: mining is off on this chain; mine a block (sb.mine()) to include it")
+        return receipt
+
+    def send_transaction(self, tx: TxRequest) -> str:
+        if not self._held(tx["from"]):
+            raise TransactionRejected(f"unknown account {tx['from']}: this chain signs only for its dev accounts; sign it yourself and send it raw")
+        try:
+            return str(self.tester.send_transaction(self._inbound(tx)))
+        except ValidationError as exc:
+            raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
+
+    def send_raw(self, raw: bytes) -> str:
+        try:
+            chain_id = raw_chain_id(raw)
+        except Exception as exc:
+            raise TransactionRejected(f"the raw transaction is not a signed transaction ({type(exc).__name__}: {exc})") from None
+        if chain_id is not None and chain_id != self.chain_id:
+            raise TransactionRejected(
+                f"the transaction is signed for chain id {chain_id}, this chain is {self.chain_id} (EIP-155); sign it for {self.chain_id}")
+        try:
+            return str(self.tester.send_raw_transaction("0x" + raw.hex()))
+        except ValidationError as exc:
+            raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
+        except TransactionFailed as exc:
+            raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
+
+    def estimate(self, tx: TxRequest, block: BlockId = "latest", *, confirm: bool = True) -> int:
+        if block == "pending":
+            block = "latest"  # every transaction is mined at once: the pending state is the latest one
+        self.estimator.confirm = confirm
+        self.estimator.revert_data = None
+        try:
+            return int(self.engine_backend.estimate_gas(self._raw(tx, with_gas=False), self._block_arg(block)))
+        except ValidationError as exc:
+            raise TransactionRejected(f"the chain refused to estimate the transaction from {tx.get('from')}: {exc}") from None
+        except Exception as exc:
+            data = self.estimator.take_revert_data()
+            if data is not None:
+                raise Reverted(data) from None
+            if isinstance(exc, (TransactionFailed, *self._vm_errors())):
+                raise ExecutionFailed(f"execution failed: {exc}") from None
+            raise
+        finally:
+            self.estimator.confirm = True
+
+    def _vm_errors(self) -> tuple[type[Exception], ...]:
+        from eth.exceptions import VMError
+
+        return (VMError,)
+
+    def call(self, tx: TxRequest, block: BlockId = "latest") -> bytes:
+        if block == "pending":
+            block = "latest"
+        if not tx.get("from"):  # as web3.py's eth-tester provider: calls come from the first account
+            tx = dict(tx, **{"from": to_checksum_address(self.engine_backend.get_accounts()[0])})
+        try:
+            return self._call(self._raw(tx), self._block_arg(block), free=not any(tx.get(k) for k in FEE_FIELDS))
+        except ValidationError as exc:
+            raise TransactionRejected(f"the chain refused the call: {exc}") from None
+        except BlockNotFound:
+            raise ChainError(f"block {block!r} does not exist on this chain") from None
+
+    @abstractmethod
+    def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
+        """Run ``raw`` at ``block`` and throw its effects away; ``free``: base fee 0, as geth runs eth_call."""
+
+    # -- state and time -------------------------------------------------------------
+
+    def snapshot(self) -> Any:
+        return self.tester.take_snapshot()
+
+    def revert(self, snapshot: Any) -> None:
+        try:
+            self.tester.revert_to_snapshot(snapshot)
+        except SnapshotNotFound:
+            raise ChainError(f"unknown snapshot {snapshot!r}") from None
+
+    def mine(self, blocks: int = 1) -> None:
+        self.tester.mine_blocks(blocks)
+
+    # -- reads ------------------------------------------------------------------------
+
+    def get_block(self, block: BlockId = "latest", full: bool = False) -> Record | None:
+        try:
+            if isinstance(block, str) and block.startswith("0x") and len(block) == 66:
+                return dict(self.tester.get_block_by_hash(block, full))
+            return dict(self.tester.get_block_by_number("safe" if block == "finalized" else block, full))
+        except (BlockNotFound, KeyError, IndexError):
+            return None
+
+    def get_transaction(self, tx_hash: str) -> Record | None:
+        try:
+            return dict(self.tester.get_transaction_by_hash(tx_hash))
+        except (TransactionNotFound, KeyError):
+            return None
+
+    def get_receipt(self, tx_hash: str) -> Record | None:
+        try:
+            receipt = dict(self.tester.get_transaction_receipt(tx_hash))
+        except (TransactionNotFound, KeyError):
+            return None
+        return receipt if receipt.get("block_number") is not None else None
+
+    def _range(self, from_block: BlockId, to_block: BlockId) -> range:
+        head = self.block_number()
+
+        def number(block: BlockId) -> int:
+            block = self._block_arg(block)
+            if block == "earliest":
+                return 0
+            return head if isinstance(block, str) else min(int(block), head)
+
+        return range(number(from_block), number(to_block) + 1)
+
+    def get_logs(self, from_block: BlockId = "latest", to_block: BlockId = "latest", address: list[str] | None = None,
+                 topics: list[Any] | None = None) -> list[Record]:
+        wanted = {a.lower() for a in address or []}
+        positions = [_topic_set(t) for t in topics or []]
+        found: list[Record] = []
+        for number in self._range(from_block, to_block):
+            for log in self._block_logs(number):
+                if _matches(log, wanted, positions):
+                    found.append(log)
+        return found
+
+    def _block_logs(self, number: int) -> list[Record]:
+        """Every log of block ``number`` (normalized), in order; engines with a faster road override it."""
+        block = self.tester.get_block_by_number(number)
+        logs: list[Record] = []
+        for tx_hash in block["transactions"]:
+            logs.extend(dict(log) for log in self.tester.get_transaction_receipt(tx_hash)["logs"])
+        return logs
+
+    def get_balance(self, address: str, block: BlockId = "latest") -> int:
+        return int(self.engine_backend.get_balance(to_canonical_address(address), self._read_block(block)))
+
+    def get_code(self, address: str, block: BlockId = "latest") -> bytes:
+        return bytes(self.engine_backend.get_code(to_canonical_address(address), self._read_block(block)))
+
+    def get_nonce(self, address: str, block: BlockId = "latest") -> int:
+        return int(self.engine_backend.get_nonce(to_canonical_address(address), self._read_block(block)))
+
+    def get_storage(self, address: str, slot: int, block: BlockId = "latest") -> int:
+        value = self.engine_backend.get_storage(to_canonical_address(address), int(slot), self._read_block(block))
+        return int.from_bytes(value, "big") if isinstance(value, (bytes, bytearray)) else int(value)
+
+    def _read_block(self, block: BlockId) -> int | str:
+        block = self._block_arg(block)
+        return "latest" if block == "pending" else block
+
+    def fee_history(self, count: int, newest: BlockId, percentiles: list[float]) -> Record:
+        return dict(self.tester.get_fee_history(count, self._block_arg(newest), percentiles))
+
+
+def _web3_tx(tx: dict[str, Any]) -> dict[str, Any]:
+    names = {"gas_price": "gasPrice", "max_fee_per_gas": "maxFeePerGas", "max_priority_fee_per_gas": "maxPriorityFeePerGas", "access_list": "accessList"}
+    return {names.get(k, k): v for k, v in tx.items()}
+
+
+def _topic_set(topic: Any) -> set[str] | None:
+    if topic is None:
+        return None
+    items = topic if isinstance(topic, (list, tuple)) else [topic]
+    return {("0x" + bytes(t).hex()) if isinstance(t, (bytes, bytearray)) else str(t).lower() for t in items}
+
+
+def _matches(log: Record, addresses: set[str], topics: list[set[str] | None]) -> bool:
+    if addresses and str(log["address"]).lower() not in addresses:
+        return False
+    have = [str(t).lower() for t in log["topics"]]
+    if len(have) < len(topics):
+        return False
+    return all(want is None or topic in want for want, topic in zip(topics, have, strict=False))

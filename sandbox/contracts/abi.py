@@ -1,0 +1,74 @@
+"""ABI helpers: signatures, argument encoding against an ABI item, decoded values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_abi.exceptions import EncodingError
+from eth_utils import to_checksum_address
+
+from sandbox.chain.accounts import normalize_address
+from sandbox.contracts.reverts import _canonical_type
+from sandbox.errors import ArgumentError
+
+# ---------------------------------------------------------------------------
+# ABI helpers
+# ---------------------------------------------------------------------------
+
+
+def signature(item: dict[str, Any]) -> str:
+    """``name(type1,type2)`` of an ABI function, event or error."""
+    return f"{item.get('name', '')}({','.join(_canonical_type(i) for i in item.get('inputs', []))})"
+
+
+def human_signature(item: dict[str, Any]) -> str:
+    """``name(address to, string uri)`` as written in Solidity, for messages."""
+    params = ", ".join(f"{_canonical_type(i)} {i.get('name', '')}".strip() for i in item.get("inputs", []))
+    return f"{item.get('name', 'constructor')}({params})"
+
+
+def _normalize(value: Any, param: dict[str, Any], where: str) -> Any:
+    kind = str(param["type"])
+    if kind.endswith("]"):
+        inner = dict(param, type=kind[: kind.rindex("[")])
+        if not isinstance(value, (list, tuple)):
+            raise ArgumentError(f"{where}: expected a list for {kind}, got {value!r}")
+        return [_normalize(v, inner, where) for v in value]
+    if kind == "tuple":
+        comps = param.get("components", [])
+        if isinstance(value, dict):
+            value = [value[c["name"]] for c in comps]
+        return tuple(_normalize(v, c, where) for v, c in zip(value, comps, strict=True))
+    if kind == "address":
+        return normalize_address(value, what=f"{where}: argument {param.get('name') or ''}".rstrip())
+    if kind.startswith("bytes") and isinstance(value, str):
+        if not value.startswith("0x"):
+            raise ArgumentError(f"{where}: {kind} argument {value!r} must be 0x-prefixed hex")
+        return bytes.fromhex(value[2:])
+    return value
+
+
+def _encode_args(item: dict[str, Any], args: tuple[Any, ...], where: str) -> bytes:
+    inputs = item.get("inputs", [])
+    if len(args) != len(inputs):
+        raise ArgumentError(f"{where} takes {len(inputs)} argument(s), got {len(args)}; signature: {human_signature(item)}")
+    values = [_normalize(a, p, where) for a, p in zip(args, inputs, strict=True)]
+    try:
+        return abi_encode([_canonical_type(p) for p in inputs], values)
+    except (EncodingError, TypeError, ValueError, OverflowError) as exc:
+        raise ArgumentError(f"{where}: arguments {list(args)!r} do not fit {human_signature(item)} ({exc})") from None
+
+
+def _decode_value(value: Any, param: dict[str, Any]) -> Any:
+    kind = str(param["type"])
+    if kind.endswith("]"):
+        inner = dict(param, type=kind[: kind.rindex("[")])
+        return [_decode_value(v, inner) for v in value]
+    if kind == "tuple":
+        return tuple(_decode_value(v, c) for v, c in zip(value, param.get("components", []), strict=True))
+    if kind == "address":
+        return to_checksum_address(value)
+    return value
+
+

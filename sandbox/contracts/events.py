@@ -1,0 +1,158 @@
+"""Events and receipts: logs decoded with every event ABI the project knows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
+from eth_utils import keccak, to_checksum_address
+
+from sandbox.chain.accounts import normalize_address
+from sandbox.contracts.abi import _decode_value, signature
+from sandbox.contracts.reverts import _canonical_type
+from sandbox.errors import InvalidAddressError
+
+# ---------------------------------------------------------------------------
+# Events and receipts
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """A decoded log: ``event.args["tokenId"]``, or ``event.tokenId``."""
+
+    name: str
+    args: dict[str, Any]
+    address: str
+    log_index: int
+    block_number: int = 0
+    tx_hash: str = ""
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self.args[key]
+        except KeyError:
+            raise AttributeError(f"event {self.name} has no argument {key!r}; it has {list(self.args)}") from None
+
+
+class EventMap(dict[str, list[Event]]):
+    """Decoded events by name; a missing name raises a KeyError naming those present."""
+
+    def __missing__(self, key: str) -> list[Event]:
+        raise KeyError(f"no {key!r} event in this receipt; events present: {list(self) or 'none'}")
+
+
+class EventDecoder:
+    """Decodes logs with every event ABI the project knows."""
+
+    def __init__(self) -> None:
+        self._by_topic: dict[bytes, list[dict[str, Any]]] = {}
+
+    def add_abi(self, abi: list[dict[str, Any]]) -> None:
+        for item in abi:
+            if item.get("type") == "event" and not item.get("anonymous"):
+                topic = keccak(text=signature(item))
+                known = self._by_topic.setdefault(topic, [])
+                if all(signature(k) != signature(item) or _indexed(k) != _indexed(item) for k in known):
+                    known.append(item)
+
+    def decode(self, log: Any) -> Event | None:
+        """Decode a log record (``sandbox.backends`` shape) or a web3.py log; ``None`` for unknown events."""
+        topics = [_as_bytes(t) for t in log["topics"]]
+        if not topics:
+            return None
+        for item in self._by_topic.get(topics[0], []):
+            if len(_indexed(item)) != len(topics) - 1:
+                continue
+            try:
+                return _decode_log(item, topics, _as_bytes(log["data"]), log)
+            except (DecodingError, ValueError):
+                continue
+        return None
+
+
+def _indexed(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in item.get("inputs", []) if i.get("indexed")]
+
+
+def _decode_log(item: dict[str, Any], topics: list[bytes], data: bytes, log: Any) -> Event:
+    inputs = item.get("inputs", [])
+    plain = [i for i in inputs if not i.get("indexed")]
+    plain_values = iter(abi_decode([_canonical_type(i) for i in plain], data))
+    topic_values = iter(topics[1:])
+    args: dict[str, Any] = {}
+    for n, param in enumerate(inputs):
+        name = param.get("name") or f"arg{n}"
+        if param.get("indexed"):
+            raw = next(topic_values)
+            kind = _canonical_type(param)
+            if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
+                args[name] = raw  # dynamic indexed values are stored as their hash
+            else:
+                args[name] = _decode_value(abi_decode([kind], raw)[0], param)
+        else:
+            args[name] = _decode_value(next(plain_values), param)
+    tx_hash = log.get("transaction_hash", log.get("transactionHash"))
+    return Event(
+        item["name"],
+        args,
+        to_checksum_address(log["address"]),
+        int(log.get("log_index", log.get("logIndex")) or 0),
+        int(log.get("block_number", log.get("blockNumber")) or 0),
+        "0x" + _as_bytes(tx_hash).hex() if tx_hash else "",
+    )
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    return bytes(value)
+
+
+@dataclass
+class Receipt:
+    """A mined transaction: status, gas, and decoded events by name."""
+
+    tx_hash: str
+    status: int
+    gas_used: int
+    block_number: int
+    effective_gas_price: int
+    contract_address: str | None
+    logs: list[Any] = field(repr=False)
+    events: EventMap = field(repr=False)
+
+    @property
+    def fee(self) -> int:
+        """Wei paid for gas: ``gas_used * effective_gas_price``."""
+        return self.gas_used * self.effective_gas_price
+
+    def assert_event(self, name: str, /, **expected: Any) -> Event:
+        """Assert an event ``name`` was emitted with these argument values; return it."""
+        if name not in self.events:
+            raise AssertionError(f"expected a {name!r} event; events present: {list(self.events) or 'none'}")
+        seen = []
+        for event in self.events[name]:
+            if all(_equal(event.args.get(k, _MISSING), v) for k, v in expected.items()):
+                return event
+            seen.append(event.args)
+        want = ", ".join(f"{k}={v!r}" for k, v in expected.items())
+        raise AssertionError(f"no {name} event with {want}; {name} events seen: {seen}")
+
+
+_MISSING = object()
+
+
+def _equal(got: Any, want: Any) -> bool:
+    if got is _MISSING:
+        return False
+    if isinstance(got, str) and got.startswith("0x") and len(got) == 42:
+        try:
+            return got.lower() == normalize_address(want).lower()
+        except InvalidAddressError:
+            return False
+    return bool(got == want)
+
+

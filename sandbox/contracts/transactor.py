@@ -1,0 +1,126 @@
+"""Sending, calling and estimating for contract handles and the facade: one road, one error path.
+
+A :class:`Transactor` holds the chain and the project's decoders. It turns a
+request into the backend's :data:`~sandbox.backends.base.TxRequest`, lets the
+backend send it (the estimate-then-confirm strategy lives there, once),
+converts the backend's receipt record into a :class:`Receipt` (once), and
+turns the backend's raw revert bytes into a
+:class:`~sandbox.errors.ContractReverted` (once, with every ABI the project
+knows). Contract handles hold a Transactor, not the facade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from sandbox.backends.base import ExecutionFailed, Record, Reverted
+from sandbox.chain.chain import Chain
+from sandbox.contracts.events import EventDecoder, EventMap, Receipt
+from sandbox.contracts.reverts import ErrorDecoder
+from sandbox.errors import ArgumentError, ContractReverted
+
+
+class Transactor:
+    """Transactions and calls on one chain, decoded with one project's ABIs."""
+
+    #: Called as ``observer(what, receipt)`` after every successful transaction of
+    #: every Transactor; ``what`` is ``"Contract.function"``, ``"deploy Contract"`` or
+    #: ``"transfer"``. The pytest plugin's ``--gas-report`` listens here.
+    observers: ClassVar[list[Callable[[str, Receipt], None]]] = []
+
+    def __init__(self, chain: Chain, *, prepare: Callable[[], None] = lambda: None) -> None:
+        """``prepare`` is called before a revert is decoded (the facade compiles the project there)."""
+        self.chain = chain
+        self.errors = ErrorDecoder()
+        self.events = EventDecoder()
+        self._prepare = prepare
+
+    def add_abi(self, abi: list[dict[str, Any]]) -> None:
+        self.errors.add_abi(abi)
+        self.events.add_abi(abi)
+
+    # -- the one translation of reverts ---------------------------------------------
+
+    def reverted(self, exc: Reverted | ExecutionFailed) -> ContractReverted:
+        """The user's exception for a backend's revert (raw bytes) or failure."""
+        if isinstance(exc, ExecutionFailed):
+            return ContractReverted(f"transaction failed ({exc})", kind="empty")
+        try:
+            self._prepare()
+        except Exception:  # a project that does not compile still gets Error(string) and Panic decoded
+            pass
+        return self.errors.decode(exc.data)
+
+    # -- requests ----------------------------------------------------------------------
+
+    def sender(self, sender: Any, what: str) -> str:
+        if sender is None:
+            raise ArgumentError(f"{what} is a transaction: pass sender= (e.g. sender=sb.accounts.alice)")
+        address = self.chain.accounts.resolve(sender)
+        self.chain.check_can_sign(address)
+        return address
+
+    def transact(self, to: str | None, data: bytes, *, sender: Any, value: int = 0, gas: int | None = None, what: str) -> Receipt:
+        """Send a transaction, mined; a revert raises :class:`ContractReverted` (with ``.receipt`` when it was mined)."""
+        tx: dict[str, Any] = {"from": self.sender(sender, what), "to": to, "data": data, "value": value}
+        try:
+            record = self.chain.backend.transact(tx, gas=gas)
+        except (Reverted, ExecutionFailed) as exc:
+            raise self.reverted(exc) from None
+        receipt = self.receipt(record)
+        if receipt.status == 0:
+            failure = self._replay_failure(tx, receipt.block_number)
+            failure.receipt = receipt  # type: ignore[attr-defined]
+            raise failure
+        for observer in self.observers:
+            observer(what, receipt)
+        return receipt
+
+    def call(self, to: str, data: bytes, *, sender: Any = None, value: int = 0) -> bytes:
+        """``eth_call`` at the latest block; returns the raw output."""
+        tx: dict[str, Any] = {"to": to, "data": data, "value": value}
+        if sender is not None:
+            tx["from"] = self.chain.accounts.resolve(sender)
+        try:
+            return self.chain.backend.call(tx)
+        except (Reverted, ExecutionFailed) as exc:
+            raise self.reverted(exc) from None
+
+    def estimate(self, to: str | None, data: bytes, *, sender: Any, value: int = 0) -> int:
+        tx: dict[str, Any] = {"from": self.sender(sender, "estimate_gas"), "to": to, "data": data, "value": value}
+        try:
+            return self.chain.backend.estimate(tx, "latest" if self.chain.backend.embedded else "pending")
+        except (Reverted, ExecutionFailed) as exc:
+            raise self.reverted(exc) from None
+
+    def _replay_failure(self, tx: dict[str, Any], block_number: int) -> ContractReverted:
+        """Re-run a failed transaction as a call at its parent block to recover its revert reason."""
+        call = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if tx.get(k) is not None}
+        try:
+            self.chain.backend.call(call, max(block_number - 1, 0))
+        except (Reverted, ExecutionFailed) as exc:
+            return self.reverted(exc)
+        return ContractReverted("transaction failed (out of gas or invalid opcode)", kind="empty")
+
+    # -- the one conversion of receipts -----------------------------------------------------
+
+    def receipt(self, record: Record) -> Receipt:
+        """The backend's receipt record as a :class:`Receipt` with decoded events."""
+        events = EventMap()
+        logs = list(record["logs"])
+        for log in logs:
+            event = self.events.decode(log)
+            if event is not None:
+                events.setdefault(event.name, []).append(event)
+        contract = record.get("contract_address") if record["status"] else None
+        return Receipt(
+            tx_hash=str(record["transaction_hash"]),
+            status=int(record["status"]),
+            gas_used=int(record["gas_used"]),
+            block_number=int(record["block_number"]),
+            effective_gas_price=int(record.get("effective_gas_price") or 0),
+            contract_address=str(contract) if contract else None,
+            logs=logs,
+            events=events,
+        )
