@@ -281,7 +281,9 @@ def _protocol() -> Any:
 def _server(app: Any) -> Any:
     import uvicorn
 
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=_protocol()))
+    # A short graceful shutdown: the gallery's event streams would otherwise hold it open.
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=_protocol(),
+                                         timeout_graceful_shutdown=1))
 
 
 def serve(app: Any, sock: socket.socket) -> None:
