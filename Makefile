@@ -11,7 +11,15 @@ export VENV
 FORGESTD := lib/forge-std/.installed
 BROWSER  := $(VENV)/.browser
 
-setup: $(PYSTAMP) $(NPMSTAMP) $(FORGESTD) $(BROWSER)
+TOOLCHAIN := $(VENV)/.toolchain
+
+setup: $(PYSTAMP) $(NPMSTAMP) $(FORGESTD) $(BROWSER) $(TOOLCHAIN)
+
+# The user cache of solc-js releases, OpenZeppelin and forge-std (sandbox toolchain path),
+# pre-fetched for the releases the tests use; anything else is fetched on first need.
+$(TOOLCHAIN): $(PYSTAMP) sandbox/project/toolchain.py | $(NPMSTAMP)
+	$(VENV)/bin/sandbox toolchain install solc@0.8.28 solc@0.8.19 solc@0.7.6 solc@0.8.30 openzeppelin forge-std
+	touch $@
 
 $(PY):
 	python3 -m venv $(VENV)

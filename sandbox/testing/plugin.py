@@ -149,8 +149,14 @@ class SandboxSession:
             terminalreporter.write_line(line)
 
     def project(self) -> Path:
+        """The ``sandbox_project`` ini option (relative to the rootdir), else the
+        nearest project folder at or above the rootdir (foundry.toml, contracts/, src/*.sol)."""
         configured = str(self.config.getini("sandbox_project") or "")
-        return (self.config.rootpath / configured).resolve() if configured else self.config.rootpath
+        if configured:
+            return (self.config.rootpath / configured).resolve()
+        from sandbox.project.config import find_project_root
+
+        return find_project_root(self.config.rootpath)
 
 
 def _session(config: pytest.Config) -> SandboxSession:
