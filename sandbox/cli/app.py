@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sandbox.cli import project_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -308,6 +309,9 @@ def run(
     from sandbox.node.server import run_script
 
     run_script(_workshop(project, state), script, list(ctx.args))
+
+
+project_cmds.register(app)  # sandbox init, sandbox toolchain install|list|path
 
 
 def main() -> None:
