@@ -157,6 +157,8 @@ def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
     from starlette.responses import Response
     from starlette.routing import Route
 
+    from sandbox.helpers.identity.binding import routes as did_routes, workshop_resolver
+
     handler = RpcHandler(workshop)
     trusted = tuple(allow_origins)
 
@@ -201,6 +203,7 @@ def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
         return reply_with(error(INVALID_REQUEST, hint), 405)
 
     routes = [Route("/", rpc, methods=["POST"]), Route("/", info, methods=["GET"])]
+    routes += did_routes(workshop_resolver(workshop))  # GET /1.0/identifiers/{did}: W3C DID Resolution
     return Starlette(
         routes=routes,
         # As anvil: any page may read (dapps on other local ports call the node directly).
