@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.cli import project_cmds
+from sandbox.cli import did_cmds, project_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -312,6 +312,7 @@ def run(
 
 
 project_cmds.register(app)  # sandbox init, sandbox toolchain install|list|path
+did_cmds.register(app)  # sandbox did resolve DID
 
 
 def main() -> None:
