@@ -62,3 +62,16 @@ def anvil_sb(anvil: Anvil) -> Sandbox:
 @pytest.fixture(scope="module")
 def anvil_registry(anvil_sb: Sandbox) -> Contract:
     return anvil_sb.deploy("IdentityRegistry", sender=anvil_sb.accounts.alice)
+
+
+VERAMO_MJS = Path(__file__).resolve().parent / "did" / "veramo.mjs"
+
+
+def veramo(config: dict[str, Any]) -> dict[str, Any]:
+    """Run Veramo (tests/helpers/did/veramo.mjs): ``{issued: [...], verified: [{verified, error}]}``."""
+    done = subprocess.run(
+        [node_binary(), str(VERAMO_MJS)], input=json.dumps(config).encode(), capture_output=True, cwd=REPO, timeout=180, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(f"Veramo failed: {done.stderr.decode()[-3000:]}")
+    return dict(json.loads(done.stdout))

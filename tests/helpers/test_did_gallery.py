@@ -27,7 +27,7 @@ def gallery(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, Works
 
 
 def test_the_gallery_serves_did_resolution(gallery: tuple[TestClient, Workshop]) -> None:
-    client, ws = gallery
+    client, _ = gallery
     did = did_for("0x70997970c51812dc3a010c7d01b50e0d17dc79c8", 31337)
     reply = client.get(f"/1.0/identifiers/{did}", headers={"accept": "application/did-resolution"})
     assert reply.status_code == 200 and reply.headers["content-type"] == "application/did-resolution"

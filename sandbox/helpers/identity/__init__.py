@@ -11,7 +11,9 @@ resolver (npm ``ethr-did-resolver``) does, except for the clock
 - :mod:`.document`: the replay of an event history into a DID document;
 - :mod:`.resolver`: reading the history from a chain, ``EthrResolver``;
 - :mod:`.erc1056`: digests for the registry's ``...Signed`` calls;
-- :mod:`.credentials`: EIP-712 credentials for ``CredentialRegistry``.
+- :mod:`.credentials`: EIP-712 credentials for ``CredentialRegistry``;
+- :mod:`.vc`: W3C VC 2.0 credentials with EthereumEip712Signature2021 proofs (Veramo's);
+- :mod:`.binding`: the W3C DID Resolution HTTP binding (``GET /1.0/identifiers/{did}``).
 """
 
 from sandbox.helpers.identity.credentials import (
@@ -52,14 +54,23 @@ from sandbox.helpers.identity.resolver import (
     resolve,
 )
 
+from sandbox.helpers.identity.vc import (
+    CredentialCheck,
+    CredentialError,
+    credential_hash,
+    eip712_types,
+    issue_credential,
+    verify_credential,
+)
+
 #: The old name of a resolution result.
 Resolution = ResolutionResult
 
 __all__ = [
     "CONTEXT", "CREDENTIAL_STATUS", "CREDENTIAL_TYPES", "DIDURL", "DID_JSON", "DID_LD_JSON", "SANDBOX_NETWORK", "ZERO",
-    "Credential", "DIDNotFoundError", "DIDResolutionError", "EthrResolver", "InvalidDIDError", "MethodNotSupportedError",
+    "Credential", "CredentialCheck", "CredentialError", "DIDNotFoundError", "DIDResolutionError", "EthrResolver", "InvalidDIDError", "MethodNotSupportedError",
     "Network", "RegistryEvent", "RepresentationNotSupportedError", "Resolution", "ResolutionResult", "TimeRule",
-    "UnknownNetworkError", "build_document", "bytes32", "change_log", "claim_hash", "credential_domain", "credential_status",
-    "did_for", "erc1056_digest", "history", "iso_time", "packed_address", "packed_uint", "parse_did", "parse_did_url",
-    "resolve", "sign_credential", "sign_digest",
+    "UnknownNetworkError", "build_document", "bytes32", "change_log", "claim_hash", "credential_domain", "credential_hash", "credential_status",
+    "did_for", "eip712_types", "erc1056_digest", "history", "iso_time", "packed_address", "packed_uint", "parse_did", "parse_did_url",
+    "issue_credential", "resolve", "sign_credential", "sign_digest", "verify_credential",
 ]
