@@ -6,7 +6,7 @@ PYSTAMP := $(VENV)/.installed
 NPMSTAMP := node_modules/.installed
 export VENV
 
-.PHONY: setup demo test models lint bench lock clean
+.PHONY: setup demo test models sweeps lint bench lock clean
 
 FORGESTD := lib/forge-std/.installed
 BROWSER  := $(VENV)/.browser
@@ -58,6 +58,14 @@ test: setup
 MODELS := digital_collectibles holding_periods creator_royalties digital_identity metaverse_land dapp_ecosystem cross_chain
 models: setup
 	@for m in $(MODELS); do $(PY) scripts/$$m.py --out docs/models/$$m || exit 1; done
+
+# One parameter sweep per model (--quick sizes, 3 values x 3 seeds, on every core);
+# results, sweep.png and index.html go to docs/models/NAME/sweep/, which the README shows.
+SWEEPS := digital_collectibles:wallet_cap=1,2,4 holding_periods:mean_gap_days=15,45,90 \
+	creator_royalties:final_unpaid_share=0.2,0.5,0.8 digital_identity:step_days=5,10,20 \
+	metaverse_land:demand=0.1,0.25,0.5 dapp_ecosystem:verified_weight=1,3,9 cross_chain:relay_every=1,3,6
+sweeps: setup
+	@for s in $(SWEEPS); do m=$${s%%:*}; $(VENV)/bin/sandbox sweep $$m --quick --grid $${s#*:} --seeds 3 --out docs/models/$$m/sweep || exit 1; done
 
 lint: setup
 	$(VENV)/bin/ruff check sandbox tests bench scripts

@@ -21,31 +21,43 @@ collection's default).
 Reported: creator income over N resales, the effective royalty rate (creator
 income / resale volume) as volume moves, and a check that the creator's
 income equals the sum of the royalty payments in the marketplace's events.
+
+This is the global design, outside the mainland rules on purpose: open
+resale for ether on a listing market. It runs, and its report
+(``--rules cn-2022``) marks every resale as breaking the 2022 bans on
+secondary and continuous trading and on cryptocurrency settlement.
 """
 
 from __future__ import annotations
 
 import sys
 
+from sandbox.models.params import Param
 from sandbox.models.report import ModelRun
 
 ETHER = 10**18
-ROYALTY_BPS = 500
-FEE_BPS = 250
-FINAL_SHARE_UNPAID = 0.8
+PARAMS = (
+    Param("tokens", int, 20, (1, 500), "tokens", "assumption", quick=6),
+    Param("resales", int, 300, (1, 20_000), "resales", "assumption", quick=24),
+    Param("royalty_bps", int, 500, (0, 10_000), "basis points", "the collection's ERC-2981 default (5%)"),
+    Param("fee_bps", int, 250, (0, 10_000), "basis points", "a 2.5% platform fee, as OpenSea charged"),
+    Param("final_unpaid_share", float, 0.8, (0.0, 1.0), "share of resales", "assumption: volume moving to optional-fee markets in 2023"),
+)
+DESIGN = {"underlying": "none", "fractional": False}
 
 
 def main(argv: list[str] | None = None) -> dict:
-    run = ModelRun("creator_royalties", "royalties on a paying and a non-paying market", argv)
+    run = ModelRun("creator_royalties", "royalties on a paying and a non-paying market", argv, params=PARAMS, design=DESIGN)
     sb = run.sandbox
     acc = list(sb.accounts)
     creator, platform, collectors = acc[0], acc[1], acc[2:]
-    tokens = run.size(6, 20)
-    resales = run.size(24, 300)
+    tokens = run.p["tokens"]
+    resales = run.p["resales"]
+    royalty_bps, fee_bps, final_unpaid_share = run.p["royalty_bps"], run.p["fee_bps"], run.p["final_unpaid_share"]
 
     nft = sb.deploy("SandboxNFT", "Creator Drop", "CD", creator, sender=creator)
-    nft.setDefaultRoyalty(creator, ROYALTY_BPS, sender=creator)
-    market = sb.deploy("Marketplace", platform, FEE_BPS, sender=platform)
+    nft.setDefaultRoyalty(creator, royalty_bps, sender=creator)
+    market = sb.deploy("Marketplace", platform, fee_bps, sender=platform)
     holder = {}
     for t in range(tokens):
         owner = collectors[t % len(collectors)]
@@ -59,7 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
     per_period = [{"volume": 0, "royalty": 0, "unpaid_volume": 0, "sales": 0} for _ in range(periods)]
     royalty_events = 0
     for i in run.progress(range(resales), "resales"):
-        share_unpaid = FINAL_SHARE_UNPAID * i / max(resales - 1, 1)
+        share_unpaid = final_unpaid_share * i / max(resales - 1, 1)
         token = run.random.randrange(tokens)
         seller = holder[token]
         buyer = run.random.choice([c for c in collectors if c != seller])
@@ -69,11 +81,13 @@ def main(argv: list[str] | None = None) -> dict:
         if run.random.random() < share_unpaid:
             # The non-paying venue: pay the seller, take the token; no royalty.
             sb.transfer(seller, amount, sender=buyer)
-            nft.transferFrom(seller, buyer, token, sender=seller)
+            receipt = nft.transferFrom(seller, buyer, token, sender=seller)
+            run.record("resale", receipt, venue="direct", currency="ETH", price=amount, seller=seller.name, buyer=buyer.name)
             period["unpaid_volume"] += amount
         else:
             listing = market.list(nft, token, 1, amount, sender=seller).events["Listed"][0].args["listingId"]
             receipt = market.buy(listing, 1, sender=buyer, value=amount)
+            run.record("resale", receipt, venue="marketplace", currency="ETH", price=amount, seller=seller.name, buyer=buyer.name)
             paid = receipt.events["Purchased"][0].args
             period["royalty"] += paid["royalty"]
             royalty_events += paid["royalty"]
@@ -91,13 +105,14 @@ def main(argv: list[str] | None = None) -> dict:
         {
             "tokens": tokens,
             "resales": resales,
-            "royalty_bps": ROYALTY_BPS,
+            "royalty_bps": royalty_bps,
             "volume_wei": volume,
             "creator_income_wei": received,
             "royalty_in_events_wei": sum(int(e.args["royalty"]) for e in all_purchases),
             "royalty_tracked_wei": royalty_events,
             "marketplace_sales": len(all_purchases),
             "effective_rate": received / volume if volume else 0.0,
+            "headline": ["effective_rate", "creator_income_wei"],
             "periods": [
                 {
                     "sales": p["sales"],
@@ -112,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     f = run.figures
     run.table(
-        f"{resales} resales of {tokens} tokens, royalty {ROYALTY_BPS / 100:.0f}%",
+        f"{resales} resales of {tokens} tokens, royalty {royalty_bps / 100:.0f}%",
         ["quarter of the run", "sales", "volume (ether)", "on the non-paying venue", "creator income (ether)", "effective rate"],
         [
             [f"Q{n + 1}", p["sales"], p["volume_wei"] / ETHER, f"{p['unpaid_share']:.0%}", p["royalty_wei"] / ETHER, f"{p['effective_rate']:.2%}"]
@@ -126,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
         quarters = [f"Q{n + 1}" for n in range(periods)]
         ax.plot(quarters, [p["effective_rate"] * 100 for p in f["periods"]], marker="o", label="effective royalty rate (%)")
         ax.plot(quarters, [p["unpaid_share"] * 100 / 20 for p in f["periods"]], marker="s", linestyle="--", label="volume on the non-paying venue (% / 20)")
-        ax.axhline(ROYALTY_BPS / 100, color="grey", linewidth=0.8, label="stated royalty (ERC-2981)")
+        ax.axhline(royalty_bps / 100, color="grey", linewidth=0.8, label="stated royalty (ERC-2981)")
         ax.set_ylim(bottom=0)
         ax.legend()
         ax.set_title("Creator royalty income as resales move to a non-paying market")

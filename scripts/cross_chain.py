@@ -22,6 +22,11 @@ lock-and-mint bridge pattern; EIP-712.
 
 Reported: transfers each way, in-flight messages, the invariant checks,
 rejected replays and wrong-chain messages, and gas per step on each chain.
+
+The published rules (``--rules cn-2022``) show what a bridge does to a
+holding period: a wrapped token given away on B minutes after it arrived
+breaks Jingtan's 180-day rule, with the transaction; the mainland rules
+would need the hold carried across the bridge.
 """
 
 from __future__ import annotations
@@ -33,8 +38,18 @@ from typing import Any
 
 from sandbox import Contract, ContractReverted, Sandbox
 from sandbox.helpers.bridge import sign_message
+from sandbox.models.params import Param
 from sandbox.models.report import ModelRun
 from sandbox.project.config import SANDBOX_ROOT
+
+DAY = 86_400
+PARAMS = (
+    Param("tokens", int, 24, (1, 500), "NFTs on chain A", "assumption", quick=6),
+    Param("steps", int, 120, (1, 10_000), "steps", "assumption", quick=30),
+    Param("relay_every", int, 3, (1, 100), "steps between relayer wake-ups", "assumption"),
+    Param("relay_batch", int, 2, (1, 100), "messages per wake-up", "assumption"),
+    Param("lock_share", float, 0.45, (0.0, 1.0), "share of steps that lock on A", "assumption"),
+)
 
 CHAIN_B = 1337
 ZERO = "0x" + "00" * 20
@@ -55,13 +70,16 @@ class Relayer:
 
     def watch(self) -> None:
         """Queue a message for every new lock on A and every new burn on B."""
-        for event in self.a.get_events(self.bridge_a, name="TokenLocked", from_block=self.seen_a + 1):
+        # Only new blocks: a from_block past the head is not asked for (the engine seam answers it with the head's logs).
+        new_a = self.a.get_events(self.bridge_a, name="TokenLocked", from_block=self.seen_a + 1) if self.a.chain.block_number > self.seen_a else []
+        for event in new_a:
             e = event.args
             message = {"sourceChainId": self.a.chain.chain_id, "destinationChainId": e["destinationChainId"], "nonce": e["nonce"],
                        "token": e["token"], "tokenId": e["tokenId"], "recipient": e["recipient"]}  # fmt: skip
             self.queue.append(("Mint", message))
         self.seen_a = self.a.chain.block_number
-        for event in self.b.get_events(self.bridge_b, name="WrappedBurned", from_block=self.seen_b + 1):
+        new_b = self.b.get_events(self.bridge_b, name="WrappedBurned", from_block=self.seen_b + 1) if self.b.chain.block_number > self.seen_b else []
+        for event in new_b:
             e = event.args
             message = {"sourceChainId": self.b.chain.chain_id, "destinationChainId": e["sourceChainId"], "nonce": e["nonce"],
                        "token": e["token"], "tokenId": e["tokenId"], "recipient": e["recipient"]}  # fmt: skip
@@ -85,14 +103,18 @@ class Relayer:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    run = ModelRun("cross_chain", "lock on A, mint on B, burn on B, release on A", argv)
+    run = ModelRun("cross_chain", "lock on A, mint on B, burn on B, release on A", argv, params=PARAMS,
+                   design={"underlying": "none", "fractional": False})
     a = run.sandbox
     b = Sandbox(SANDBOX_ROOT, backend="pyevm", chain_id=CHAIN_B)
     holders_a = list(a.accounts)[1:7]
     holders_b = list(b.accounts)[1:7]
     relayer_a, relayer_b = a.accounts.ivan, b.accounts.ivan
-    tokens = run.size(6, 24)
-    steps = run.size(30, 120)
+    tokens = run.p["tokens"]
+    steps = run.p["steps"]
+    arrived_b: dict[int, int] = {}  # wrappedId -> when it reached its holder on B
+    given_b: set[int] = set()
+    max_in_flight = 0
     gas: dict[str, list[int]] = defaultdict(list)
 
     bridge_a = a.deploy("Bridge", a.accounts.alice, relayer_a, sender=a.accounts.alice)
@@ -112,17 +134,22 @@ def main(argv: list[str] | None = None) -> dict:
     history = []
     for step in run.progress(range(steps), "steps"):
         action = run.random.random()
-        if action < 0.45 and on_a:
+        if action < run.p["lock_share"] and on_a:
             token = run.random.choice(sorted(on_a))
             holder = on_a.pop(token)
             recipient = run.random.choice(holders_b)
             gas["lock (A)"].append(bridge_a.lock(nft, token, CHAIN_B, recipient, sender=holder).gas_used)
             moved_ab += 1
-        elif action < 0.7 and on_b:
+        elif action < run.p["lock_share"] + 0.25 and on_b:
             wrapped_id = run.random.choice(sorted(on_b))
             holder = on_b[wrapped_id]
             receiver = run.random.choice([h for h in holders_b if h != holder])
-            wrapped.transferFrom(holder, receiver, wrapped_id, sender=holder)
+            gift = wrapped.transferFrom(holder, receiver, wrapped_id, sender=holder)
+            now_b = b.chain.timestamp
+            run.record("gift", gift, scenario="chain B", held_days=(now_b - arrived_b.get(wrapped_id, now_b)) / DAY,
+                       first_hop=wrapped_id not in given_b, recipient=receiver.name, recipient_mainland=True)
+            given_b.add(wrapped_id)
+            arrived_b[wrapped_id] = now_b
             on_b[wrapped_id] = receiver.address
         elif on_b:
             wrapped_id = run.random.choice(sorted(on_b))
@@ -132,18 +159,21 @@ def main(argv: list[str] | None = None) -> dict:
             moved_ba += 1
         # The relayer wakes every few steps and delivers part of its queue (messages stay in flight meanwhile).
         relayer.watch()
-        if step % 3 == 2:
-            relayer.deliver(2, gas, a.accounts.judy, b.accounts.judy)
+        max_in_flight = max(max_in_flight, len(relayer.queue))
+        if step % run.p["relay_every"] == run.p["relay_every"] - 1:
+            relayer.deliver(run.p["relay_batch"], gas, a.accounts.judy, b.accounts.judy)
         for kind, message, _sig in relayer.done[len(history) :]:
             if kind == "Mint":
                 wid = int(wrapped.wrappedIdOf(message["sourceChainId"], message["token"], message["tokenId"]))
                 on_b[wid] = message["recipient"]
+                arrived_b[wid] = b.chain.timestamp
+                given_b.discard(wid)
             else:
                 on_a[message["tokenId"]] = message["recipient"]
             history.append(kind)
         # The invariant, from the chains themselves (B's wrapped Transfer events, read incrementally).
         locked = int(nft.balanceOf(bridge_a))
-        for event in b.get_events(wrapped, name="Transfer", from_block=seen_b + 1):
+        for event in b.get_events(wrapped, name="Transfer", from_block=seen_b + 1) if b.chain.block_number > seen_b else []:
             minted += event.args["from"] == ZERO
             burned += event.args["to"] == ZERO
         seen_b = b.chain.block_number
@@ -157,7 +187,7 @@ def main(argv: list[str] | None = None) -> dict:
     relayer.watch()
     relayer.deliver(len(relayer.queue), gas, a.accounts.judy, b.accounts.judy)
     locked_final = int(nft.balanceOf(bridge_a))
-    for event in b.get_events(wrapped, name="Transfer", from_block=seen_b + 1):
+    for event in b.get_events(wrapped, name="Transfer", from_block=seen_b + 1) if b.chain.block_number > seen_b else []:
         minted += event.args["from"] == ZERO
         burned += event.args["to"] == ZERO
 
@@ -188,6 +218,8 @@ def main(argv: list[str] | None = None) -> dict:
             "refused": refused,
             "gas": {k: int(mean(v)) for k, v in gas.items()},
             "chain_ids": [a.chain.chain_id, b.chain.chain_id],
+            "max_in_flight": max_in_flight,
+            "headline": ["max_in_flight", "messages_delivered", "invariant_failures"],
         }
     )
     run.table(

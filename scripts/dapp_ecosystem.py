@@ -20,7 +20,9 @@ culture and tourism, games, identity). Lead times and preferences are
 assumptions stated here.
 
 Reported: registrations, verification lead time, activity per DApp and per
-category (counted from the DApps' own Transfer events).
+category (counted from the DApps' own Transfer events). The verified DApps
+are set beside Sichuan's plan of 200 application scenarios and ¥250 billion
+by 2025, with what would have to hold for the two to match.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from collections import Counter, defaultdict
 from statistics import mean
 
 from sandbox import ContractReverted
+from sandbox.models.params import Param
 from sandbox.models.report import ModelRun
 
 DAY = 86_400
@@ -40,6 +43,14 @@ NAMES = (
     "Jade Rabbit", "Porcelain Atlas",
 )  # fmt: skip
 PAGE = 5
+PARAMS = (
+    Param("dapps", int, 12, (1, len(NAMES)), "DApps", "assumption", quick=6),
+    Param("days", int, 30, (1, 365), "days", "assumption", quick=8),
+    Param("actions_per_day", int, 8, (1, 200), "uses per day", "assumption", quick=4),
+    Param("approve_share", float, 0.8, (0.0, 1.0), "share of DApps the registrar verifies", "assumption"),
+    Param("verified_weight", float, 3.0, (0.1, 100.0), "preference for a verified DApp", "assumption: three to one"),
+    Param("max_review_days", int, 6, (0, 60), "days", "assumption: review within a week"),
+)
 
 
 def _lead(entry: dict) -> str:
@@ -49,13 +60,14 @@ def _lead(entry: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    run = ModelRun("dapp_ecosystem", "register, verify, discover and use DApps", argv, accounts=(12, 30))
+    run = ModelRun("dapp_ecosystem", "register, verify, discover and use DApps", argv, accounts=(12, 30), params=PARAMS,
+                   design={"underlying": "none", "fractional": False})
     sb = run.sandbox
     acc = list(sb.accounts)
     admin, registrar, developers, users = acc[0], acc[1], acc[2:6], acc[6:]
-    dapps = run.size(6, len(NAMES))
-    days = run.size(8, 30)
-    actions_per_day = run.size(4, 8)
+    dapps = run.p["dapps"]
+    days = run.p["days"]
+    actions_per_day = run.p["actions_per_day"]
 
     registry = sb.deploy("DAppRegistry", admin, sender=admin)
     registry.grantRole(registry.REGISTRAR_ROLE(), registrar, sender=admin)
@@ -68,9 +80,10 @@ def main(argv: list[str] | None = None) -> dict:
         contract.configureSale(0, 0, True, sender=developer)
         category = CATEGORIES[i % len(CATEGORIES)]
         receipt = registry.register(NAMES[i], contract, f"ipfs://dapps/{i}", category, sender=developer)
+        run.record("issue", receipt, issuer=developer.name, fungible=False)  # ERC-721: one token per mint
         entry_id = int(receipt.events["DAppRegistered"][0].args["id"])
-        review_days = run.random.randint(0, 6)
-        approve = run.random.random() < 0.8
+        review_days = run.random.randint(0, run.p["max_review_days"])
+        approve = run.random.random() < run.p["approve_share"]
         entries.append(
             {"id": entry_id, "name": NAMES[i], "contract": contract, "category": category, "registered": sb.chain.timestamp,
              "review_at": sb.chain.timestamp + review_days * DAY, "approve": approve, "verified_at": None}
@@ -106,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
                     break
             if not found:
                 continue
-            weights = [3 if item[6] else 1 for item in found]  # Entry.verified
+            weights = [run.p["verified_weight"] if item[6] else 1 for item in found]  # Entry.verified
             choice = run.random.choices(found, weights=weights)[0]
             handle = sb.at("SandboxCollectible", choice[2])  # Entry.contractAddress
             handle.publicMint(f"ipfs://use/{choice[1]}/{user.name}", sender=user)
@@ -134,9 +147,18 @@ def main(argv: list[str] | None = None) -> dict:
             "activity_by_category": dict(by_category),
             "verified_share_of_use": sum(activity_onchain[n] for n in verified_names) / total_use if total_use else 0.0,
             "days": days,
+            "headline": ["verified_share_of_use", "verified", "lead_time_days_mean"],
         }
     )
     f = run.figures
+    uses_per_dapp_year = total_use / dapps * 365 / days if dapps and days else 0
+    run.compare(
+        "verified application scenarios", len(verified_names), 200, unit="scenarios",
+        source="Sichuan's metaverse plan: ¥250 billion and 200 application scenarios by 2025 (issue 18)",
+        to_match=(f"{200 / max(run.p['approve_share'], 1e-9):.0f} registrations at this run's {run.p['approve_share']:.0%} approval; and "
+                  f"¥1.25 billion of output per scenario, i.e. ¥{1.25e9 / max(uses_per_dapp_year, 1):,.0f} per use at this run's "
+                  f"{uses_per_dapp_year:,.0f} uses per DApp a year"),
+    )
     run.table(
         f"{dapps} DApps over {days} days",
         ["DApp", "category", "verified after (days)", "uses"],

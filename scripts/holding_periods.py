@@ -28,9 +28,16 @@ import sys
 from dataclasses import dataclass
 
 from sandbox import ContractReverted
+from sandbox.models.params import Param
 from sandbox.models.report import ModelRun
 
 DAY = 86_400
+PARAMS = (
+    Param("tokens", int, 8, (1, 200), "tokens", "assumption", quick=2),
+    Param("years", int, 4, (1, 20), "years", "assumption: long enough for the two-year rule to bite", quick=2),
+    Param("mean_gap_days", float, 12.0, (0.5, 730.0), "days between gift attempts per token", "assumption", quick=45.0),
+    Param("minor_share", float, 0.0, (0.0, 1.0), "share of recipients under 14", "assumption; Jingtan allows none"),
+)
 GIFT_ONLY_AFTER_HOLD = 1  # SandboxCollectible.TransferPolicy
 
 
@@ -50,14 +57,17 @@ RULES = (
 
 
 def main(argv: list[str] | None = None) -> dict:
-    run = ModelRun("holding_periods", "gift-only transfers under four holding-period rules", argv)
+    run = ModelRun("holding_periods", "gift-only transfers under four holding-period rules", argv, params=PARAMS,
+                   design={"underlying": "none", "fractional": False})
     sb = run.sandbox
     owner = sb.accounts.alice
     holders = list(sb.accounts)[1:]
-    tokens = run.size(2, 8)
-    years = run.size(2, 4)
-    mean_gap_days = run.size(45, 12)
+    tokens = run.p["tokens"]
+    years = run.p["years"]
+    mean_gap_days = run.p["mean_gap_days"]
     horizon = years * 365 * DAY
+    # Who the holders are: age and residence (the contract cannot see them; the platform's KYC does).
+    minors = {h.name for h in holders if run.random.random() < run.p["minor_share"]}
 
     # One schedule of gift attempts for every rule: (time offset, token, recipient index).
     schedule: list[tuple[int, int, int]] = []
@@ -110,6 +120,8 @@ def main(argv: list[str] | None = None) -> dict:
                 gifts += 1
                 if hops[token] == 0:
                     first_gift_days[token] = (block_time - arrived[token]) / DAY
+                run.record("gift", receipt, scenario=rule.name, held_days=(block_time - arrived[token]) / DAY, first_hop=hops[token] == 0,
+                           recipient=receiver.name, recipient_mainland=True, recipient_age=12 if receiver.name in minors else 30)
                 holder[token], arrived[token], hops[token] = receiver, block_time, hops[token] + 1
             results[rule.name] = {
                 "first_hold_days": rule.first_hold_days,
@@ -124,7 +136,17 @@ def main(argv: list[str] | None = None) -> dict:
                 "violations": violations,
             }
 
-    run.figures.update({"tokens": tokens, "years": years, "mean_gap_days": mean_gap_days, "rules": results})
+    run.figures.update({"tokens": tokens, "years": years, "mean_gap_days": mean_gap_days, "rules": results,
+                        "headline": [f"rules/{name}/blocked_share" for name in results]})
+    published = {"Jingtan 2022 (180 d, then 2 y)": (180, "Jingtan user rules, 2022"), "90 days (Feb 2023)": (90, "Jingtan, February 2023"),
+                 "24 hours (Aug 2023)": (1, "Jingtan, August 2023")}
+    for name, (hold, source) in published.items():
+        model = results[name]["mean_days_to_first_gift"]
+        run.compare(
+            f"days to the first gift, {name}", model, hold, unit="days", source=f"{source} (issue 6 / issue 18)",
+            to_match=(f"holders would have to try to give the token away the day the hold ends; here they try every ~{mean_gap_days:g} days, "
+                      f"so the first legal gift comes {'never' if model is None else f'{model - hold:.0f} days'} after it"),
+        )
     run.table(
         f"Gift attempts over {years} years, {tokens} tokens (one attempt every ~{mean_gap_days} days per token)",
         ["rule", "tries", "blocked", "share", "days to 1st", "gifts/yr", "violations"],

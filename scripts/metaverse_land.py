@@ -19,7 +19,9 @@ metaverse land markets; The Sandbox's LAND grid; the platform fee level
 (5%) is an assumption in line with NFT market fees.
 
 Reported: occupancy, gross rent, landlord yield, platform fees, rentals that
-expired and were settled, and transfers refused during rentals.
+expired and were settled, and transfers refused during rentals. Sales and
+rentals are recorded for the published rules (``--rules cn-2022``): priced
+in yuan (the chain's unit stands for it), rentals are use, not trading.
 """
 
 from __future__ import annotations
@@ -27,24 +29,33 @@ from __future__ import annotations
 import sys
 
 from sandbox import ContractReverted
+from sandbox.models.params import Param
 from sandbox.models.report import ModelRun
 
 DAY = 86_400
-FEE_BPS = 500
 ETHER = 10**18
+PARAMS = (
+    Param("side", int, 5, (2, 20), "parcels per side of the grid", "The Sandbox's LAND grid, scaled down", quick=3),
+    Param("days", int, 120, (10, 3650), "days", "assumption", quick=40),
+    Param("fee_bps", int, 500, (0, 5_000), "basis points of rent", "assumption: in line with NFT market fees (5%)"),
+    Param("rent_bps_per_day", float, 5.0, (0.1, 100.0), "basis points of the parcel's price per day", "assumption: 0.05% a day"),
+    Param("demand", float, 0.25, (0.0, 1.0), "chance a free edge parcel is rented on a day", "assumption"),
+)
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def main(argv: list[str] | None = None) -> dict:
-    run = ModelRun("metaverse_land", "a land sale on a grid, then escrow rentals", argv, accounts=(14, 30))
+    run = ModelRun("metaverse_land", "a land sale on a grid, then escrow rentals", argv, accounts=(14, 30), params=PARAMS,
+                   design={"underlying": "none", "fractional": False})
     sb = run.sandbox
     acc = list(sb.accounts)
     platform, landlords, tenants = acc[0], acc[1:6], acc[6:]
-    side = run.size(3, 5)
-    days = run.size(40, 120)
+    side = run.p["side"]
+    days = run.p["days"]
+    fee_bps = run.p["fee_bps"]
     run.fund(acc[1:], 5 * ETHER)
 
-    land = sb.deploy("LandRegistry", platform, side, side, FEE_BPS, sender=platform)
+    land = sb.deploy("LandRegistry", platform, side, side, fee_bps, sender=platform)
     centre = (side - 1) / 2
 
     def premium(x: int, y: int) -> float:
@@ -57,13 +68,14 @@ def main(argv: list[str] | None = None) -> dict:
     for i, (x, y) in enumerate((x, y) for y in range(side) for x in range(side)):
         buyer = landlords[i % len(landlords)]
         price = int(0.1 * ETHER * premium(x, y))
-        sb.transfer(platform, price, sender=buyer)
+        paid = sb.transfer(platform, price, sender=buyer)
+        run.record("sale", paid, buyer=buyer.name, currency="CNY", price=price)
         token = int(land.mintParcel(buyer, x, y, sender=platform).events["Transfer"][0].args["tokenId"])
         paid_for[token] = price
         sale_revenue += price
     parcels = list(paid_for)
     owner_of = {t: str(land.ownerOf(t)) for t in parcels}
-    daily = {t: int(paid_for[t] / 2000) for t in parcels}  # rent: 0.05% of the price per day
+    daily = {t: int(paid_for[t] * run.p["rent_bps_per_day"] / 10_000) for t in parcels}  # rent: a share of the price per day
     for t in parcels:
         land.offerRental(t, daily[t], 30, sender=owner_of[t])
 
@@ -90,7 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
                 # cannot land in the block where it ends).
                 if busy_until[t] > sb.chain.timestamp + DAY and run.random.random() < 0.02:
                     try:
-                        land.transferFrom(owner_of[t], landlords[0] if owner_of[t] != landlords[0] else landlords[1], t, sender=owner_of[t])
+                        moved = land.transferFrom(owner_of[t], landlords[0] if owner_of[t] != landlords[0] else landlords[1], t, sender=owner_of[t])
+                        run.record("resale", moved, venue="direct", currency="CNY")
                         sold_while_rented += 1
                     except ContractReverted as err:
                         if err.name != "LandRented":
@@ -98,11 +111,12 @@ def main(argv: list[str] | None = None) -> dict:
                         refused_transfers += 1
                 continue
             # Demand: cheaper (outer) parcels are rented more often.
-            if run.random.random() < 0.25 / (paid_for[t] / (0.1 * ETHER)):
+            if run.random.random() < run.p["demand"] / (paid_for[t] / (0.1 * ETHER)):
                 tenant = run.random.choice(tenants)
                 length = run.random.randint(3, 30)
                 due = daily[t] * length
                 receipt = land.rent(t, length, sender=tenant, value=due)
+                run.record("rental", receipt, currency="CNY", price=due)
                 event = receipt.events["Rented"][0].args
                 gross += event["paid"]
                 fees += event["fee"]
@@ -146,7 +160,8 @@ def main(argv: list[str] | None = None) -> dict:
             "refused_transfers_while_rented": refused_transfers,
             "transfers_while_rented": sold_while_rented,
             "user_checks_failed": user_checks_failed,
-            "fee_bps": FEE_BPS,
+            "fee_bps": fee_bps,
+            "headline": ["occupancy", "landlord_yield_annual", "platform_fees_wei"],
         }
     )
     f = run.figures
@@ -158,7 +173,7 @@ def main(argv: list[str] | None = None) -> dict:
             ["rentals (expired during the run)", f"{rentals} ({expired})"],
             ["occupancy", f"{f['occupancy']:.0%}"],
             ["gross rent (ether)", gross / ETHER],
-            [f"platform fees at {FEE_BPS / 100:.0f}% (ether)", fees / ETHER],
+            [f"platform fees at {fee_bps / 100:.0f}% (ether)", fees / ETHER],
             ["landlord income (ether)", f["landlord_income_wei"] / ETHER],
             ["landlord yield, annualised", f"{f['landlord_yield_annual']:.1%}"],
             ["sales refused while rented", refused_transfers],

@@ -43,7 +43,7 @@ def create_app(workshop: Workshop, *, hosts: Iterable[str] = ()) -> Starlette:
     ``hosts``: extra host names the gallery answers to (``localhost`` and IP
     literals always work), e.g. ``room.local`` when attendees use a name.
     """
-    from sandbox.web import did_routes, explorer, gallery, live
+    from sandbox.web import did_routes, explorer, gallery, live, models_page
     from sandbox.web.pages import Pages
     from sandbox.web.security import CrossSiteGuard, new_token
 
@@ -55,6 +55,7 @@ def create_app(workshop: Workshop, *, hosts: Iterable[str] = ()) -> Starlette:
         *gallery.routes(pages),
         *explorer.routes(pages),
         *live.routes(pages),
+        *models_page.routes(pages),  # /models: the business models' reports and sweeps
         *did_routes.routes(did_routes.workshop_resolver(workshop)),  # GET /1.0/identifiers/{did}: W3C DID Resolution
         # Other pages register here: routes.extend(module.routes(...)).
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
