@@ -140,7 +140,7 @@ def _revert_reason(sb: Sandbox, tx: Any, number: int) -> str:
     """Replay a failed transaction as a call on its parent block to recover why it reverted."""
     call = {"from": tx["from"], "to": tx.get("to"), "data": tx.get("input", b""), "value": int(tx.get("value", 0)), "gas": int(tx["gas"])}
     try:
-        sb.w3.eth.call(call, number - 1)  # type: ignore[arg-type]
+        sb.w3.eth.call(call, number - 1)
     except Exception as exc:
         for attr in ("data", "args"):
             raw = getattr(exc, attr, None)
@@ -159,7 +159,7 @@ def transaction(ws: Workshop, sb: Sandbox, tx_hash: str) -> dict[str, Any]:
 
     try:
         tx = sb.w3.eth.get_transaction(tx_hash)
-        receipt = sb.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        receipt = sb.w3.eth.get_transaction_receipt(tx_hash)
     except (TransactionNotFound, ValueError):
         raise SandboxError(f"transaction {tx_hash[:80]!r} is not on this chain (since it was last loaded)") from None
     known = names(ws, sb)
@@ -221,12 +221,12 @@ def address(ws: Workshop, sb: Sandbox, who: str) -> dict[str, Any]:
 def token_meta(ws: Workshop, sb: Sandbox, contract: str, token_id: int) -> dict[str, Any]:
     """Name, description, image and attributes from a token's ``tokenURI`` (cached per chain load)."""
     key = ("web", contract, token_id)
-    cache: dict[Any, Any] = ws.cache  # type: ignore[assignment]
+    cache: dict[Any, Any] = ws.cache
     if key not in cache:
         from eth_abi import decode as abi_decode
 
         try:
-            raw = sb.w3.eth.call({"to": contract, "data": bytes.fromhex("c87b56dd") + token_id.to_bytes(32, "big")})  # type: ignore[typeddict-item]
+            raw = sb.w3.eth.call({"to": contract, "data": bytes.fromhex("c87b56dd") + token_id.to_bytes(32, "big")})
             meta = read_metadata(abi_decode(["string"], bytes(raw))[0])
         except Exception:  # not a data: URI, or not our kind of metadata: show the id
             meta = {}

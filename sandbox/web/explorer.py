@@ -152,7 +152,7 @@ def routes(pages: Pages) -> list[Route]:
         asked_args = _args(request.query_params.getlist("arg")) if asked else None
         with ws.session() as sb:
             context = {**pages.base(sb), "c": contract_view(ws, sb, request.path_params["address"][:100], asked=asked, asked_args=asked_args),
-                       "default_sender": "alice"}
+                       "default_sender": request.cookies.get("sandbox_account") or "alice"}
         return pages.render(request, "contract.html", context)
 
     async def write(request: Request) -> Response:

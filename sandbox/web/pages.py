@@ -67,7 +67,8 @@ class Pages:
                 "accounts": [{"name": a.name, "address": a.address} for a in sb.accounts]}
 
     def render(self, request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> Response:
-        context = {"notice": request.query_params.get("notice", ""), "error": "", "form": {}, **context}
+        context = {"notice": request.query_params.get("notice", ""), "error": "", "form": {},
+                   "me": request.cookies.get("sandbox_account", ""), **context}
         return self.templates.TemplateResponse(request, template, context, status_code=status)
 
     async def error_page(self, request: Request, exc: Exception) -> Response:
