@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.cli import did_cmds, models_cmds, project_cmds
+from sandbox.cli import did_cmds, project_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -299,6 +299,39 @@ def ui(
     serve(create_app(ws), sock)
 
 
+@app.command()
+def room(
+    port: Annotated[int, typer.Option(help="Gallery port.")] = 8000,
+    node_port: Annotated[int, typer.Option("--node-port", help="JSON-RPC node port.")] = 8545,
+    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps the room on this machine.")] = "0.0.0.0",
+    project: ProjectOpt = None, state: StateOpt = None,
+) -> None:
+    """Run a workshop room: gallery and node on the network, a join page with a QR code, the organiser's page."""
+    from sandbox.node.server import BackgroundServer, bind, check_port, serve
+    from sandbox.node.server import create_app as node_app
+    from sandbox.web import create_app
+    from sandbox.web.room import lan_address, terminal_qr
+
+    check_port(port)
+    check_port(node_port)
+    ws = _workshop(project, state)
+    with ws.session():
+        pass  # a bad state file or project stops here, before the servers start
+    sock = bind(host, port)
+    ip = lan_address() if host in ("0.0.0.0", "::") else host
+    port = sock.getsockname()[1]  # the real one when --port 0
+    join = f"http://{ip}:{port}/join"
+    with BackgroundServer(node_app(ws), host, node_port) as node:
+        node_port = node.sock.getsockname()[1]
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            say(f"[yellow]![/] listening on {host}: anyone on this network can use the dev accounts, mint and send their "
+                "(worthless) ether. Run rooms on a workshop network only; the keys are public.")
+        say(f"[green]✓[/] room open: attendees join at [bold]{join}[/] (QR code below); organiser: http://{ip}:{port}/room")
+        say(f"  JSON-RPC node: http://{ip}:{node_port} (chain id 31337); state in {ws.store.path}; Ctrl-C stops")
+        console.print(terminal_qr(join), highlight=False, markup=False)
+        serve(create_app(ws, room=True, join_url=join, hosts=[ip]), sock)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
     ctx: typer.Context,
@@ -313,9 +346,6 @@ def run(
 
 project_cmds.register(app)  # sandbox init, sandbox toolchain install|list|path
 did_cmds.register(app)  # sandbox did resolve DID
-
-
-models_cmds.register(app)  # sandbox sweep, sandbox check (the business-model scripts)
 
 
 def main() -> None:

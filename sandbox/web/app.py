@@ -37,13 +37,15 @@ from sandbox.workshop.session import Workshop
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(workshop: Workshop, *, hosts: Iterable[str] = ()) -> Starlette:
+def create_app(workshop: Workshop, *, hosts: Iterable[str] = (), room: bool = False, join_url: str = "") -> Starlette:
     """The gallery app over ``workshop``'s chain.
 
     ``hosts``: extra host names the gallery answers to (``localhost`` and IP
     literals always work), e.g. ``room.local`` when attendees use a name.
+    ``room``: add the join page (QR code of ``join_url``, one account per
+    attendee) and the organiser's page (:mod:`sandbox.web.room`).
     """
-    from sandbox.web import did_routes, explorer, gallery, live, models_page
+    from sandbox.web import did_routes, explorer, gallery, live
     from sandbox.web.pages import Pages
     from sandbox.web.security import CrossSiteGuard, new_token
 
@@ -55,9 +57,14 @@ def create_app(workshop: Workshop, *, hosts: Iterable[str] = ()) -> Starlette:
         *gallery.routes(pages),
         *explorer.routes(pages),
         *live.routes(pages),
-        *models_page.routes(pages),  # /models: the business models' reports and sweeps
         *did_routes.routes(did_routes.workshop_resolver(workshop)),  # GET /1.0/identifiers/{did}: W3C DID Resolution
         # Other pages register here: routes.extend(module.routes(...)).
+    ]
+    if room:
+        from sandbox.web import room as room_pages
+
+        routes.extend(room_pages.routes(pages, join_url=join_url))
+    routes += [
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
