@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.cli import did_cmds, project_cmds
+from sandbox.cli import did_cmds, models_cmds, project_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -346,6 +346,9 @@ def run(
 
 project_cmds.register(app)  # sandbox init, sandbox toolchain install|list|path
 did_cmds.register(app)  # sandbox did resolve DID
+
+
+models_cmds.register(app)  # sandbox sweep, sandbox check (the business-model scripts)
 
 
 def main() -> None:
