@@ -34,7 +34,7 @@ from solcx.exceptions import SolcError
 
 from sandbox.errors import CompileError, ProjectError, SolcVersionError, ToolchainError, UnknownContractError
 from sandbox.project.config import Project
-from sandbox.project.evm import check_backend_runs, check_evm_version, max_evm_version, unit_evm_version
+from sandbox.project.evm import EVM_TABLE_VERSION, check_backend_runs, check_evm_version, max_evm_version, unit_evm_version
 from sandbox.project.imports import Graph, build_graph
 from sandbox.project.solc_releases import check_published, published, satisfies, spec
 from sandbox.project.toolchain import SETUP_HINT, cached_solc_versions, find_node, solc_binary
@@ -283,6 +283,7 @@ def compile_project(
             "project": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(project).items() if k != "root"},
             "env_solc": os.environ.get("SANDBOX_SOLC"),
             "backend_max": backend_max,
+            "evm_table": EVM_TABLE_VERSION,
             "sources": {name: _sha(data) for name, data in own.items()},
         },
         sort_keys=True,

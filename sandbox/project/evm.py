@@ -31,8 +31,9 @@ EVM_VERSIONS = (
     "osaka",
 )
 
-#: The first solc release that accepts each EVM version (solc's changelog,
-#: checked against the npm releases by tests/project/test_evm.py).
+#: The first solc release that accepts each EVM version (solc's changelog;
+#: prague and osaka checked against npm's 0.8.26..0.8.30, the 0.7.6 and 0.8.19
+#: boundaries by tests/project/test_evm.py).
 _FIRST_SOLC = {
     "homestead": "0.4.11",
     "tangerineWhistle": "0.4.11",
@@ -41,7 +42,7 @@ _FIRST_SOLC = {
     "constantinople": "0.4.21",
     "petersburg": "0.5.5",
     "istanbul": "0.5.14",
-    "berlin": "0.8.5",
+    "berlin": "0.7.4",  # accepted by npm's 0.7.4 (tests/project/test_evm.py checks 0.7.6)
     "london": "0.8.7",
     "paris": "0.8.18",
     "shanghai": "0.8.20",
@@ -49,6 +50,9 @@ _FIRST_SOLC = {
     "prague": "0.8.27",
     "osaka": "0.8.29",
 }
+
+#: Part of the compile cache key: a corrected table recompiles.
+EVM_TABLE_VERSION = ",".join(f"{k}={v}" for k, v in _FIRST_SOLC.items())
 
 #: The newest EVM each backend executes. pyrevm 0.3.7 is revm 8 (Cancun);
 #: an external node is assumed to be anvil-like Cancun unless configured.

@@ -30,8 +30,17 @@ MIN_VERSION = Version("0.4.11")
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict[str, dict[str, str]]:
+    return dict(json.loads(RELEASES_FILE.read_text()))
+
+
 def _table() -> dict[str, str]:
-    return dict(json.loads(RELEASES_FILE.read_text())["releases"])
+    return _data()["releases"]
+
+
+def npm_version(version: str) -> str:
+    """The npm version that holds solc ``version`` (``"0.8.7"`` -> ``"0.8.7-fixed"``: npm's first 0.8.7 shipped 0.7.5)."""
+    return _data().get("npm_versions", {}).get(version, version)
 
 
 def published() -> list[Version]:
@@ -98,8 +107,12 @@ def refresh() -> int:  # pragma: no cover - run by hand against the registry
     out = subprocess.run(["npm", "view", "solc@>=0.4.0", "version", "dist.integrity", "--json"], capture_output=True, text=True, check=True).stdout
     rows = json.loads(out)
     releases = {r["version"]: r["dist.integrity"] for r in rows if "-" not in r["version"]}
+    fixed = {r["version"].removesuffix("-fixed"): r for r in rows if r["version"].endswith("-fixed")}
+    for version, row in fixed.items():
+        releases[version] = row["dist.integrity"]
     data = {
-        "_generated": "by `python -m sandbox.project.solc_releases --refresh` from `npm view solc@>=0.4.0 version dist.integrity`; do not edit",
+        "_generated": _data()["_generated"],
+        "npm_versions": {v: r["version"] for v, r in sorted(fixed.items(), key=lambda kv: Version(kv[0]))},
         "releases": {v: releases[v] for v in sorted(releases, key=Version)},
     }
     RELEASES_FILE.write_text(json.dumps(data, indent=1) + "\n")

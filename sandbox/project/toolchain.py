@@ -256,7 +256,7 @@ def _write_wrapper(folder: Path, version: str) -> Path:
 
 def solc_binary(version: str, *, fetch: bool = True, progress: Progress | None = None) -> Path:
     """The ``solc`` executable for ``version`` (fetched into the cache on first need)."""
-    from sandbox.project.solc_releases import check_published, integrity
+    from sandbox.project.solc_releases import check_published, integrity, npm_version
 
     version = check_published(version)
     folder = solc_dir(version)
@@ -266,12 +266,18 @@ def solc_binary(version: str, *, fetch: bool = True, progress: Progress | None =
         pinned = integrity(version)
 
         def build(work: Path) -> None:
-            tarball = _pack(f"solc@{version}", pinned, work, progress)
+            tarball = _pack(f"solc@{npm_version(version)}", pinned, work, progress)
             # Its few npm dependencies (semver, memorystream, ...) come with it.
             (work / "package.json").write_text('{"name": "sandbox-solc", "private": true}\n')
             _npm(["install", "--no-save", "--no-package-lock", tarball.name], work, f"solc@{version}'s npm dependencies")
             tarball.unlink()
             (work / "package.json").unlink()
+            # The compiler itself says which it is (npm's first 0.8.7 shipped 0.7.5);
+            # this also writes the version memo the wrapper answers --version from.
+            out = subprocess.run([str(_write_wrapper(work, version)), "--version"], capture_output=True, text=True, timeout=300, env={**os.environ, "SANDBOX_NODE": find_node()}).stdout
+            inside = out.rpartition("Version: ")[2].split("+")[0].strip()
+            if inside != version:
+                raise ToolchainError(f"npm's solc@{npm_version(version)} holds solc {inside or '(no version)'}, not {version}; refusing to use it")
 
         _install_into(folder, build)
     os.environ.setdefault("SANDBOX_NODE", find_node())  # the script's node

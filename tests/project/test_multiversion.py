@@ -34,7 +34,7 @@ def test_each_pragma_gets_its_own_compiler(sb: Sandbox) -> None:
 def test_evm_version_is_the_newest_both_compiler_and_backend_run(sb: Sandbox) -> None:
     compiled = sb.compile()
     newest = "prague" if sb.chain.backend_name == "pyevm" else "cancun"
-    assert compiled.get("Old76").evm_version == "istanbul"  # 0.7.6 knows nothing newer
+    assert compiled.get("Old76").evm_version == "berlin"  # 0.7.6 knows nothing newer
     assert compiled.get("Pinned19").evm_version == "paris"  # nor does 0.8.19
     assert compiled.get("Latest30").evm_version == newest  # 0.8.30 alone would pick prague
     assert compiled.get("Ranged").evm_version == newest
