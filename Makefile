@@ -46,11 +46,13 @@ demo: setup
 	$(VENV)/bin/sandbox demo
 
 # The contract suite runs three times: on the embedded py-evm chain (with
-# everything else), on the revm backend, and on a real node (a private anvil
-# the plugin starts and stops). forge's own run is not node-bound.
+# everything else), on the revm backend (with the core, the workshop and the
+# node: commands run by the tests see SANDBOX_BACKEND), and on a real node
+# (a private anvil the plugin starts and stops). forge's own run is not node-bound.
 test: setup
 	$(PY) -m pytest -q
-	$(PY) -m pytest -q --sandbox-backend revm tests/contracts tests/core --ignore=tests/contracts/test_forge.py
+	SANDBOX_BACKEND=revm $(PY) -m pytest -q --sandbox-backend revm tests/contracts tests/core tests/workshop \
+		--ignore=tests/contracts/test_forge.py --ignore=tests/workshop/test_browser.py
 	$(PY) -m pytest -q --sandbox-anvil tests/contracts --ignore=tests/contracts/test_forge.py
 
 # The business-model simulations at full size (make test runs them with --quick);

@@ -59,6 +59,10 @@ class TransactionRejected(ChainError):
     """Raised when the chain refuses a transaction before running it (nonce, funds, chain id, unknown sender)."""
 
 
+class MalformedTransaction(TransactionRejected, ValueError):
+    """Raised when raw transaction bytes are not a signed transaction at all."""
+
+
 class KeyLoadError(SandboxError, ValueError):
     """Raised when a private key (environment variable or keystore file) cannot be loaded."""
 

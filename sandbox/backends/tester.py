@@ -20,7 +20,7 @@ from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionFa
 from eth_utils import to_canonical_address, to_checksum_address
 
 from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, TxRequest
-from sandbox.errors import ChainError, TransactionRejected
+from sandbox.errors import ChainError, MalformedTransaction, TransactionRejected
 
 FEE_FIELDS = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
 OPTIONAL_FIELDS = ("nonce", *FEE_FIELDS)
@@ -169,7 +169,7 @@ class TesterBackend(ChainBackend):
         try:
             chain_id = raw_chain_id(raw)
         except Exception as exc:
-            raise TransactionRejected(f"the raw transaction is not a signed transaction ({type(exc).__name__}: {exc})") from None
+            raise MalformedTransaction(f"the raw transaction is not a signed transaction ({type(exc).__name__}: {exc})") from None
         if chain_id is not None and chain_id != self.chain_id:
             raise TransactionRejected(
                 f"the transaction is signed for chain id {chain_id}, this chain is {self.chain_id} (EIP-155); sign it for {self.chain_id}")

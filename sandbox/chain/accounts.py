@@ -62,11 +62,11 @@ class Account:
         return hash(self.address.lower())
 
     @property
-    @property
     def chain(self) -> BalanceReader | None:
         """The chain the account was made for (``None`` for a bare key)."""
         return self._chain
 
+    @property
     def balance(self) -> int:
         """Ether balance in wei on the account's chain."""
         if self._chain is None:

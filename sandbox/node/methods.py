@@ -90,12 +90,14 @@ class RpcHandler:
         return reply if "id" in request else None
 
     def _failure(self, exc: Exception, request_id: Any) -> dict[str, Any]:
-        from sandbox.errors import SandboxError
+        from sandbox.errors import MalformedTransaction, SandboxError
 
         if isinstance(exc, Reverted):
             sb = self.ws.sandbox
             reason = sb.decode_revert(exc.data).reason if sb is not None else "0x" + exc.data.hex()
             return error(REVERTED, f"execution reverted: {reason}", request_id, "0x" + exc.data.hex())
+        if isinstance(exc, MalformedTransaction):
+            return error(INVALID_PARAMS, str(exc), request_id)
         if isinstance(exc, (SandboxError, ExecutionFailed, ValueError)):
             return error(REFUSED, str(exc) or type(exc).__name__, request_id)
         return error(INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc}", request_id)
@@ -243,7 +245,11 @@ class RpcHandler:
             raise RpcError(INVALID_PARAMS, f"eth_getLogs over {last - first + 1:,} blocks; ask for at most {MAX_LOG_BLOCKS:,} at a time")
         if first > last:
             return []
-        logs = [dict(to_wire(log), removed=False) for log in backend.get_logs(first, last, addresses or None, topics)]
+        logs = []
+        for log in backend.get_logs(first, last, addresses or None, topics):
+            wire = to_wire(log)
+            wire["address"], wire["removed"] = str(wire["address"]).lower(), False  # DATA, as anvil and geth send it
+            logs.append(wire)
         return logs
 
     # -- test-node extras ------------------------------------------------------------

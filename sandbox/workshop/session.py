@@ -50,10 +50,11 @@ def default_state_path(project: Project) -> Path:
 class Workshop:
     """The persistent chain of one project (state file ``.sandbox/chain.json``)."""
 
-    def __init__(self, project: str | Path | None = None, *, state: str | Path | None = None, backend: str = "pyevm") -> None:
-        """``backend`` is the embedded engine the chain runs on (a saved chain loads on either)."""
+    def __init__(self, project: str | Path | None = None, *, state: str | Path | None = None, backend: str | None = None) -> None:
+        """``backend``: the embedded engine the chain runs on (a saved chain loads on either);
+        by default the session's (``Sandbox.defaults``, set by ``pytest --sandbox-backend``), else py-evm."""
         self.project = Project.load(project)
-        self.backend = backend
+        self.backend = backend or Sandbox.defaults.backend or "pyevm"
         self.store = StateStore(Path(state) if state is not None else default_state_path(self.project))
         self._sb: Sandbox | None = None
         self._loaded: ChainState | None = None

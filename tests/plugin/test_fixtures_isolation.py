@@ -171,8 +171,11 @@ def test_sandbox_rpc_option_runs_on_the_given_node(suite: pytest.Pytester, monke
         """
         import os
 
+        from sandbox import Sandbox
+
         def test_on_node(sandbox, deploy):
-            assert sandbox.chain.rpc == os.environ["SANDBOX_RPC"] and not sandbox.chain.embedded
+            assert sandbox.chain.rpc == Sandbox.defaults.rpc and not sandbox.chain.embedded
+            assert "SANDBOX_RPC" not in os.environ  # the option is passed on in-process, not through the environment
             deploy("Box").store(3, sender="bob")
 
         def test_isolated(sandbox, alice):
@@ -181,4 +184,4 @@ def test_sandbox_rpc_option_runs_on_the_given_node(suite: pytest.Pytester, monke
     )
     with Anvil() as node:
         suite.runpytest("--sandbox-rpc", node.url, "-p", "no:randomly").assert_outcomes(passed=2)
-    assert "SANDBOX_RPC" not in os.environ  # restored when the session ended
+    assert "SANDBOX_RPC" not in os.environ

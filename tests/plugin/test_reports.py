@@ -128,14 +128,14 @@ def test_sandbox_anvil_runs_the_suite_on_a_private_node(suite: pytest.Pytester, 
 
         @pytest.fixture(scope="module")
         def sb():
-            return Sandbox({str(box_project)!r})   # no rpc=: SANDBOX_RPC points at the anvil
+            return Sandbox({str(box_project)!r})   # no rpc=: Sandbox.defaults points at the anvil
 
         @pytest.fixture(scope="module")
         def box(sb):
             return sb.deploy("Box", sender=sb.accounts.alice)
 
         def test_on_anvil(sandbox, sb, box):
-            url = os.environ["SANDBOX_RPC"]
+            url = Sandbox.defaults.rpc
             assert url.startswith("http://127.0.0.1:") and sandbox.chain.rpc == url == sb.chain.rpc
             assert not sb.chain.embedded
             box.store(4, sender=sb.accounts.bob)

@@ -235,3 +235,40 @@ def test_get_logs_filters_like_eth_tester(node: tuple[str, Workshop]) -> None:
         assert [(o["transactionHash"], o["logIndex"], o["topics"], o["address"]) for o in ours] == [
             (e["transactionHash"], e["logIndex"], e["topics"], e["address"].lower()) for e in theirs], query
     assert len(expected[4]) == 1 and expected[6] == [] and len(expected[0]) > len(expected[3])
+
+
+def test_the_node_names_the_engine_it_runs_on(node: tuple[str, Workshop]) -> None:
+    """web3_clientVersion says which engine serves the chain; under --sandbox-backend revm it is revm."""
+    from sandbox import Sandbox
+
+    url, ws = node
+    version = rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "web3_clientVersion", "params": []}).json()["result"]
+    expected = "revm" if (Sandbox.defaults.backend or "pyevm") == "revm" else "py-evm"
+    assert version.startswith("sandbox/v") and version.endswith("/" + expected)
+    assert ws.backend == (Sandbox.defaults.backend or "pyevm")
+
+
+@pytest.mark.parametrize("engine", ["revm", "pyevm"])
+def test_a_node_on_either_engine_serves_the_same_chain(state_file: Path, engine: str) -> None:
+    """Mint through the workshop on one engine, then serve the saved chain on the other: same owners, more mints."""
+    from sandbox.workshop import collection
+
+    other = "pyevm" if engine == "revm" else "revm"
+    first = Workshop(REPO, state=state_file, backend=other)
+    with first.session(write=True) as sb:
+        collection.mint(first, sb, to="bob", name="Either #0")
+    ws = Workshop(REPO, state=state_file, backend=engine)
+    with BackgroundServer(create_app(ws)) as server:
+        w3 = Web3(HTTPProvider(server.url))
+        nft = collection_address(ws)
+        assert w3.client_version.endswith("/revm" if engine == "revm" else "/py-evm")
+        owner_of = "0x6352211e" + "00" * 32
+        assert w3.eth.call({"to": nft, "data": owner_of})[-20:].hex() == EthAccount.from_key(BOB_KEY).address[2:].lower()
+        signed = EthAccount.sign_transaction({"to": nft, "value": 0, "gas": 30_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9,
+                                              "nonce": w3.eth.get_transaction_count(EthAccount.from_key(BOB_KEY).address), "chainId": 31337,
+                                              "data": "0x"}, BOB_KEY)
+        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+        assert w3.eth.get_transaction_receipt(tx_hash)["blockNumber"] == w3.eth.block_number
+        wrong = EthAccount.sign_transaction({"to": nft, "value": 0, "gas": 30_000, "gasPrice": 10**10, "nonce": 0, "chainId": 1, "data": "0x"}, BOB_KEY)
+        refused = rpc(server.url, {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": ["0x" + wrong.raw_transaction.hex()]}).json()
+        assert refused["error"]["code"] == -32000 and "chain id 1" in refused["error"]["message"] and "EIP-155" in refused["error"]["message"]

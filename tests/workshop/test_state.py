@@ -19,10 +19,8 @@ from sandbox.workshop.store import ChainState, StateStore, dump_state
 from tests.workshop.conftest import REPO
 
 
-def _sandbox(state: ChainState) -> Sandbox:
-    sb = Sandbox(REPO, backend="pyevm")
-    sb.chain = Chain(state=state)
-    return sb
+def _sandbox(state: ChainState, backend: str = "pyevm") -> Sandbox:
+    return Sandbox(REPO, chain=Chain(backend=backend, state=state.to_dump(), persistent=True))
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +50,23 @@ def test_a_saved_chain_loads_with_the_same_state_root(saved: tuple[Path, str, st
     assert nft.totalSupply() == 3  # the isolated mint was reverted before saving
     assert nft.ownerOf(1) == sb.accounts.carol and nft.ownerOf(2) == sb.accounts.bob
     assert sb.chain.timestamp == state.timestamp
+
+
+@pytest.mark.parametrize("backend", ["revm", "pyevm"])
+def test_a_chain_saved_on_py_evm_loads_on_either_engine_and_saves_back(saved: tuple[Path, str, str], backend: str, tmp_path: Path) -> None:
+    state = StateStore(saved[0]).read()
+    assert state is not None
+    sb = _sandbox(state, backend)
+    assert sb.chain.engine == ("revm" if backend == "revm" else "py-evm")
+    nft = sb.at("SandboxNFT", saved[1])
+    assert nft.totalSupply() == 3 and nft.ownerOf(1) == sb.accounts.carol and sb.chain.timestamp == state.timestamp
+    nft.mint(sb.accounts.dave, "later", sender=sb.accounts.alice)
+    path = tmp_path / "again.json"
+    StateStore(path).write(dump_state(sb.chain, state))
+    again = StateStore(path).read()
+    assert again is not None and again.block_number == state.block_number + 1
+    back = _sandbox(again, "pyevm").at("SandboxNFT", saved[1])  # and back on the default engine
+    assert back.totalSupply() == 4 and back.ownerOf(3) == sb.accounts.dave
 
 
 def test_the_file_is_anvil_shaped(saved: tuple[Path, str, str]) -> None:
@@ -188,7 +203,7 @@ def test_a_hand_edited_state_still_loads_through_py_evm(saved: tuple[Path, str, 
 @pytest.mark.parametrize("walk_over", [1, 10**9])
 def test_dumps_by_trie_walk_and_by_slot_reads_agree_with_the_chain(monkeypatch: pytest.MonkeyPatch, walk_over: int) -> None:
     from sandbox.backends.pyevm.genesis import state_root
-    from sandbox.workshop import store as state_module
+    from sandbox.backends.pyevm import persist as state_module
 
     monkeypatch.setattr(state_module, "WALK_OVER", walk_over)
     fresh = ChainState({}, 31337)
