@@ -45,7 +45,7 @@ def create_app(workshop: Workshop, *, hosts: Iterable[str] = (), room: bool = Fa
     ``room``: add the join page (QR code of ``join_url``, one account per
     attendee) and the organiser's page (:mod:`sandbox.web.room`).
     """
-    from sandbox.web import did_routes, explorer, gallery, live, models_page
+    from sandbox.web import did_pages, did_routes, explorer, gallery, live, models_page
     from sandbox.web.pages import Pages
     from sandbox.web.security import CrossSiteGuard, new_token
 
@@ -57,8 +57,9 @@ def create_app(workshop: Workshop, *, hosts: Iterable[str] = (), room: bool = Fa
         *gallery.routes(pages),
         *explorer.routes(pages),
         *live.routes(pages),
-        *models_page.routes(pages),  # /models: the business models' reports and sweeps
         *did_routes.routes(did_routes.workshop_resolver(workshop)),  # GET /1.0/identifiers/{did}: W3C DID Resolution
+        *did_pages.routes(pages),  # /did: resolve a DID, its history, credentials, sign in with a DID
+        *models_page.routes(pages),  # /models: the business models' reports and sweeps
         # Other pages register here: routes.extend(module.routes(...)).
     ]
     if room:
