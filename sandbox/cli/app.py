@@ -71,8 +71,8 @@ def _workshop(project: Path | None, state: Path | None) -> Any:
     from sandbox.errors import ChainError
     from sandbox.workshop.session import Workshop
 
-    backend = os.environ.get("SANDBOX_BACKEND") or "pyevm"  # read here, at the boundary, once
-    if backend not in EMBEDDED:
+    backend = os.environ.get("SANDBOX_BACKEND") or None  # read here, at the boundary, once
+    if backend is not None and backend not in EMBEDDED:
         raise ChainError(f"SANDBOX_BACKEND={backend!r}: the workshop chain runs on an embedded engine; use one of {', '.join(EMBEDDED)}")
     return Workshop(project, state=state, backend=backend)
 
@@ -344,11 +344,9 @@ def run(
     run_script(_workshop(project, state), script, list(ctx.args))
 
 
+models_cmds.register(app)  # sandbox sweep, sandbox check (the business-model scripts)
 project_cmds.register(app)  # sandbox init, sandbox toolchain install|list|path
 did_cmds.register(app)  # sandbox did resolve DID
-
-
-models_cmds.register(app)  # sandbox sweep, sandbox check (the business-model scripts)
 
 
 def main() -> None:
