@@ -11,8 +11,9 @@ that flow on the real contracts:
   specification says (``sandbox.identity.resolve``);
 - an admin approves issuers in CredentialRegistry; issuers sign EIP-712
   credentials whose claim stays off-chain (a salted hash is signed);
-- platforms authenticate a login by a signature from a key the DID document
-  lists (``authentication``) and check the credential on chain;
+- platforms authenticate a login by a signed challenge from a key the DID
+  document lists (``authentication``), with the gallery's sign-in code
+  (``sandbox.helpers.identity.signin``), and check the credential on chain;
 - events over time: a lost phone (key rotation with ``changeOwnerSigned``,
   relayed gas-free), a stolen document (credential revoked), an expired
   credential, an expired device delegate, a tampered credential, an
@@ -37,10 +38,10 @@ from collections import Counter, defaultdict
 from statistics import mean
 
 from eth_account import Account as EthAccount
-from eth_account.messages import encode_defunct
 
 from sandbox.helpers.identity import (
     Credential,
+    EthrResolver,
     bytes32,
     claim_hash,
     credential_status,
@@ -52,6 +53,7 @@ from sandbox.helpers.identity import (
     sign_credential,
     sign_digest,
 )
+from sandbox.helpers.identity.signin import challenge, sign_challenge, verify_sign_in
 from sandbox.models.params import Param
 from sandbox.models.report import ModelRun
 
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
         gas[op].append(receipt.gas_used)
 
     identity = sb.deploy("IdentityRegistry", sender=admin)
+    resolver = EthrResolver.for_sandbox(sb, identity)
     credentials = sb.deploy("CredentialRegistry", admin, sender=admin)
     for issuer in (bob, carol):
         record("grant issuer role", credentials.grantRole(credentials.ISSUER_ROLE(), issuer, sender=admin))
@@ -163,11 +166,11 @@ def main(argv: list[str] | None = None) -> dict:
             cred, signature = creds[user.name]
             if user.name == "ivan" and round_no == 3:
                 cred = Credential(cred.issuer, cred.subject, claim_hash("over 18", b"forged"), cred.issued_at, cred.expires_at)
-            challenge = f"login to platform, round {round_no}, {did}"
-            login_signature = EthAccount.sign_message(encode_defunct(text=challenge), key.key).signature
-            signer = EthAccount.recover_message(encode_defunct(text=challenge), signature=login_signature)
-            document = resolve(sb, identity, did)
-            if not document.can_authenticate(signer):
+            # The gallery's sign-in (sandbox.helpers.identity.signin): a challenge signed by a key the
+            # resolved DID document lists under authentication (controller or sigAuth delegate).
+            text = challenge(did, domain="platform.example", issued_at=sb.chain.timestamp, nonce=f"round-{round_no}")
+            login = verify_sign_in(resolver, did, text, sign_challenge(key.key, text))
+            if not login.ok:
                 reason = "key not in DID document"
                 if user.name == "erin" and 15 <= day and round_no < 4:
                     reason = "device delegate expired"
