@@ -1,14 +1,4 @@
-"""Gas estimation as geth does it: one run at the cap, then confirm a tight bound.
-
-py-evm's default estimator binary-searches the gas limit, about a dozen EVM
-runs per transaction, which makes an OpenZeppelin mint ~2x slower than
-sending it with a known gas limit. geth instead runs the transaction once
-with the whole block gas limit, reads the gas it used and refunded, and
-tries the optimistic limit ``(used + refund + 2300) * 64 / 63``; only if that
-fails does it search. The 64/63 covers EIP-150's withheld gas on calls, the
-2300 the stipend a value-carrying call may need. A returned estimate has
-always been run successfully, so it never runs out of gas.
-"""
+"""py-evm's gas estimator (``chain.gas_estimator``): the geth-style search of :mod:`sandbox.backends.gas` on py-evm's state."""
 
 from __future__ import annotations
 
@@ -18,7 +8,8 @@ from eth.abc import SignedTransactionAPI, StateAPI
 from eth.exceptions import Revert
 from eth.vm.spoof import SpoofTransaction
 
-CALL_STIPEND = 2300
+from sandbox.backends.gas import Run
+from sandbox.backends.gas import geth_style_estimate as search
 
 
 def _run(state: StateAPI, transaction: SignedTransactionAPI, gas: int) -> Any:
@@ -65,27 +56,14 @@ class GethStyleEstimator:
 
 def geth_style_estimate(state: StateAPI, transaction: SignedTransactionAPI, *, confirm: bool = True) -> int:
     """Smallest confirmed gas limit near the true need (py-evm estimator signature)."""
-    intrinsic = int(transaction.intrinsic_gas)
     cap = int(state.gas_limit)
+
+    def run(gas: int) -> Run:
+        computation = _run(state, transaction, gas)
+        return Run(not computation.is_error, gas - int(computation.get_gas_remaining()), int(computation.get_gas_refund()))
+
     computation = _run(state, transaction, cap)
     if computation.is_error:
         raise computation.error
-    used_before_refund = cap - int(computation.get_gas_remaining())
-    if used_before_refund <= intrinsic:
-        # No code ran (a plain transfer to an account without code).
-        if not confirm or not _run(state, transaction, intrinsic).is_error:
-            return intrinsic
-        return used_before_refund
-    optimistic = min(cap, (used_before_refund + int(computation.get_gas_refund()) + CALL_STIPEND) * 64 // 63)
-    if not confirm or not _run(state, transaction, optimistic).is_error:
-        return optimistic
-    # Rare: the transaction needs more than the optimistic bound (e.g. gas-dependent
-    # logic). Binary-search the remaining range; each probe is a real run.
-    low, high = optimistic, cap
-    while high - low > max(1000, high // 100):
-        mid = (low + high) // 2
-        if _run(state, transaction, mid).is_error:
-            low = mid
-        else:
-            high = mid
-    return high
+    first = Run(True, cap - int(computation.get_gas_remaining()), int(computation.get_gas_refund()))
+    return search(run, first, cap=cap, intrinsic=int(transaction.intrinsic_gas), confirm=confirm)

@@ -3,7 +3,7 @@
 Both run the transaction and throw its effects away. A call runs in the
 context of the block it names (as py-evm does); an estimate runs on top of it
 with a zero base fee and gas price (py-evm's "costless state") and uses the
-geth-style search of :mod:`sandbox.backends.pyevm.gas`: one run at the block gas limit, then
+geth-style search of :mod:`sandbox.backends.gas`: one run at the block gas limit, then
 the optimistic bound ``(used + refund + 2300) * 64 / 63``, confirmed by a run
 unless ``estimator.confirm`` is off (the sandbox then confirms it with the real
 transaction, see ``Sandbox._send_embedded``).
@@ -21,10 +21,10 @@ from eth.exceptions import InvalidInstruction, OutOfGas, Revert, VMError
 from eth_abi import decode as abi_decode
 from eth_tester.exceptions import TransactionFailed, ValidationError
 
+from sandbox.backends.gas import Run, geth_style_estimate
 from sandbox.backends.revm.blocks import Block
 from sandbox.backends.revm.state import BlockContext, InvalidTransaction, Outcome
 
-CALL_STIPEND = 2300
 ERROR_SELECTOR = b"\x08\xc3y\xa0"
 
 
@@ -138,19 +138,9 @@ class CallsMixin:
                 raise TransactionFailed(error) from error
             raise error
         intrinsic = int(self._unsigned(self._normalize_transaction(dict(transaction, gas=cap), block_number)).intrinsic_gas)  # type: ignore[attr-defined]
-        confirm = self.estimator.confirm
-        if first.gas_spent <= intrinsic:
-            if not confirm or run(intrinsic).success:
-                return intrinsic
-            return first.gas_spent
-        optimistic = min(cap, (first.gas_spent + first.gas_refunded + CALL_STIPEND) * 64 // 63)
-        if not confirm or run(optimistic).success:
-            return optimistic
-        low, high = optimistic, cap
-        while high - low > max(1000, high // 100):
-            mid = (low + high) // 2
-            if run(mid).success:
-                high = mid
-            else:
-                low = mid
-        return high
+
+        def probe(gas: int) -> Run:
+            outcome = run(gas)
+            return Run(outcome.success, outcome.gas_spent, outcome.gas_refunded)
+
+        return geth_style_estimate(probe, Run(True, first.gas_spent, first.gas_refunded), cap=cap, intrinsic=intrinsic, confirm=self.estimator.confirm)
