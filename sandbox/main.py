@@ -99,7 +99,7 @@ class Sandbox:
         self.chain = chain
         self._progress = progress
         self._compiled: CompiledProject | None = None
-        self._tx = Transactor(self.chain, prepare=self.compile)
+        self._tx = Transactor(self.chain, prepare=lambda: None if self.compile() else None)
 
     # -- the pieces underneath -----------------------------------------------
 

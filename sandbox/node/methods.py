@@ -147,7 +147,8 @@ class RpcHandler:
 
     def rpc_eth_getCode(self, sb: Any, params: list[Any]) -> str:
         address, block = params_of(params, 1, 2, "eth_getCode")
-        return "0x" + sb.chain.backend.get_code(address_param(address, "address"), self._number(sb, block)).hex()
+        code: bytes = sb.chain.backend.get_code(address_param(address, "address"), self._number(sb, block))
+        return "0x" + code.hex()
 
     def rpc_eth_getTransactionCount(self, sb: Any, params: list[Any]) -> str:
         address, block = params_of(params, 1, 2, "eth_getTransactionCount")
@@ -155,7 +156,7 @@ class RpcHandler:
 
     def rpc_eth_getStorageAt(self, sb: Any, params: list[Any]) -> str:
         address, slot, block = params_of(params, 2, 3, "eth_getStorageAt")
-        value = sb.chain.backend.get_storage(address_param(address, "address"), quantity(slot, "slot"), self._number(sb, block))
+        value: int = sb.chain.backend.get_storage(address_param(address, "address"), quantity(slot, "slot"), self._number(sb, block))
         return "0x" + value.to_bytes(32, "big").hex()
 
     def _number(self, sb: Any, block: Any) -> int | str:
@@ -174,7 +175,8 @@ class RpcHandler:
         tx, block = params_of(params, 1, 3, "eth_call")[:2]
         call = _request(transaction_in(tx, need_from=False))
         call.setdefault("from", sb.accounts[0].address)  # as web3.py's eth-tester provider does
-        return "0x" + sb.chain.backend.call(call, self._number(sb, block)).hex()
+        output: bytes = sb.chain.backend.call(call, self._number(sb, block))
+        return "0x" + output.hex()
 
     def rpc_eth_estimateGas(self, sb: Any, params: list[Any]) -> str:
         tx, block = params_of(params, 1, 3, "eth_estimateGas")[:2]

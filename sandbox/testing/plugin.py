@@ -246,7 +246,7 @@ def _chains_in(value: Any, found: dict[Any, Chain], depth: int = 0) -> None:
         chain = value
     elif isinstance(value, Contract):
         chain = value.chain
-    elif isinstance(value, Account):
+    elif isinstance(value, Account) and isinstance(value.chain, Chain):
         chain = value.chain
     elif depth == 0 and isinstance(value, (tuple, list)):
         for item in value:

@@ -61,7 +61,7 @@ class Workshop:
         self._stamp: tuple[int, int, int] | None = None
         self._extra: dict[str, Any] = {}
         self._session_transfers: list[dict[str, Any]] = []
-        self._cursor: tuple[int, bytes] | None = None
+        self._cursor: tuple[int, str] | None = None
         self._mutex = threading.RLock()
         #: Token metadata read from the chain, by (contract, token id); emptied on reload.
         self.cache: dict[tuple[str, int], dict[str, Any]] = {}

@@ -51,7 +51,7 @@ class PyEvmChainBackend(TesterBackend):
                         for k in private_keys}
         engine = SandboxPyEVMBackend(genesis_state=dev_accounts)
         engine.account_keys = private_keys
-        loaded = dev_accounts
+        loaded: dict[bytes, dict[str, Any]] = dev_accounts
         if genesis.state is not None and genesis.state.accounts:
             loaded = genesis.state.accounts
             start_from(engine, genesis.state)  # may build a new chain (and chain class)
@@ -64,7 +64,7 @@ class PyEvmChainBackend(TesterBackend):
         engine.chain.gas_estimator = estimator
         self.recorder: StateRecorder | None = None
         if persistent or genesis.state is not None:
-            self.recorder = StateRecorder(engine, {a: dict(v, storage=dict(v.get("storage") or {})) for a, v in loaded.items()})
+            self.recorder = StateRecorder(engine, {a: {**v, "storage": dict(v.get("storage") or {})} for a, v in loaded.items()})
             self.recorder.install()
         super().__init__(EthereumTester(engine), estimator, genesis.chain_id)
 

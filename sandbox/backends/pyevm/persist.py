@@ -122,8 +122,8 @@ class StateRecorder:
                 del result[address]
         self._last, self._last_head = result, (head.block_number, head.hash)
         self._recent_accounts, self._recent_slots = set(), {}
-        accounts = {a: dict(v, storage=dict(v["storage"])) for a, v in result.items()}
-        return StateDump(accounts, int(head.block_number), int(head.timestamp), bytes(head.state_root))
+        dumped = {a: dict(v, storage=dict(v["storage"])) for a, v in result.items()}
+        return StateDump(dumped, int(head.block_number), int(head.timestamp), bytes(head.state_root))
 
     def _walk(self, address: bytes, root: bytes, entry: dict[str, Any]) -> bool:
         """Read all of ``address``'s storage in one trie walk; ``False`` if a slot's preimage is unknown."""
