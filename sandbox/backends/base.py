@@ -234,6 +234,38 @@ class ChainBackend(ABC):
         assert block is not None
         return int(block["number"])
 
+    # -- cheatcodes (account state, impersonation) ----------------------------------
+    # Every engine implements these (issue: cheatcodes); the defaults refuse, naming the engine.
+
+    def _unsupported(self, what: str) -> Any:
+        from sandbox.errors import ChainError
+
+        raise ChainError(f"{what} is not supported on the {self.engine} backend yet")
+
+    def set_balance(self, address: str, wei: int) -> None:
+        """Set ``address``'s balance (anvil_setBalance)."""
+        self._unsupported("set_balance")
+
+    def set_code(self, address: str, code: bytes) -> None:
+        """Put ``code`` at ``address`` (anvil_setCode)."""
+        self._unsupported("set_code")
+
+    def set_storage(self, address: str, slot: int, value: int) -> None:
+        """Write one storage slot (anvil_setStorageAt)."""
+        self._unsupported("set_storage")
+
+    def set_nonce(self, address: str, nonce: int) -> None:
+        """Set ``address``'s nonce (anvil_setNonce)."""
+        self._unsupported("set_nonce")
+
+    def impersonate(self, address: str) -> None:
+        """Let transactions from ``address`` through without its key (anvil_impersonateAccount)."""
+        self._unsupported("impersonate")
+
+    def stop_impersonating(self, address: str) -> None:
+        """Undo :meth:`impersonate` (anvil_stopImpersonatingAccount)."""
+        self._unsupported("stop_impersonating")
+
     # -- node methods ----------------------------------------------------------------
 
     def request(self, method: str, params: list[Any]) -> Any:
