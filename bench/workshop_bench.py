@@ -7,8 +7,12 @@
 2. After 1,000 mints: the state file's size, the time to load it (read and
    parse the JSON, build the chain from it), the time to save it, and one
    more ``sandbox mint`` on that chain.
+3. Thirty at once (``--crowd 30``): 30 ``sandbox mint`` processes started
+   together, and 30 gallery mints posted together to one ``sandbox ui``,
+   each beside one alone; and gallery page loads while the mints run
+   (do reads wait for writes?). Measured, not asserted.
 
-    .venv/bin/python bench/workshop_bench.py [--runs 5] [--mints 1000]
+    .venv/bin/python bench/workshop_bench.py [--runs 5] [--mints 1000] [--crowd 30] [--only-crowd]
 """
 
 from __future__ import annotations
@@ -49,7 +53,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--mints", type=int, default=1000)
+    parser.add_argument("--crowd", type=int, default=30, help="how many at once in part 3 (0 skips it)")
+    parser.add_argument("--only-crowd", action="store_true", help="run part 3 only")
+    parser.add_argument("--web-only", action="store_true", help="in part 3, only the gallery")
     options = parser.parse_args()
+    if options.only_crowd:
+        crowd(options.crowd, cli=not options.web_only)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "chain.json"
@@ -89,6 +99,68 @@ def main() -> None:
     print(f"    load (parse + build the chain, median of 3): {load * 1000:8.0f} ms")
     print(f"    save (dump + atomic write):                  {save * 1000:8.0f} ms")
     print(f"    sandbox mint on that chain, end to end:      {big_mint * 1000:8.0f} ms ({big_mint / mint_s:.2f}x the small chain)")
+    if options.crowd:
+        crowd(options.crowd)
+
+
+def crowd(n: int, *, cli: bool = True) -> None:
+    """Part 3: n commands and n gallery mints at once, beside one alone; gallery reads during the writes."""
+    import re
+    import threading
+
+    import httpx
+
+    from sandbox.node.server import BackgroundServer
+    from sandbox.web import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "crowd.json"
+        env = {**os.environ, "SANDBOX_STATE": str(state), "SANDBOX_PROJECT": str(REPO)}
+        cli_mint(state, "Warm-up")
+        one_cli = many_cli = float("nan")
+        failed = 0
+        if cli:
+            one_cli = cli_mint(state, "Alone")
+            start = time.perf_counter()
+            procs = [subprocess.Popen([sys.executable, "-m", "sandbox.cli", "mint", "--to", "carol", "--name", f"Crowd #{i}"], cwd=REPO,
+                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(n)]
+            failed = sum(p.wait() != 0 for p in procs)
+            many_cli = time.perf_counter() - start
+
+        ws = Workshop(REPO, state=state)
+        with BackgroundServer(create_app(ws)) as server, httpx.Client(base_url=server.url, timeout=600) as client:
+            token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
+            assert token
+            headers = {"x-csrf-token": token.group(1)}
+
+            def post(name: str) -> int:
+                return httpx.post(server.url + "/mint", data={"to": "dave", "name": name}, headers=headers, timeout=600).status_code
+
+            start = time.perf_counter()
+            assert post("Web alone") == 303
+            one_web = time.perf_counter() - start
+            start = time.perf_counter()
+            read_alone = client.get("/").elapsed.total_seconds()
+            codes: list[int] = []
+            reads: list[float] = []
+            threads = [threading.Thread(target=lambda i=i: codes.append(post(f"Web crowd #{i}"))) for i in range(n)]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            while any(t.is_alive() for t in threads):
+                reads.append(client.get("/").elapsed.total_seconds())
+            for t in threads:
+                t.join()
+            many_web = time.perf_counter() - start
+            with ws.session():
+                kept = len(ws.transfers())
+    print(f"  {n} at once (one machine, 2 cores):")
+    print(f"    sandbox mint: one {one_cli:6.1f} s; {n} together {many_cli:6.1f} s ({many_cli / one_cli:5.1f}x one; {failed} failed)")
+    print(f"    gallery mint: one {one_web:6.2f} s; {n} together {many_web:6.2f} s ({many_web / one_web:5.1f}x one; "
+          f"{sum(c == 303 for c in codes)}/{n} minted)")
+    print(f"    gallery page: alone {read_alone * 1000:6.0f} ms; during the {n} mints median {statistics.median(reads) * 1000:6.0f} ms, "
+          f"max {max(reads) * 1000:6.0f} ms ({len(reads)} loads)")
+    print(f"    tokens on the chain: {kept} (expected {(n * 2 + 3) if cli else n + 2})")
 
 
 if __name__ == "__main__":

@@ -166,8 +166,7 @@ def routes(pages: Pages) -> list[Route]:
         def work() -> tuple[dict[str, Any], int]:
             name = signature.split("(")[0]
             try:
-                with ws.session(write=True) as sb:
-                    result = words.send(ws, sb, f"{target}.{name}", args, sender=sender, value=value)
+                result = pages.writer.run(lambda sb: words.send(ws, sb, f"{target}.{name}", args, sender=sender, value=value))
                 outcome = {"ok": True, "function": signature, **result, "block": result["block"] - ws.block_offset}
                 status = 200
             except SandboxError as exc:

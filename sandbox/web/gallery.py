@@ -95,9 +95,8 @@ def routes(pages: Pages) -> list[Route]:
             check_text(fields["name"], fields["description"])
             if image is not None:
                 check_image(image, filename)
-            with ws.session(write=True) as sb:
-                return collection.mint(ws, sb, to=fields["to"], name=fields["name"], description=fields["description"],
-                                       image=image, filename=filename)
+            return pages.writer.run(lambda sb: collection.mint(ws, sb, to=fields["to"], name=fields["name"],
+                                                               description=fields["description"], image=image, filename=filename))
 
         try:
             result = await run_in_threadpool(work)
@@ -116,9 +115,8 @@ def routes(pages: Pages) -> list[Route]:
         def work() -> dict[str, Any]:
             if not fields["token_id"].isdigit() or len(fields["token_id"]) > 78:
                 raise TokenError(f"token id {fields['token_id'][:20]!r} is not a number")
-            with ws.session(write=True) as sb:
-                return collection.transfer(ws, sb, int(fields["token_id"]), sender=fields["owner"], to=fields["to"],
-                                           collection=fields["contract"] or None)
+            return pages.writer.run(lambda sb: collection.transfer(ws, sb, int(fields["token_id"]), sender=fields["owner"], to=fields["to"],
+                                                                   collection=fields["contract"] or None))
 
         try:
             result = await run_in_threadpool(work)

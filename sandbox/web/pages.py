@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 from sandbox.errors import SandboxError, StateFileError, StateLockedError
 from sandbox.helpers.nft import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
 from sandbox.main import Sandbox
+from sandbox.web.writes import GroupWriter
 from sandbox.workshop.session import Workshop
 
 
@@ -59,6 +60,8 @@ class Pages:
         env.globals.update(csrf=token, max_name=MAX_NAME_CHARS, max_description=MAX_DESCRIPTION_CHARS)
         #: Links other page modules add to the header: {"href": ..., "title": ...}.
         self.nav: list[dict[str, str]] = []
+        #: Every state change goes through it: writes arriving together share one session and one save.
+        self.writer = GroupWriter(workshop)
 
     def base(self, sb: Sandbox) -> dict[str, Any]:
         """Chain id, head block, version, state path and the account pickers (call inside a session)."""
