@@ -43,7 +43,10 @@ def _what(spec: str) -> tuple[str, str]:
 
 @toolchain_app.command("install")
 def install(
-    specs: Annotated[list[str] | None, typer.Argument(help="solc@0.8.19 (or 0.8.19), openzeppelin, forge-std, anvil; default: the default solc, OpenZeppelin and forge-std.")] = None,
+    specs: Annotated[
+        list[str] | None,
+        typer.Argument(help="solc@0.8.19 (or 0.8.19), openzeppelin, forge-std, anvil; default: the default solc, OpenZeppelin and forge-std."),
+    ] = None,
 ) -> None:
     """Fetch into the cache (through npm, hashes checked) what compiles and tests need."""
     from sandbox.project.toolchain import BUNDLED, DEFAULT_SOLC, foundry_binary, package_dir, solc_binary, toolchain_home

@@ -196,17 +196,20 @@ def _fixed_binary(project: Project, progress: Callable[[str], None] | None) -> S
         return env
     if project.solc is None:
         if not project.auto_detect_solc:
-            raise ProjectError(f"{project.root / 'foundry.toml'} sets auto_detect_solc = false but no solc_version; add solc_version = \"0.8.28\" (or remove auto_detect_solc)")
+            raise ProjectError(
+                f"{project.root / 'foundry.toml'} sets auto_detect_solc = false but no solc_version; "
+                'add solc_version = "0.8.28" (or remove auto_detect_solc)'
+            )
         return None
     if _VERSION.match(project.solc.strip()):
         version = check_published(project.solc)
         return SolcBinary(solc_binary(version, progress=progress), version, "solcjs")
     path = (project.root / project.solc).resolve()
-    version = _binary_version(path)
-    if version is None:
+    found = _binary_version(path)
+    if found is None:
         raise ToolchainError(f"solc = {project.solc!r} in foundry.toml is neither a solc version nor a working solc binary ({path}); fix it")
     os.environ.setdefault("SANDBOX_NODE", find_node())  # a solc-js wrapper runs on it
-    return SolcBinary(path, version, "path")
+    return SolcBinary(path, found, "path")
 
 
 def _ranges(graph: Graph, units: list[str]) -> list[tuple[str, str]]:
@@ -224,7 +227,8 @@ def choose_version(graph: Graph, unit: str, cached: list[Version]) -> str:
     detail = "; ".join(f"{u} needs {r}" for u, r in ranges)
     one_by_one = [u for u, r in ranges if not any(v in spec(r) for v in published())]
     if one_by_one:
-        raise SolcVersionError(f"no published solc satisfies `pragma solidity {ranges[[u for u, _ in ranges].index(one_by_one[0])][1]}` of {one_by_one[0]}; fix the pragma")
+        bad = one_by_one[0]
+        raise SolcVersionError(f"no published solc satisfies `pragma solidity {dict(ranges)[bad]}` of {bad}; fix the pragma")
     raise SolcVersionError(f"no single solc version satisfies every pragma that {unit} imports: {detail}; make the ranges overlap")
 
 
@@ -233,7 +237,9 @@ def _check_fixed(graph: Graph, solc: SolcBinary) -> None:
     bad = [(u, r) for own in graph.own for u, r in _ranges(graph, graph.closure(own)) if version not in spec(r)]
     if bad and solc.kind != "env":
         detail = "; ".join(f"{u} needs {r}" for u, r in dict(bad).items())
-        raise SolcVersionError(f"solc {solc.version} (foundry.toml solc_version) does not satisfy: {detail}; change solc_version or remove it to choose per pragma")
+        raise SolcVersionError(
+            f"solc {solc.version} (foundry.toml solc_version) does not satisfy: {detail}; change solc_version or remove it to choose per pragma"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -292,8 +298,7 @@ def compile_project(
     if not force:
         cached = _load_cache(cache_file, project.src)
         if cached is not None:
-            artifacts, units = cached
-            return CompiledProject(artifacts, True, units, project.src, project.root)
+            return CompiledProject(cached[0], True, cached[1], project.src, project.root)
     if not files:
         return CompiledProject({}, False, [], project.src, project.root)
 

@@ -51,7 +51,9 @@ def link(artifact: Artifact, addresses: Mapping[str, str]) -> str:
             qualified = f"{source}:{lib}"
             address = addresses.get(qualified)
             if address is None:
-                raise LinkError(f"{artifact.name} needs library {qualified} and no address was given; pass libraries={{{lib!r}: address}} or let deploy() deploy it")
+                raise LinkError(
+                    f"{artifact.name} needs library {qualified} and no address was given; pass libraries={{{lib!r}: address}} or let deploy() deploy it"
+                )
             hex_address = address.lower().removeprefix("0x")
             if len(hex_address) != 40:
                 raise LinkError(f"library {qualified}: {address!r} is not a 20-byte address; pass a 0x address of 40 hex digits")
@@ -89,7 +91,10 @@ def resolve_links(
         try:
             library = get(qualified)
         except UnknownContractError:
-            raise LinkError(f"{artifact.name} needs library {qualified}, which is not among the compiled contracts; pass libraries={{{qualified.rsplit(':', 1)[1]!r}: address}}") from None
+            plain = qualified.rsplit(":", 1)[1]
+            raise LinkError(
+                f"{artifact.name} needs library {qualified}, which is not among the compiled contracts; pass libraries={{{plain!r}: address}}"
+            ) from None
         if not library.deployable:
             raise LinkError(f"{artifact.name} needs library {qualified}, which has no bytecode to deploy; pass its address with libraries=")
         key = f"{qualified}@{hashlib.sha256(library.bytecode.encode()).hexdigest()[:16]}"

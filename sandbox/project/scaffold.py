@@ -24,7 +24,7 @@ def init_project(folder: Path, *, foundry: bool = False) -> list[Path]:
     src, test = ("src", "test") if foundry else ("contracts", "tests")
     files = {
         Path(src) / "SampleNFT.sol": (TEMPLATES / "SampleNFT.sol").read_text(),
-        Path(test) / "test_sample_nft.py": (TEMPLATES / "test_sample_nft.py").read_text(),
+        Path(test) / "test_sample_nft.py": (TEMPLATES / "test_sample_nft.py.tmpl").read_text(),
         Path("foundry.toml"): (TEMPLATES / "foundry.toml").read_text().replace("{src}", src).replace("{test}", test),
         Path(".gitignore"): (TEMPLATES / "gitignore").read_text(),
     }

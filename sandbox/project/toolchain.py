@@ -136,7 +136,8 @@ def _npm(args: list[str], cwd: Path, what: str) -> str:
     env = dict(os.environ)
     env["PATH"] = str(Path(find_node()).parent) + os.pathsep + env.get("PATH", "")
     try:
-        proc = subprocess.run([*_npm_command(), *args, "--no-audit", "--no-fund", "--loglevel=error"], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+        command = [*_npm_command(), *args, "--no-audit", "--no-fund", "--loglevel=error"]
+        proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ToolchainError(f"npm could not run to fetch {what} ({exc}); {SETUP_HINT}") from None
     if proc.returncode != 0:
@@ -274,7 +275,9 @@ def solc_binary(version: str, *, fetch: bool = True, progress: Progress | None =
             (work / "package.json").unlink()
             # The compiler itself says which it is (npm's first 0.8.7 shipped 0.7.5);
             # this also writes the version memo the wrapper answers --version from.
-            out = subprocess.run([str(_write_wrapper(work, version)), "--version"], capture_output=True, text=True, timeout=300, env={**os.environ, "SANDBOX_NODE": find_node()}).stdout
+            script = _write_wrapper(work, version)
+            env = {**os.environ, "SANDBOX_NODE": find_node()}
+            out = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=300, env=env).stdout
             inside = out.rpartition("Version: ")[2].split("+")[0].strip()
             if inside != version:
                 raise ToolchainError(f"npm's solc@{npm_version(version)} holds solc {inside or '(no version)'}, not {version}; refusing to use it")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,7 +24,8 @@ def npm_project() -> Path:
     """tests/data/npmdeps with its node_modules (npm ci from its package-lock.json, once)."""
     folder = DATA / "npmdeps"
     if not (folder / "node_modules" / "solmate").is_dir():
-        subprocess.run([str(REPO / "tools" / "npm.sh"), "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder, check=True, env={**__import__("os").environ, "VENV": str(REPO / ".venv")})
+        npm = [str(REPO / "tools" / "npm.sh"), "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+        subprocess.run(npm, cwd=folder, check=True, env={**os.environ, "VENV": str(REPO / ".venv")})
     return folder
 
 
@@ -93,7 +95,8 @@ def test_a_missing_import_names_remappings_and_folders(tmp_path: Path) -> None:
 def test_the_projects_own_openzeppelin_switches_the_bundled_one_off(tmp_path: Path) -> None:
     (tmp_path / "contracts").mkdir()
     (tmp_path / "node_modules" / "@openzeppelin" / "contracts").mkdir(parents=True)
-    (tmp_path / "contracts" / "O.sol").write_text('// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\nimport "@openzeppelin/contracts/access/Ownable.sol";\ncontract O {}\n')
+    source = '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\nimport "@openzeppelin/contracts/access/Ownable.sol";\ncontract O {}\n'
+    (tmp_path / "contracts" / "O.sol").write_text(source)
     with pytest.raises(ImportNotFoundError, match="'@openzeppelin/contracts/access/Ownable.sol'"):
         compile_project(Project.load(tmp_path))
 

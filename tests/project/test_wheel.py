@@ -63,7 +63,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_runs_init_and_pytest_outside_the_repository(installed: Path, tmp_path: Path) -> None:
     site = next(installed.parent.glob("lib/python*/site-packages"))
     assert (site / "sandbox" / "project" / "solc_releases.json").is_file()
-    assert (site / "sandbox" / "project" / "templates" / "SampleNFT.sol").is_file()
+    assert (site / "sandbox" / "project" / "templates" / "test_sample_nft.py.tmpl").is_file()
     assert not any(str(REPO) in p.read_text() for p in site.glob("*.pth")), "the venv must not point back at the repository"
     project = tmp_path / "my-nft"
     init = _run([str(installed / "sandbox"), "init", str(project)], tmp_path)
