@@ -40,8 +40,12 @@ class RevmChainBackend(TesterBackend):
         return (VMError,)
 
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
-        # revm runs with a zero base fee (fees are settled outside it), so every call is free.
-        outcome = self.engine_backend.call_outcome(raw, block)
+        engine = self.engine_backend
+        if free:  # as geth: no fee fields, gas price 0, so the sender needs no ether for gas (cast calls from 0x0)
+            gas = raw.get("gas") or (engine.pending.gas_limit - engine.pending.gas_used)
+            outcome = engine._run_at(block, raw, engine._context, gas=gas, price=0)
+        else:
+            outcome = engine.call_outcome(raw, block)
         if outcome.success:
             return bytes(outcome.output)
         if outcome.error == "Revert":
