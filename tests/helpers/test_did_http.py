@@ -62,7 +62,7 @@ def test_a_resolution_result_by_default_and_on_request(client: TestClient, sb: S
         body = reply.json()
         assert set(body) == {"didDocument", "didResolutionMetadata", "didDocumentMetadata"}
         assert body["didDocument"]["id"] == did
-        assert body["didResolutionMetadata"] == {"contentType": "application/did+ld+json"}
+        assert body["didResolutionMetadata"] == {"contentType": "application/did"}  # DID 1.1's media type
         assert body["didDocument"]["service"][0]["serviceEndpoint"] == "https://hub.example/bob"
         assert body["didDocumentMetadata"]["versionId"].isdigit()
 
@@ -72,6 +72,8 @@ def test_only_the_document_for_a_document_media_type(client: TestClient, sb: San
     ld = get(client, did, "application/did+ld+json")
     assert ld.status_code == 200 and ld.headers["content-type"] == "application/did+ld+json"
     assert ld.json()["id"] == did and "@context" in ld.json() and "didResolutionMetadata" not in ld.json()
+    did11 = get(client, did, "application/did")
+    assert did11.headers["content-type"] == "application/did" and did11.json() == ld.json()
     plain = get(client, did, "application/did+json")
     assert plain.headers["content-type"] == "application/did+json" and "@context" not in plain.json()
     # q-values pick the preferred representation.

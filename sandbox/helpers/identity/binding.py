@@ -5,9 +5,10 @@ What the DID Resolution specification (section "HTTP(S) Binding") asks for:
 - ``Accept: application/did-resolution`` (also ``application/json``, ``*/*``
   or none): the whole DID resolution result, ``Content-Type:
   application/did-resolution``;
-- ``Accept: application/did+ld+json`` or ``application/did+json``: only the
-  DID document, with that ``Content-Type`` (the ``contentType`` of the
-  resolution metadata);
+- ``Accept: application/did`` (DID 1.1), ``application/did+ld+json`` or
+  ``application/did+json``: only the DID document, with that
+  ``Content-Type`` (the ``contentType`` of the resolution metadata); a whole
+  result carries the document as ``application/did``;
 - errors as RFC 9457 objects in ``didResolutionMetadata.error``, ``type``
   ``https://www.w3.org/ns/did#INVALID_DID`` and the others, with the HTTP
   status of the spec's table (400, 404, 406, 410 when deactivated, 501, 500);
@@ -29,7 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 from sandbox.errors import SandboxError
-from sandbox.helpers.identity.resolver import DID_JSON, DID_LD_JSON, EthrResolver, ResolutionResult
+from sandbox.helpers.identity.resolver import DID_JSON, DID_LD_JSON, DID_MEDIA, EthrResolver, ResolutionResult
 
 DID_RESOLUTION = "application/did-resolution"
 PATH = "/1.0/identifiers/{did:path}"
@@ -47,7 +48,7 @@ ERROR_TYPES: dict[str, tuple[str, int, str]] = {
     "internalError": (_NS + "INTERNAL_ERROR", 500, "Internal error"),
 }
 _RESULT_TYPES = {DID_RESOLUTION, "application/json", "*/*", "application/*"}
-_DOCUMENT_TYPES = {DID_LD_JSON, DID_JSON}
+_DOCUMENT_TYPES = {DID_LD_JSON, DID_JSON, DID_MEDIA}
 
 #: Something that yields a resolver for one request (holding any lock it needs), or raises SandboxError.
 ResolverFactory = Callable[[], AbstractContextManager[EthrResolver]]
@@ -119,14 +120,15 @@ def answer(factory: ResolverFactory, did_url: str, accept: str | None, options: 
         hint = "versionTime is not supported by did:ethr; use versionId=<block number>"
         result = ResolutionResult(did_url, None, {"error": "featureNotSupported", "message": hint})
     elif wanted is None:
-        hint = f"cannot answer Accept: {accept}; ask for {DID_RESOLUTION}, {DID_LD_JSON} or {DID_JSON}"
+        hint = f"cannot answer Accept: {accept}; ask for {DID_RESOLUTION}, {DID_MEDIA}, {DID_LD_JSON} or {DID_JSON}"
         result = ResolutionResult(did_url, None, {"error": "representationNotSupported", "message": hint})
     else:
         if "versionId" in options and "?" not in did_url:
             did_url = f"{did_url}?versionId={options['versionId']}"
         try:
             with factory() as resolver:
-                result = resolver.resolve(did_url, accept=wanted if wanted in _DOCUMENT_TYPES else None)
+                # A whole result carries the document in DID 1.1's media type, as the spec's examples do.
+                result = resolver.resolve(did_url, accept=wanted if wanted in _DOCUMENT_TYPES else DID_MEDIA)
         except SandboxError as exc:  # no registry on this chain, a chain that cannot be read
             result = ResolutionResult(did_url, None, {"error": "notFound", "message": str(exc)})
     status = http_status(result)

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 DID_LD_JSON = "application/did+ld+json"
 DID_JSON = "application/did+json"
+#: DID 1.1's media type of a DID document (JSON-LD compatible), used by the W3C DID Resolution spec.
+DID_MEDIA = "application/did"
 _EVENTS = ("DIDOwnerChanged", "DIDDelegateChanged", "DIDAttributeChanged")
 _JS_INT = re.compile(r"^[\s]*([+-]?)(0[xX][0-9a-fA-F]+|\d+)")
 
@@ -246,10 +248,11 @@ class EthrResolver:
         did = parsed.did
         if accept == DID_JSON:
             context: dict[str, Any] = {}
-        elif accept is None or accept == DID_LD_JSON:
+        elif accept is None or accept in (DID_LD_JSON, DID_MEDIA):
             context = {"@context": list(CONTEXT)}
         else:
-            return _error(did, "representationNotSupported", f"the representation {accept!r} is not supported; ask for {DID_LD_JSON} or {DID_JSON}")
+            hint = f"ask for {DID_LD_JSON}, {DID_JSON} or {DID_MEDIA}"
+            return _error(did, "representationNotSupported", f"the representation {accept!r} is not supported; {hint}")
         parts = split_identifier(parsed.id)
         if parts is None:
             return _error(did, "invalidDid", f"Not a valid did:ethr: {parsed.id}")
