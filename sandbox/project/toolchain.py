@@ -156,8 +156,11 @@ def _sha512(path: Path) -> str:
 
 def _pack(spec: str, integrity: str, work: Path, progress: Progress | None) -> Path:
     """``npm pack spec`` into ``work``, checked against ``integrity``."""
+    message = f"Fetching {spec} from npm into {toolchain_home()} (once; `sandbox toolchain install` pre-fetches) ..."
     if progress:
-        progress(f"Fetching {spec} from npm into {toolchain_home()} ...")
+        progress(message)
+    else:
+        print(message, file=sys.stderr, flush=True)
     out = _npm(["pack", spec, "--pack-destination", str(work), "--json"], work, spec)
     try:
         filename = json.loads(out)[0]["filename"]

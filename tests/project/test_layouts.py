@@ -171,3 +171,33 @@ def test_copy_of_a_fixture_compiles_from_its_own_cache(tmp_path: Path) -> None:
     shutil.copytree(DATA / "foundry", tmp_path / "f", ignore=shutil.ignore_patterns(".sandbox"))
     first = compile_project(Project.load(tmp_path / "f"))
     assert not first.from_cache and compile_project(Project.load(tmp_path / "f")).from_cache
+
+
+# -- warnings ----------------------------------------------------------------------
+
+_WARNS = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\ncontract W { function f(uint256 a) external pure returns (uint256) { uint256 unused; return a; } }\n"
+
+
+def test_solc_warnings_are_shown_once_per_compile(tmp_path: Path) -> None:
+    from sandbox.errors import SolcWarning
+
+    _one_file(tmp_path, _WARNS)
+    sb = Sandbox(tmp_path)
+    with pytest.warns(SolcWarning, match="Unused local variable"):
+        sb.compile()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sb.compile()  # the same compile: nothing new to say
+        Sandbox(tmp_path).compile()  # from the cache: solc did not run
+        sb.compile(force=True, quiet=True)
+
+
+def test_ignored_error_codes_and_deny_warnings(tmp_path: Path) -> None:
+    from sandbox.errors import CompileError
+
+    quiet = compile_project(_one_file(tmp_path, _WARNS, 'ignored_error_codes = ["unused-var", 1878]\n'))
+    assert quiet.warnings == []
+    with pytest.raises(CompileError, match=r"1 warning\(s\) and deny_warnings = true"):
+        compile_project(_one_file(tmp_path, _WARNS, "deny_warnings = true\n"))
