@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,10 +23,16 @@ BOB = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 BOB_KEY = bytes.fromhex("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
 @dataclass
 class Site:
     client: httpx.Client
     token: str
+    url: str
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +49,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with BackgroundServer(create_app(ws)) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
         assert token
-        yield Site(client, token.group(1))
+        yield Site(client, token.group(1), server.url)
 
 
 def did() -> str:
@@ -95,3 +102,31 @@ def test_a_pasted_wallet_signature_and_a_stranger(site: Site) -> None:
     _, nonce = challenge(site)
     stranger = site.client.post("/did/signin", data={"csrf": site.token, "did": did(), "nonce": nonce, "account": "dave"})
     assert "Not signed in" in stranger.text and "not an authentication key" in stranger.text
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    assert CHROMIUM.exists(), "Debian's chromium is missing: run tools/browser.sh (make setup does)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def test_sign_in_in_chromium(site: Site, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{site.url}/did")
+    page.get_by_role("link", name="bob").click()
+    expect(page.locator("#resolution-status")).to_contain_text("active")
+    expect(page.locator("#did-history")).to_contain_text("sigAuth delegate")
+    page.get_by_role("button", name="Get a challenge").click()
+    expect(page.locator("#challenge")).to_contain_text("wants you to sign in with your DID")
+    page.locator("select[name=account]").select_option("carol")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#signin-result")).to_contain_text("Signed in as")
+    expect(page.locator("#signin-result")).to_contain_text("delegate-1")
