@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
 
 from sandbox import Sandbox
-from sandbox.errors import EvmVersionError, ImportNotFoundError, ProjectError, SolcVersionError
+from sandbox.errors import CompileError, EvmVersionError, ImportNotFoundError, ProjectError, SolcVersionError, SolcWarning
 from sandbox.project.compiler import compile_project
 from sandbox.project.config import Project, find_project_root
 from sandbox.project.imports import Remapping, effective_remappings, unit_name
@@ -175,18 +176,17 @@ def test_copy_of_a_fixture_compiles_from_its_own_cache(tmp_path: Path) -> None:
 
 # -- warnings ----------------------------------------------------------------------
 
-_WARNS = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\ncontract W { function f(uint256 a) external pure returns (uint256) { uint256 unused; return a; } }\n"
+_WARNS = (
+    "// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\n"
+    "contract W { function f(uint256 a) external pure returns (uint256) { uint256 unused; return a; } }\n"
+)
 
 
 def test_solc_warnings_are_shown_once_per_compile(tmp_path: Path) -> None:
-    from sandbox.errors import SolcWarning
-
     _one_file(tmp_path, _WARNS)
     sb = Sandbox(tmp_path)
     with pytest.warns(SolcWarning, match="Unused local variable"):
         sb.compile()
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sb.compile()  # the same compile: nothing new to say
@@ -195,8 +195,6 @@ def test_solc_warnings_are_shown_once_per_compile(tmp_path: Path) -> None:
 
 
 def test_ignored_error_codes_and_deny_warnings(tmp_path: Path) -> None:
-    from sandbox.errors import CompileError
-
     quiet = compile_project(_one_file(tmp_path, _WARNS, 'ignored_error_codes = ["unused-var", 1878]\n'))
     assert quiet.warnings == []
     with pytest.raises(CompileError, match=r"1 warning\(s\) and deny_warnings = true"):
