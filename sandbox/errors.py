@@ -150,3 +150,7 @@ class LinkError(SandboxError, ValueError):
 
 class SolcWarning(UserWarning):
     """Issued once per compile for each solc warning (hide with quiet=True, SANDBOX_QUIET=1 or foundry.toml ignored_error_codes)."""
+
+
+class CheatcodeError(ChainError, ValueError):
+    """Raised when a cheatcode gets a value it cannot write (a slot or value over 32 bytes, a bad balance)."""

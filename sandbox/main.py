@@ -223,6 +223,78 @@ class Sandbox:
                 events.append(event)
         return events
 
+    # -- cheatcodes (every backend: py-evm, revm, a node with anvil_*/hardhat_*) ----------------
+    # On the embedded engines each write is sealed in an empty block (so a snapshot undoes it).
+
+    def set_balance(self, who: Any, wei: int) -> None:
+        """Set the ether balance of ``who`` (an account, a name or any address) to ``wei``."""
+        self.chain.set_balance(self.accounts.resolve(who), wei)
+
+    def set_code(self, address: Any, code: bytes | str) -> None:
+        """Put runtime ``code`` (bytes or 0x hex) at ``address``; its storage and balance stay."""
+        if isinstance(code, str):
+            try:
+                code = bytes.fromhex(code.removeprefix("0x"))
+            except ValueError:
+                raise ArgumentError(f"set_code: code {code[:20]!r}... is not hex; pass bytes or 0x-prefixed hex") from None
+        self.chain.set_code(normalize_address(address, what="set_code address"), code)
+
+    def set_storage(self, address: Any, slot: Any, value: Any) -> None:
+        """Write storage ``slot`` of ``address`` to ``value`` (each an int, bytes or 0x hex of at most 32 bytes)."""
+        self.chain.set_storage(normalize_address(address, what="set_storage address"), slot, value)
+
+    def set_nonce(self, who: Any, nonce: int) -> None:
+        """Set the nonce of ``who``: its next transaction uses ``nonce``."""
+        self.chain.set_nonce(self.accounts.resolve(who), nonce)
+
+    @contextmanager
+    def impersonate(self, who: Any) -> Iterator[Account]:
+        """``with sb.impersonate(addr) as whale:`` sends from ``addr`` without its key (``sender=whale`` or ``sender=addr``).
+
+        Refused on chain ids outside the dev set, as dev keys are (``allowed_chain_ids=`` opts in).
+        """
+        address = self.accounts.resolve(who)
+        self.chain.impersonate(address)
+        try:
+            yield self.accounts.at(address)
+        finally:
+            self.chain.stop_impersonating(address)
+
+    def deal(self, token: Any, who: Any, amount: int, *, adjust_supply: bool = False) -> None:
+        """Give ``who`` a balance of ``amount`` of ERC-20 ``token``, as forge-std's ``deal`` does.
+
+        The ``balanceOf`` slot is found by writing candidate slots (Solidity and
+        Vyper mapping layouts, slots 0-99, and OpenZeppelin's ERC-7201 namespace)
+        and asking ``balanceOf`` back; ``adjust_supply`` moves ``totalSupply``
+        by the difference too.
+        """
+        from sandbox.contracts.storage import find_balance_slot, find_plain_slot
+
+        token_address = normalize_address(token, what="deal token")
+        holder = self.accounts.resolve(who)
+        amount = int(amount)
+        before = self._uint_call(token_address, BALANCE_OF + bytes(12) + bytes.fromhex(holder[2:]))
+        slot = find_balance_slot(self.chain, lambda: self._uint_call(token_address, BALANCE_OF + bytes(12) + bytes.fromhex(holder[2:])),
+                                 token_address, holder)
+        if slot is None:
+            raise ChainError(
+                f"deal: no storage slot of {token_address} holds balanceOf({holder}) (tried the Solidity and Vyper mapping "
+                "layouts at slots 0-99 and OpenZeppelin's ERC-7201 namespace); is it an ERC-20 with a plain balances mapping?"
+            )
+        self.chain.set_storage(token_address, slot, amount)
+        if adjust_supply:
+            supply = self._uint_call(token_address, TOTAL_SUPPLY)
+            supply_slot = find_plain_slot(self.chain, lambda: self._uint_call(token_address, TOTAL_SUPPLY), token_address)
+            if supply_slot is None:
+                raise ChainError(f"deal: no plain storage slot of {token_address} holds totalSupply(); deal without adjust_supply=True")
+            self.chain.set_storage(token_address, supply_slot, supply + amount - before)
+
+    def _uint_call(self, to: str, data: bytes) -> int:
+        out = self._tx.call(to, data)
+        if len(out) < 32:
+            raise ChainError(f"{to} returned {len(out)} bytes for 0x{data[:4].hex()} (an ERC-20 view returns 32); is it an ERC-20 token?")
+        return int.from_bytes(out[:32], "big")
+
     @staticmethod
     def reverts(expected: Any = None, *, panic: int | None = None, **kwargs: Any) -> Any:
         """Context manager asserting the block reverts (see :func:`sandbox.reverts.reverts`)."""
@@ -234,6 +306,10 @@ class Sandbox:
         """Revert data as a :class:`ContractReverted`, decoded with every ABI of the project."""
         return self._tx.reverted(Reverted(data))
 
+
+#: ERC-20 selectors (``balanceOf(address)``, ``totalSupply()``) for :meth:`Sandbox.deal`.
+BALANCE_OF = bytes.fromhex("70a08231")
+TOTAL_SUPPLY = bytes.fromhex("18160ddd")
 
 __all__ = ["Account", "Contract", "ContractFunction", "RevertExpectation", "Sandbox"]
 

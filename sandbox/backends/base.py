@@ -25,8 +25,10 @@ Conventions, so that callers need no translation of their own:
   above the seam (``sandbox.contracts.reverts``).
 - **Lookups** of something that does not exist return ``None``.
 
-Later layers add to this class, once: account cheatcodes (balance, code,
-storage, nonce, impersonation), tracing, full-history persistence.
+Account cheatcodes (balance, code, storage, nonce, impersonation) are part
+of the class; on the embedded engines each one is sealed in its own empty
+block, so reads at ``latest`` see it and a snapshot taken before it undoes
+it. Later layers add tracing and full-history persistence.
 """
 
 from __future__ import annotations
@@ -265,6 +267,14 @@ class ChainBackend(ABC):
     def stop_impersonating(self, address: str) -> None:
         """Undo :meth:`impersonate` (anvil_stopImpersonatingAccount)."""
         self._unsupported("stop_impersonating")
+
+    def add_key(self, private_key: bytes) -> None:
+        """Sign for ``private_key``'s address from now on (``sb.accounts.generate``); a node's web3 signs locally."""
+        self._unsupported("add_key")
+
+    def is_impersonating(self, address: str) -> bool:
+        """Is ``address`` impersonated (by :meth:`impersonate`) on this backend?"""
+        return False
 
     # -- node methods ----------------------------------------------------------------
 

@@ -62,6 +62,8 @@ class TesterBackend(ChainBackend):
         self.chain_id = chain_id
         self.snapshot_ids = []
         self._w3: Any = None
+        #: Addresses whose unsigned transactions are let through (:meth:`impersonate`).
+        self.impersonated: set[bytes] = set()
 
     # -- identity ----------------------------------------------------------------
 
@@ -138,6 +140,8 @@ class TesterBackend(ChainBackend):
 
     def send(self, tx: TxRequest) -> Record:
         try:
+            if not self._held(tx["from"]) and to_canonical_address(tx["from"]) in self.impersonated:
+                return self._receipt_now(self._send_impersonated(tx))
             if self._direct(tx["from"]):
                 tx_hash = self.engine_backend.send_transaction(self._raw(tx))
                 self.engine_backend.mine_blocks(1)
@@ -149,6 +153,11 @@ class TesterBackend(ChainBackend):
             sent["data"] = bytes(tx.get("data") or b"")
             return self._receipt_now("0x" + bytes(self.w3.eth.send_transaction(_web3_tx(sent))).hex())
         except ValidationError as exc:
+            if 'No valid "from" key' in str(exc):
+                raise TransactionRejected(
+                    f"{tx['from']} is not an account this chain signs for: send from a dev account (sb.accounts.alice), "
+                    f"one of sb.accounts.generate(), or inside `with sb.impersonate({tx['from']!r}):`"
+                ) from None
             raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
 
     def _receipt_now(self, tx_hash: str) -> Record:
@@ -158,6 +167,13 @@ class TesterBackend(ChainBackend):
         return receipt
 
     def send_transaction(self, tx: TxRequest) -> str:
+        if not self._held(tx["from"]) and to_canonical_address(tx["from"]) in self.impersonated:
+            try:
+                if tx.get("gas") is None:
+                    tx = dict(tx, gas=self.estimate(tx))
+                return self._send_impersonated(tx)
+            except ValidationError as exc:
+                raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
         if not self._held(tx["from"]):
             raise TransactionRejected(f"unknown account {tx['from']}: this chain signs only for its dev accounts; sign it yourself and send it raw")
         try:
@@ -239,10 +255,12 @@ class TesterBackend(ChainBackend):
     def get_block(self, block: BlockId = "latest", full: bool = False) -> Record | None:
         try:
             if isinstance(block, str) and block.startswith("0x") and len(block) == 66:
-                return dict(self.tester.get_block_by_hash(block, full))
-            return dict(self.tester.get_block_by_number("safe" if block == "finalized" else block, full))
+                found = dict(self.tester.get_block_by_hash(block, full))
+            else:
+                found = dict(self.tester.get_block_by_number("safe" if block == "finalized" else block, full))
         except (BlockNotFound, KeyError, IndexError):
             return None
+        return found
 
     def get_transaction(self, tx_hash: str) -> Record | None:
         try:
@@ -306,6 +324,58 @@ class TesterBackend(ChainBackend):
 
     def fee_history(self, count: int, newest: BlockId, percentiles: list[float]) -> Record:
         return dict(self.tester.get_fee_history(count, self._block_arg(newest), percentiles))
+
+    # -- cheatcodes ----------------------------------------------------------------------
+    # Each write is sealed in an empty block of its own: eth-tester reads ``latest`` from the
+    # head block, and a snapshot (a block) taken before the write must undo it.
+
+    @abstractmethod
+    def _write_account(self, address: bytes, *, balance: int | None = None, nonce: int | None = None,
+                       code: bytes | None = None, storage: dict[int, int] | None = None) -> None:
+        """Change one account in the engine's pending state (``None``: keep that field)."""
+
+    @abstractmethod
+    def _send_unsigned(self, raw: dict[str, Any]) -> str:
+        """Apply ``raw`` (engine shape, with gas) from a sender whose key nobody holds; returns its hash."""
+
+    def _cheat(self, address: str, **fields: Any) -> None:
+        self._write_account(to_canonical_address(address), **fields)
+        self.tester.mine_blocks(1)
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self._cheat(address, balance=int(wei))
+
+    def set_code(self, address: str, code: bytes) -> None:
+        self._cheat(address, code=bytes(code))
+
+    def set_storage(self, address: str, slot: int, value: int) -> None:
+        self._cheat(address, storage={int(slot): int(value)})
+
+    def set_nonce(self, address: str, nonce: int) -> None:
+        self._cheat(address, nonce=int(nonce))
+
+    def impersonate(self, address: str) -> None:
+        self.impersonated.add(to_canonical_address(address))
+
+    def stop_impersonating(self, address: str) -> None:
+        self.impersonated.discard(to_canonical_address(address))
+
+    def is_impersonating(self, address: str) -> bool:
+        return to_canonical_address(address) in self.impersonated
+
+    def add_key(self, private_key: bytes) -> None:
+        self.engine_backend.add_account(bytes(private_key))
+
+    def _send_impersonated(self, tx: TxRequest) -> str:
+        """Send ``tx`` as its impersonated sender (signed by a stand-in key, the sender put back), mined."""
+        tx_hash = self._send_unsigned(self._raw(tx))
+        if self.tester.auto_mine_transactions:
+            self.tester.mine_blocks(1)
+        return tx_hash
+
+
+#: The key that signs for impersonated senders; the engine is told the real sender.
+STAND_IN_KEY = b"\x01" * 32
 
 
 def _web3_tx(tx: dict[str, Any]) -> dict[str, Any]:

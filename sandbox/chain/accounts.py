@@ -107,6 +107,37 @@ class Accounts:
         self._list = accounts
         self._by_name = {a.name: a for a in accounts}
         self._by_address = {a.address.lower(): a for a in accounts}
+        self._chain: Any = None
+
+    def bind(self, chain: Any) -> None:
+        """The chain :meth:`at` and :meth:`generate` work on (a :class:`~sandbox.chain.chain.Chain`)."""
+        self._chain = chain
+
+    def add(self, account: Account) -> Account:
+        """Known from now on by name and address (``generate`` adds its accounts here)."""
+        self._list.append(account)
+        self._by_name[account.name] = account
+        self._by_address[account.address.lower()] = account
+        return account
+
+    def at(self, address: Any) -> Account:
+        """An account object for any address: a known account, else one without a key.
+
+        Sending from it needs the chain to let it through: ``with
+        sb.impersonate(address) as whale:`` (or a dev account's address).
+        """
+        checksummed = normalize_address(address)
+        known = self._by_address.get(checksummed.lower())
+        if known is not None:
+            return known
+        return Account(f"{checksummed[:6]}…{checksummed[-4:]}", checksummed, b"", self._chain)
+
+    def generate(self, count: int = 1, *, balance: int | None = None) -> list[Account]:
+        """``count`` fresh accounts (random keys the chain signs for), each funded with ``balance`` wei (dev default)."""
+        if self._chain is None:
+            raise UnknownAccountError("these accounts are not attached to a chain; use sb.accounts or chain.accounts")
+        made: list[Account] = self._chain.generate_accounts(count, balance=balance)
+        return made
 
     @classmethod
     def dev(cls, chain: BalanceReader | None = None, count: int = len(NAMES)) -> Accounts:

@@ -59,6 +59,11 @@ class Chain:
         dev = Accounts.dev(self, accounts)
         self._dev_addresses = frozenset(a.address.lower() for a in dev)
         self.accounts = attach_signers(self, dev, list(signers), remote=not self.backend.embedded, dev_chain=self.is_dev_chain)
+        self.accounts.bind(self)
+        self.default_balance = balance
+        #: How many open ``impersonate`` calls each address has (nested ``with`` blocks).
+        self._impersonations: dict[str, int] = {}
+        self._generated = 0
 
     # -- the pieces underneath -------------------------------------------------
 
@@ -168,5 +173,92 @@ class Chain:
         """The state at the latest block, which ``Chain(state=...)`` starts from on any embedded engine."""
         return self.backend.dump_state()
 
+    # -- cheatcodes ------------------------------------------------------------
+    # One API on every backend: the embedded engines write their state, a node gets anvil_*/hardhat_*.
+
+    def set_balance(self, address: str, wei: int) -> None:
+        """Set ``address``'s ether balance to ``wei``."""
+        self.backend.set_balance(address, _word(wei, "balance", what=f"set_balance({address}, ...)"))
+
+    def set_code(self, address: str, code: bytes) -> None:
+        """Put runtime ``code`` at ``address`` (storage and balance stay)."""
+        self.backend.set_code(address, bytes(code))
+
+    def set_storage(self, address: str, slot: Any, value: Any) -> None:
+        """Write storage ``slot`` of ``address``; both must fit 32 bytes (ints, bytes or 0x hex)."""
+        self.backend.set_storage(address, _word(slot, "slot", what="set_storage"), _word(value, "value", what="set_storage"))
+
+    def set_nonce(self, address: str, nonce: int) -> None:
+        """Set ``address``'s nonce (the next transaction from it uses ``nonce``)."""
+        self.backend.set_nonce(address, _word(nonce, "nonce", what="set_nonce", bits=64))
+
+    def impersonate(self, address: str) -> None:
+        """Let transactions from ``address`` through without its key; refused off dev chains, as dev keys are."""
+        if not self.is_dev_chain:
+            raise ChainError(
+                f"refusing to impersonate {address} on chain id {self.chain_id}: impersonation is for test chains. "
+                f"Dev chain ids are {sorted(self._dev_chain_ids)}; pass allowed_chain_ids={{{self.chain_id}}} if this is a test chain"
+            )
+        count = self._impersonations.get(address.lower(), 0)
+        if count == 0:
+            self.backend.impersonate(address)
+        self._impersonations[address.lower()] = count + 1
+
+    def stop_impersonating(self, address: str) -> None:
+        """Undo one :meth:`impersonate` (the last one stops it)."""
+        count = self._impersonations.get(address.lower(), 0)
+        if count <= 1:
+            self._impersonations.pop(address.lower(), None)
+            self.backend.stop_impersonating(address)
+        else:
+            self._impersonations[address.lower()] = count - 1
+
+    def is_impersonating(self, address: str) -> bool:
+        return address.lower() in self._impersonations
+
+    def generate_accounts(self, count: int, *, balance: int | None = None) -> list[Account]:
+        """``count`` accounts with fresh random keys, funded, signed for by the chain (``accounts.generate``)."""
+        import os
+
+        from eth_keys import keys as eth_keys
+
+        if count < 1:
+            raise ChainError(f"generate needs a count of at least 1, got {count}")
+        wei = self.default_balance if balance is None else balance
+        made = []
+        for _ in range(count):
+            key = os.urandom(32)
+            address = eth_keys.PrivateKey(key).public_key.to_checksum_address()
+            self.backend.add_key(key)
+            self.set_balance(address, wei)
+            made.append(self.accounts.add(Account(f"generated{self._generated}", address, key, self)))
+            self._generated += 1
+        return made
+
     def wall_clock(self) -> float:
         return time.time()
+
+
+def _word(value: Any, name: str, *, what: str, bits: int = 256) -> int:
+    """``value`` (int, bytes or 0x hex) as an int that fits ``bits``; else :class:`CheatcodeError` naming it."""
+    from sandbox.errors import CheatcodeError
+
+    number: int
+    if isinstance(value, bool):
+        raise CheatcodeError(f"{what}: {name} {value!r} is a bool; pass an int")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, (bytes, bytearray)):
+        if len(value) * 8 > bits:
+            raise CheatcodeError(f"{what}: {name} 0x{bytes(value).hex()} is {len(value)} bytes; it must fit {bits // 8} bytes")
+        number = int.from_bytes(value, "big")
+    elif isinstance(value, str) and value.startswith("0x"):
+        try:
+            number = int(value, 16)
+        except ValueError:
+            raise CheatcodeError(f"{what}: {name} {value!r} is not hex; pass an int or 0x-prefixed hex") from None
+    else:
+        raise CheatcodeError(f"{what}: {name} {value!r} is not a number; pass an int, bytes or 0x-prefixed hex")
+    if not 0 <= number < 2**bits:
+        raise CheatcodeError(f"{what}: {name} {value!r} does not fit {bits // 8} bytes (0 <= {name} < 2**{bits}); pass a smaller value")
+    return number

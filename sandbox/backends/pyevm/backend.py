@@ -17,7 +17,7 @@ from eth_tester import EthereumTester, PyEVMBackend
 from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
-from sandbox.backends.tester import TesterBackend
+from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
 from sandbox.errors import ChainError
 
 
@@ -29,6 +29,44 @@ class SandboxPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
     revert). The block's state is already in the database, so making it the
     head and starting a new pending header on top is enough.
     """
+
+    #: Hash -> sender of transactions sent as an impersonated address: their signature is a
+    #: stand-in key's, so a transaction read back from the database gets its real sender again.
+    spoofed: dict[bytes, bytes]
+
+    def _real(self, transaction: Any) -> Any:
+        sender = self.__dict__.get("spoofed", {}).get(transaction.hash)
+        if sender is not None:
+            transaction.__dict__["sender"] = sender  # py-evm's cached_property
+        return transaction
+
+    def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
+        from eth_tester.backends.pyevm.main import _get_transaction_by_hash
+        from eth_tester.backends.pyevm.serializers import serialize_transaction
+
+        block, transaction, index = _get_transaction_by_hash(self.chain, transaction_hash)
+        return serialize_transaction(block, self._real(transaction), index, block.number == self.chain.get_block().number)
+
+    def get_transaction_receipt(self, transaction_hash: bytes) -> Any:
+        from eth_tester.backends.pyevm.main import _get_transaction_by_hash
+        from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
+
+        block, transaction, index = _get_transaction_by_hash(self.chain, transaction_hash)
+        return serialize_transaction_receipt(block, block.get_receipts(self.chain.chaindb), self._real(transaction), index,
+                                             block.number == self.chain.get_block().number, self.chain.get_vm())
+
+    def get_block_by_number(self, block_number: Any, full_transaction: bool = True) -> Any:
+        return self._real_block(super().get_block_by_number(block_number, full_transaction))
+
+    def get_block_by_hash(self, block_hash: bytes, full_transaction: bool = True) -> Any:
+        return self._real_block(super().get_block_by_hash(block_hash, full_transaction))
+
+    def _real_block(self, block: Any) -> Any:
+        spoofed = self.__dict__.get("spoofed")
+        if not spoofed or not block.get("transactions") or not isinstance(block["transactions"][0], dict):
+            return block
+        txs = [dict(t, **{"from": spoofed[t["hash"]]}) if t["hash"] in spoofed else t for t in block["transactions"]]
+        return dict(block, transactions=txs)
 
     def revert_to_snapshot(self, snapshot: bytes) -> None:
         from eth.constants import GENESIS_PARENT_HASH
@@ -127,6 +165,34 @@ class PyEvmChainBackend(TesterBackend):
                 })
                 log_index += 1
         return found
+
+    # -- cheatcodes -------------------------------------------------------------
+
+    def _write_account(self, address: bytes, *, balance: int | None = None, nonce: int | None = None,
+                       code: bytes | None = None, storage: dict[int, int] | None = None) -> None:
+        # A state on the pending header, persisted, and its root put back on that header:
+        # the next block mined (TesterBackend._cheat mines it) carries the change.
+        chain = self._chain
+        state = chain.get_vm(chain.header).state
+        if balance is not None:
+            state.set_balance(address, balance)
+        if nonce is not None:
+            state.set_nonce(address, nonce)
+        if code is not None:
+            state.set_code(address, code)
+        for slot, value in (storage or {}).items():
+            state.set_storage(address, slot, value)
+        state.persist()
+        chain.header = chain.header.copy(state_root=state.state_root)
+
+    def _send_unsigned(self, raw: dict[str, Any]) -> str:
+        engine = self.engine_backend
+        unsigned = engine._get_normalized_and_unsigned_evm_transaction(raw)
+        signed = unsigned.as_signed_transaction(eth_keys.PrivateKey(STAND_IN_KEY))
+        signed.__dict__["sender"] = raw["from"]  # py-evm caches the sender: the engine runs it as ``from``
+        engine.__dict__.setdefault("spoofed", {})[bytes(signed.hash)] = raw["from"]
+        self._chain.apply_transaction(signed)
+        return "0x" + bytes(signed.hash).hex()
 
     def dump_state(self) -> StateDump:
         if self.recorder is None:

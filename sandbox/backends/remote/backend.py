@@ -58,6 +58,8 @@ class RemoteChainBackend(ChainBackend):
             raise ChainError(f"cannot reach a JSON-RPC node at {url} ({type(exc).__name__}); is the node running?") from None
         self.snapshot_ids = _NODE_SNAPSHOTS.setdefault(url, [])
         self._version: str | None = None
+        self._impersonated: set[str] = set()
+        self._added_keys = 0
 
     @property
     def w3(self) -> Any:
@@ -178,6 +180,55 @@ class RemoteChainBackend(ChainBackend):
             }
         block = data.get("block") or {}
         return StateDump(accounts, int(str(block.get("number", "0x0")), 16), int(str(block.get("timestamp", "0x0")), 16))
+
+    # -- cheatcodes (anvil_*, else hardhat_*) -----------------------------------------------
+
+    def _cheat(self, what: str, name: str, *params: Any) -> Any:
+        """``anvil_<name>``, or ``hardhat_<name>`` on a node without it; neither: :class:`ChainError` naming both."""
+        refusals = []
+        for prefix in ("anvil_", "hardhat_"):
+            try:
+                return self.rpc(prefix + name, *params)
+            except ChainError as exc:
+                if "does not support" not in str(exc):
+                    raise
+                refusals.append(prefix + name)
+        raise ChainError(
+            f"{what} needs the node method {refusals[0]} (or {refusals[1]}), and the node at {self.url} has neither; "
+            "use anvil (pytest --sandbox-anvil), Hardhat, or the embedded chain"
+        )
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self._cheat("set_balance", "setBalance", address, hex(int(wei)))
+
+    def set_code(self, address: str, code: bytes) -> None:
+        self._cheat("set_code", "setCode", address, "0x" + bytes(code).hex())
+
+    def set_storage(self, address: str, slot: int, value: int) -> None:
+        self._cheat("set_storage", "setStorageAt", address, "0x" + int(slot).to_bytes(32, "big").hex(), "0x" + int(value).to_bytes(32, "big").hex())
+
+    def set_nonce(self, address: str, nonce: int) -> None:
+        self._cheat("set_nonce", "setNonce", address, hex(int(nonce)))
+
+    def impersonate(self, address: str) -> None:
+        self._cheat("impersonate", "impersonateAccount", address)
+        self._impersonated.add(address.lower())
+
+    def stop_impersonating(self, address: str) -> None:
+        self._cheat("stop_impersonating", "stopImpersonatingAccount", address)
+        self._impersonated.discard(address.lower())
+
+    def is_impersonating(self, address: str) -> bool:
+        return address.lower() in self._impersonated
+
+    def add_key(self, private_key: bytes) -> None:
+        """The key signs in this process (web3.py's signing middleware), as ``sandbox.chain.keys`` does."""
+        from eth_account import Account as EthAccount
+        from web3.middleware import SignAndSendRawMiddlewareBuilder
+
+        self._added_keys += 1
+        signer = SignAndSendRawMiddlewareBuilder.build([EthAccount.from_key(bytes(private_key))])
+        self._w3.middleware_onion.inject(signer, name=f"sandbox-added-key-{self._added_keys}", layer=0)
 
     # -- reads --------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from eth_tester import EthereumTester
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Reverted, StateDump
 from sandbox.backends.revm.backend import RevmBackend
-from sandbox.backends.tester import TesterBackend
+from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
 
 
 class RevmChainBackend(TesterBackend):
@@ -57,6 +57,27 @@ class RevmChainBackend(TesterBackend):
 
     def pending_timestamp(self) -> int:
         return int(self.engine_backend.pending.timestamp)
+
+    # -- cheatcodes -------------------------------------------------------------
+
+    def _write_account(self, address: bytes, *, balance: int | None = None, nonce: int | None = None,
+                       code: bytes | None = None, storage: dict[int, int] | None = None) -> None:
+        # WorldState logs every write, so a snapshot (a block's log mark) taken before undoes it.
+        state = self.engine_backend.state
+        old_balance, old_nonce, _ = state.account(address)
+        state.set_account(
+            address,
+            old_balance if balance is None else balance,
+            old_nonce if nonce is None else nonce,
+            state.code(address) if code is None else code,
+            storage,
+        )
+
+    def _send_unsigned(self, raw: dict[str, Any]) -> str:
+        engine = self.engine_backend
+        signed = engine._unsigned(engine._normalize_transaction(raw)).as_signed_transaction(eth_keys.PrivateKey(STAND_IN_KEY))
+        signed.__dict__["sender"] = raw["from"]  # revm's blocks keep this object: its records name the real sender
+        return "0x" + bytes(engine._apply(signed)).hex()
 
     def dump_state(self) -> StateDump:
         state = self.engine_backend.state
