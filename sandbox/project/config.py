@@ -33,7 +33,10 @@ def find_project_root(start: Path) -> Path:
     ``contracts/`` folder, or a ``src/`` folder holding ``.sol`` files.
     """
     start = start.resolve()
+    home = Path.home().resolve()
     for folder in (start, *start.parents):
+        if folder == home and folder != start:
+            break  # a folder above the user's home is nobody's project
         if any((folder / m).is_file() for m in _MARKERS) or (folder / "contracts").is_dir():
             return folder
         src = folder / "src"
