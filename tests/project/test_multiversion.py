@@ -43,7 +43,7 @@ def test_evm_version_is_the_newest_both_compiler_and_backend_run(sb: Sandbox) ->
 def test_every_unit_deploys_and_runs(sb: Sandbox) -> None:
     alice = sb.accounts.alice
     old = sb.deploy("Old76", 5, sender=alice)
-    assert old.stored.call(sender=alice) == 5
+    assert old.stored() == 5
     assert old.increment(255) == 0  # 0.7: wraps around
     pinned = sb.deploy("Pinned19", sender=alice)
     assert pinned.increment(41) == 42
