@@ -37,11 +37,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the freshly built wheel (and its [test] extra) installed; returns its bin/."""
     work = tmp_path_factory.mktemp("wheel")
     uv = shutil.which("uv", path=str(BIN))
-    build = [sys.executable, "-m", "build", "--wheel", "--outdir", str(work / "dist"), str(REPO)]
+    # No --wheel: build makes the sdist, then the wheel from the sdist, so both are proved.
+    build = [sys.executable, "-m", "build", "--outdir", str(work / "dist"), str(REPO)]
     if uv:
         build[3:3] = ["--installer", "uv"]
     done = _run(build, REPO)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert next((work / "dist").glob("nft_dapp_sandbox-*.tar.gz"), None) is not None
     wheel = next((work / "dist").glob("nft_dapp_sandbox-*.whl"))
     venv = work / "venv"
     base = getattr(sys, "_base_executable", sys.executable)
