@@ -295,6 +295,18 @@ class Sandbox:
             raise ChainError(f"{to} returned {len(out)} bytes for 0x{data[:4].hex()} (an ERC-20 view returns 32); is it an ERC-20 token?")
         return int.from_bytes(out[:32], "big")
 
+    def trace(self, receipt_or_hash: Any) -> Any:
+        """The call tree of a mined transaction (a :class:`Receipt` or its hash), decoded with the project's ABIs.
+
+        Each frame has its type, sender, target, contract and function name,
+        arguments, return value or revert reason, gas and depth; ``print()`` it
+        for a ``forge -vvvv``-style tree. py-evm records the whole tree; on revm
+        and on a node the trace is the top call alone (``complete`` is False).
+        """
+        self.compile()
+        tx_hash = receipt_or_hash.tx_hash if isinstance(receipt_or_hash, Receipt) else str(receipt_or_hash)
+        return self._tx.trace(tx_hash)
+
     @staticmethod
     def reverts(expected: Any = None, *, panic: int | None = None, **kwargs: Any) -> Any:
         """Context manager asserting the block reverts (see :func:`sandbox.reverts.reverts`)."""

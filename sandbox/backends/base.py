@@ -276,6 +276,16 @@ class ChainBackend(ABC):
         """Is ``address`` impersonated (by :meth:`impersonate`) on this backend?"""
         return False
 
+    # -- what a run recorded (console.log, call frames) --------------------------------
+
+    def recording(self, tx_hash: str) -> Any:
+        """The :class:`~sandbox.backends.trace.Recording` of mined transaction ``tx_hash`` (``None``: not recorded here)."""
+        return None
+
+    def last_recording(self) -> Any:
+        """The recording of the latest send, call or estimate (``None`` on engines that record nothing)."""
+        return None
+
     # -- node methods ----------------------------------------------------------------
 
     def request(self, method: str, params: list[Any]) -> Any:

@@ -20,6 +20,7 @@ from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionFa
 from eth_utils import to_canonical_address, to_checksum_address
 
 from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, TxRequest
+from sandbox.backends.trace import Recorder, Recording
 from sandbox.errors import ChainError, MalformedTransaction, TransactionRejected
 
 FEE_FIELDS = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
@@ -64,6 +65,8 @@ class TesterBackend(ChainBackend):
         self._w3: Any = None
         #: Addresses whose unsigned transactions are let through (:meth:`impersonate`).
         self.impersonated: set[bytes] = set()
+        #: Console payloads and call frames of each run, when the engine records them.
+        self.observer: Recorder | None = None
 
     # -- identity ----------------------------------------------------------------
 
@@ -139,6 +142,20 @@ class TesterBackend(ChainBackend):
     # -- transactions ---------------------------------------------------------------
 
     def send(self, tx: TxRequest) -> Record:
+        if self.observer is not None:
+            self.observer.start()
+        receipt = self._send(tx)
+        if self.observer is not None:
+            self.observer.file(str(receipt["transaction_hash"]))
+        return receipt
+
+    def recording(self, tx_hash: str) -> Recording | None:
+        return None if self.observer is None else self.observer.by_tx.get(tx_hash)
+
+    def last_recording(self) -> Recording | None:
+        return None if self.observer is None else self.observer.current
+
+    def _send(self, tx: TxRequest) -> Record:
         try:
             if not self._held(tx["from"]) and to_canonical_address(tx["from"]) in self.impersonated:
                 return self._receipt_now(self._send_impersonated(tx))
@@ -201,6 +218,8 @@ class TesterBackend(ChainBackend):
             block = "latest"  # every transaction is mined at once: the pending state is the latest one
         self.estimator.confirm = confirm
         self.estimator.revert_data = None
+        if self.observer is not None:
+            self.observer.start()
         try:
             return int(self.engine_backend.estimate_gas(self._raw(tx, with_gas=False), self._block_arg(block)))
         except ValidationError as exc:
@@ -223,6 +242,8 @@ class TesterBackend(ChainBackend):
     def call(self, tx: TxRequest, block: BlockId = "latest") -> bytes:
         if block == "pending":
             block = "latest"
+        if self.observer is not None:
+            self.observer.start()
         if not tx.get("from"):  # as web3.py's eth-tester provider: calls come from the first account
             tx = dict(tx, **{"from": to_checksum_address(self.engine_backend.get_accounts()[0])})
         try:

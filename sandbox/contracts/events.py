@@ -123,6 +123,8 @@ class Receipt:
     contract_address: str | None
     logs: list[Any] = field(repr=False)
     events: EventMap = field(repr=False)
+    #: The transaction's ``console.log`` lines, decoded (embedded engines that record them: py-evm).
+    console: list[str] = field(default_factory=list, repr=False)
 
     @property
     def fee(self) -> int:

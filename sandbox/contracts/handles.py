@@ -90,6 +90,7 @@ class Contract:
         self.address = to_checksum_address(address)
         self.abi = abi
         self.receipt = receipt
+        transactor.traces.name(self.address, name, abi)
         self._functions: dict[str, list[dict[str, Any]]] = {}
         for item in abi:
             if item.get("type") == "function":

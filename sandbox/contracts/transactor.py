@@ -16,9 +16,11 @@ from typing import Any, ClassVar
 
 from sandbox.backends.base import ExecutionFailed, Record, Reverted
 from sandbox.chain.chain import Chain
+from sandbox.contracts.console import decode_lines
 from sandbox.contracts.events import EventDecoder, EventMap, Receipt
 from sandbox.contracts.reverts import ErrorDecoder
-from sandbox.errors import ArgumentError, ContractReverted
+from sandbox.contracts.trace import CallTrace, TraceDecoder
+from sandbox.errors import ArgumentError, ChainError, ContractReverted
 
 
 class Transactor:
@@ -28,17 +30,62 @@ class Transactor:
     #: every Transactor; ``what`` is ``"Contract.function"``, ``"deploy Contract"`` or
     #: ``"transfer"``. The pytest plugin's ``--gas-report`` listens here.
     observers: ClassVar[list[Callable[[str, Receipt], None]]] = []
+    #: Called with the decoded ``console.log`` lines of every send and call that logged any
+    #: (reverted ones too); the pytest plugin's "console.log" report section listens here.
+    console_listeners: ClassVar[list[Callable[[list[str]], None]]] = []
 
     def __init__(self, chain: Chain, *, prepare: Callable[[], None] = lambda: None) -> None:
         """``prepare`` is called before a revert is decoded (the facade compiles the project there)."""
         self.chain = chain
         self.errors = ErrorDecoder()
         self.events = EventDecoder()
+        self.traces = TraceDecoder(lambda data: self.errors.decode(data).reason)
         self._prepare = prepare
 
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
         self.errors.add_abi(abi)
         self.events.add_abi(abi)
+        self.traces.add_abi(abi)
+
+    # -- what the engine recorded: console.log, call traces ------------------------------
+
+    def _console(self, recording: Any) -> list[str]:
+        lines = decode_lines(recording.console) if recording is not None and recording.console else []
+        if lines:
+            for listener in self.console_listeners:
+                listener(lines)
+        return lines
+
+    def _failed(self, failure: ContractReverted) -> ContractReverted:
+        """``failure`` with the console lines and call trace of the run that raised it (``.console``, ``.trace``)."""
+        recording = self.chain.backend.last_recording()
+        failure.console = self._console(recording)  # type: ignore[attr-defined]
+        failure.trace = self.traces.decode(recording) if recording is not None else None  # type: ignore[attr-defined]
+        return failure
+
+    def trace(self, tx_hash: str) -> CallTrace:
+        """The call tree of mined transaction ``tx_hash``: whole on py-evm, the top call alone where the engine records no frames."""
+        backend = self.chain.backend
+        recording = backend.recording(tx_hash)
+        if recording is not None:
+            decoded = self.traces.decode(recording)
+            if decoded is not None:
+                return decoded
+        tx = backend.get_transaction(tx_hash)
+        receipt = backend.get_receipt(tx_hash)
+        if tx is None or receipt is None:
+            raise ChainError(f"no mined transaction {tx_hash} on this chain; pass a receipt (or hash) of a transaction sent here")
+        from sandbox.backends.trace import Frame, Recording
+
+        data = tx.get("data") or tx.get("input") or "0x"
+        to = tx.get("to") or receipt.get("contract_address")
+        frame = Frame("CREATE" if not tx.get("to") else "CALL", bytes.fromhex(str(tx["from"])[2:]), bytes.fromhex(str(to)[2:]),
+                      int(tx.get("value") or 0), bytes.fromhex(str(data)[2:]) if isinstance(data, str) else bytes(data),
+                      int(tx.get("gas") or 0), 0, int(receipt["gas_used"]), b"", None if receipt["status"] else "reverted")
+        top = self.traces.decode(Recording(frame))
+        assert top is not None
+        top.complete = False
+        return top
 
     # -- the one translation of reverts ---------------------------------------------
 
@@ -67,10 +114,10 @@ class Transactor:
         try:
             record = self.chain.backend.transact(tx, gas=gas)
         except (Reverted, ExecutionFailed) as exc:
-            raise self.reverted(exc) from None
+            raise self._failed(self.reverted(exc)) from None
         receipt = self.receipt(record)
         if receipt.status == 0:
-            failure = self._replay_failure(tx, receipt.block_number)
+            failure = self._failed(self._replay_failure(tx, receipt.block_number))
             failure.receipt = receipt  # type: ignore[attr-defined]
             raise failure
         for observer in self.observers:
@@ -83,9 +130,11 @@ class Transactor:
         if sender is not None:
             tx["from"] = self.chain.accounts.resolve(sender)
         try:
-            return self.chain.backend.call(tx)
+            output = self.chain.backend.call(tx)
         except (Reverted, ExecutionFailed) as exc:
-            raise self.reverted(exc) from None
+            raise self._failed(self.reverted(exc)) from None
+        self._console(self.chain.backend.last_recording())
+        return output
 
     def estimate(self, to: str | None, data: bytes, *, sender: Any, value: int = 0) -> int:
         tx: dict[str, Any] = {"from": self.sender(sender, "estimate_gas"), "to": to, "data": data, "value": value}
@@ -123,4 +172,5 @@ class Transactor:
             contract_address=str(contract) if contract else None,
             logs=logs,
             events=events,
+            console=self._console(self.chain.backend.recording(str(record["transaction_hash"]))),
         )

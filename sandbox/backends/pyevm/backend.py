@@ -18,6 +18,7 @@ from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, St
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
 from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
+from sandbox.backends.trace import Recorder
 from sandbox.errors import ChainError
 
 
@@ -105,6 +106,10 @@ class PyEvmChainBackend(TesterBackend):
             self.recorder = StateRecorder(engine, {a: {**v, "storage": dict(v.get("storage") or {})} for a, v in loaded.items()})
             self.recorder.install()
         super().__init__(EthereumTester(engine), estimator, genesis.chain_id)
+        from sandbox.backends.pyevm.hooks import install as observe
+
+        self.observer = Recorder()
+        observe(type(engine.chain), self.observer)
 
     @property
     def _chain(self) -> Any:

@@ -1,0 +1,194 @@
+"""Call traces decoded with the project's ABIs: ``sb.trace(receipt)`` and the trace a ``ContractReverted`` carries.
+
+The engine records frames (:mod:`sandbox.backends.trace`); here each gets the
+contract's name (from the handles made on this chain), the function and its
+arguments (from every ABI of the project, by selector), the return value or
+the revert reason, and the console lines it logged. ``format()`` draws the
+tree as ``forge test -vvvv`` does; ``failing_path()`` keeps only the frames
+on the way to the innermost revert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import keccak, to_checksum_address
+
+from sandbox.backends.trace import CONSOLE_ADDRESS, Frame, Recording
+from sandbox.contracts.abi import signature
+from sandbox.contracts.console import decode_line
+
+
+@dataclass
+class CallTrace:
+    """One call or create in a transaction, decoded; ``children`` in the order they ran."""
+
+    kind: str
+    sender: str
+    to: str
+    contract: str | None
+    function: str | None
+    args: dict[str, Any] | None
+    value: int
+    gas: int
+    gas_used: int
+    depth: int
+    output: Any = None
+    error: str | None = None  # None: it succeeded; else the decoded revert or failure
+    console: list[str] = field(default_factory=list)
+    children: list[CallTrace] = field(default_factory=list)
+    #: False when the engine records only the top frame (revm, nodes): the tree stops here.
+    complete: bool = True
+
+    @property
+    def reverted(self) -> bool:
+        return self.error is not None
+
+    def walk(self) -> list[CallTrace]:
+        """This frame and every call and create beneath it, in execution order (console calls left out)."""
+        found = [self]
+        for child in self.children:
+            if child.kind != "CONSOLE":
+                found.extend(child.walk())
+        return found
+
+    def failing_path(self) -> CallTrace:
+        """A copy holding only the frames from here to the innermost revert."""
+        children = [c for c in self.children if c.reverted]
+        keep = [children[-1].failing_path()] if children else []
+        return CallTrace(**{**self.__dict__, "children": keep})
+
+    def label(self) -> str:
+        if self.kind == "CONSOLE":
+            return f"console.log: {self.console[0] if self.console else ''}"
+        where = self.contract or self.to
+        if self.kind == "CREATE":
+            call = f"new {where}"
+        elif self.function is not None:
+            shown = ", ".join(f"{k}={_short(v)}" for k, v in (self.args or {}).items())
+            call = f"{where}.{self.function}({shown})"
+        else:
+            call = f"{where}.<unknown>"
+        value = f" value={self.value}" if self.value else ""
+        kind = "" if self.kind == "CALL" else f" [{self.kind.lower()}]"
+        if self.error is not None:
+            result = f"← REVERT {self.error}"
+        elif self.output is not None and self.output != ():
+            result = f"← {_short(self.output)}"
+        else:
+            result = "← ok"
+        return f"[{self.gas_used}] {call}{value}{kind} {result}"
+
+    def format(self, *, full: bool = True) -> str:
+        """The tree, one frame per line (``full=False``: only the failing path)."""
+        lines: list[str] = []
+        root = self if full or not self.reverted else self.failing_path()
+
+        def draw(frame: CallTrace, prefix: str, last: bool, top: bool) -> None:
+            branch = "" if top else ("└─ " if last else "├─ ")
+            lines.append(f"{prefix}{branch}{frame.label()}")
+            inner = prefix + ("" if top else ("   " if last else "│  "))
+            for i, child in enumerate(frame.children):
+                draw(child, inner, i == len(frame.children) - 1, False)
+            if not frame.complete:
+                lines.append(f"{inner}  (inner calls not recorded on this engine; run on py-evm for the whole tree)")
+
+        draw(root, "", True, True)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        text = "0x" + bytes(value).hex()
+    elif isinstance(value, tuple) and len(value) == 1:
+        return _short(value[0])
+    else:
+        text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 66 else text[:63] + "..."
+
+
+class TraceDecoder:
+    """Frames into :class:`CallTrace` trees, with the project's ABIs and the names of the handles made."""
+
+    def __init__(self, revert_reason: Callable[[bytes], str]) -> None:
+        self._functions: dict[bytes, list[dict[str, Any]]] = {}
+        self._names: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        self._revert_reason = revert_reason
+
+    def add_abi(self, abi: list[dict[str, Any]]) -> None:
+        for item in abi:
+            if item.get("type") == "function":
+                selector = keccak(signature(item).encode())[:4]
+                known = self._functions.setdefault(selector, [])
+                if item not in known:
+                    known.append(item)
+
+    def name(self, address: str, contract: str, abi: list[dict[str, Any]]) -> None:
+        """``address`` holds ``contract`` (a handle was made for it)."""
+        self._names[address.lower()] = (contract, abi)
+        self.add_abi(abi)
+
+    def decode(self, recording: Recording) -> CallTrace | None:
+        if recording.root is None:
+            return None
+        return self._frame(recording.root, recording)
+
+    def _frame(self, frame: Frame, recording: Recording) -> CallTrace:
+        to = to_checksum_address(frame.to)
+        named = self._names.get(to.lower())
+        contract = "console" if frame.to == CONSOLE_ADDRESS else (named[0] if named else None)
+        function, args, item = None, None, None
+        if frame.kind == "CREATE":
+            function = "constructor"
+        elif frame.to == CONSOLE_ADDRESS:
+            function, args = "log", {"line": decode_line(frame.input)}
+        elif len(frame.input) >= 4:
+            item = self._function(frame.input[:4], named[1] if named else None)
+            if item is not None:
+                function = str(item["name"])
+                args = _decode_params(item.get("inputs", []), frame.input[4:])
+        elif not frame.input:
+            function = "receive"
+            args = {}
+        output: Any = None
+        error: str | None = None
+        if frame.error == "Revert":
+            error = self._revert_reason(frame.output)
+        elif frame.error is not None:
+            error = frame.error
+        elif item is not None and item.get("outputs"):
+            decoded = _decode_params(item["outputs"], frame.output)
+            output = tuple(decoded.values()) if decoded is not None else frame.output
+        trace = CallTrace(frame.kind, to_checksum_address(frame.sender), to, contract, function, args, frame.value, frame.gas,
+                          frame.gas_used, frame.depth, output, error, [decode_line(recording.console[i]) for i in frame.console])
+        if frame.to == CONSOLE_ADDRESS:
+            trace.kind = "CONSOLE"
+        trace.children = [self._frame(child, recording) for child in frame.children]
+        # the lines a frame logged through its own console calls belong to it
+        if trace.kind != "CONSOLE":
+            trace.console = [line for child in trace.children if child.kind == "CONSOLE" for line in child.console]
+        return trace
+
+    def _function(self, selector: bytes, abi: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+        if abi is not None:
+            for item in abi:
+                if item.get("type") == "function" and keccak(signature(item).encode())[:4] == selector:
+                    return item
+        candidates = self._functions.get(selector)
+        return candidates[0] if candidates else None
+
+
+def _decode_params(params: list[dict[str, Any]], data: bytes) -> dict[str, Any] | None:
+    from sandbox.contracts.reverts import _canonical_type
+
+    try:
+        values = abi_decode([_canonical_type(p) for p in params], data)
+    except Exception:
+        return None
+    return {p.get("name") or f"arg{i}": (to_checksum_address(v) if p["type"] == "address" else v) for i, (p, v) in enumerate(zip(params, values, strict=True))}
