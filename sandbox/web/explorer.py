@@ -182,12 +182,12 @@ def routes(pages: Pages) -> list[Route]:
         return pages.render(request, "contract.html", context, status=status)
 
     return [
-        Route("/explorer", explorer),
-        Route("/block/{number}", block),
-        Route("/tx/{tx_hash}", transaction),
-        Route("/address/{who}", address),
+        Route("/explorer", pages.stale_while_writing(explorer)),
+        Route("/block/{number}", pages.stale_while_writing(block)),
+        Route("/tx/{tx_hash}", pages.stale_while_writing(transaction)),
+        Route("/address/{who}", pages.stale_while_writing(address)),
         Route("/search", search),
-        Route("/contracts", contracts),
-        Route("/contract/{address}", contract),
+        Route("/contracts", pages.stale_while_writing(contracts)),
+        Route("/contract/{address}", pages.stale_while_writing(contract)),
         Route("/contract/{address}/write", write, methods=["POST"]),
     ]

@@ -126,9 +126,9 @@ def routes(pages: Pages) -> list[Route]:
         return RedirectResponse(back + "?" + urlencode({"notice": notice}), status_code=303)
 
     return [
-        Route("/", index),
-        Route("/gallery", live_part),
-        Route("/token/{contract}/{token_id}", token_page),
+        Route("/", pages.stale_while_writing(index)),
+        Route("/gallery", pages.stale_while_writing(live_part)),
+        Route("/token/{contract}/{token_id}", pages.stale_while_writing(token_page)),
         Route("/mint", mint, methods=["POST"]),
         Route("/give", give, methods=["POST"]),
     ]

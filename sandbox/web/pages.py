@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +66,43 @@ class Pages:
         self.nav: list[dict[str, str]] = []
         #: Every state change goes through it: writes arriving together share one session and one save.
         self.writer = GroupWriter(workshop)
+        self._pages: OrderedDict[str, bytes] = OrderedDict()
+        self._pages_lock = threading.Lock()
+
+    def stale_while_writing(self, endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        """``endpoint``, answered from its last page while the gallery's own writes run (reads never wait for them).
+
+        The page may be one batch of writes old; the live script fetches the
+        fresh one as soon as the chain's version moves.
+        """
+        cache = self._pages
+
+        def key(request: Request) -> str:
+            return f"{request.url}|{request.cookies.get('sandbox_account', '')}"
+
+        def remember(request: Request, response: Response) -> Response:
+            if response.status_code == 200 and isinstance(response, HTMLResponse):
+                with self._pages_lock:
+                    cache[key(request)] = bytes(response.body)
+                    cache.move_to_end(key(request))
+                    while len(cache) > 256:
+                        cache.popitem(last=False)
+            return response
+
+        def cached(request: Request) -> Response | None:
+            body = cache.get(key(request)) if self.writer.busy else None
+            return HTMLResponse(body, headers={"x-sandbox-stale": "1"}) if body is not None else None
+
+        if inspect.iscoroutinefunction(endpoint):
+            async def run_async(request: Request) -> Response:
+                return cached(request) or remember(request, await endpoint(request))
+
+            return run_async
+
+        def run(request: Request) -> Response:
+            return cached(request) or remember(request, endpoint(request))
+
+        return run
 
     def base(self, sb: Sandbox) -> dict[str, Any]:
         """Chain id, head block, version, state path and the account pickers (call inside a session)."""

@@ -37,6 +37,11 @@ class GroupWriter:
         self.sessions = 0
         self.jobs = 0
 
+    @property
+    def busy(self) -> bool:
+        """Whether a write session is running (readers may then use the last page instead of waiting)."""
+        return self._leading
+
     def run(self, job: Callable[[Sandbox], T]) -> T:
         """``job``'s result (or its exception), once the session it ran in is saved."""
         future: Future[T] = Future()

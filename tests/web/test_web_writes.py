@@ -48,3 +48,42 @@ def test_a_batch_where_every_job_fails_leaves_the_file_as_it_was(seeded: Path, s
     with pytest.raises(SandboxError, match="token #42 does not exist"):
         writer.run(lambda sb: collection.transfer(writer.ws, sb, 42, sender="bob", to="carol"))
     assert state_file.read_bytes() == before
+
+
+def test_reads_are_answered_from_the_last_page_while_a_write_runs(seeded: Path, state_file: Path) -> None:
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse
+    from starlette.templating import Jinja2Templates
+
+    from sandbox.web.app import HERE
+    from sandbox.web.pages import Pages
+
+    state_file.write_bytes(seeded.read_bytes())
+    ws = Workshop(REPO, state=state_file)
+    pages = Pages(ws, Jinja2Templates(directory=str(HERE / "templates")), "token")
+    calls: list[int] = []
+
+    def endpoint(request: Request) -> HTMLResponse:
+        with ws.session():  # waits for the chain, as every page does
+            calls.append(ws.version)
+            return HTMLResponse(f"<p>version {ws.version}</p>")
+
+    page = pages.stale_while_writing(endpoint)
+    request = Request({"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": [], "server": ("x", 80),
+                       "scheme": "http", "root_path": ""})
+    fresh = page(request)
+    assert fresh.headers.get("x-sandbox-stale") is None
+    started, release = threading.Event(), threading.Event()
+
+    def slow(sb: object) -> None:
+        started.set()
+        release.wait(timeout=60)
+
+    writer = threading.Thread(target=pages.writer.run, args=(slow,))
+    writer.start()
+    assert started.wait(timeout=60) and pages.writer.busy
+    stale = page(request)  # would block on the session without the cache
+    assert stale.headers["x-sandbox-stale"] == "1" and stale.body == fresh.body and len(calls) == 1
+    release.set()
+    writer.join(timeout=60)
+    assert not pages.writer.busy and page(request).headers.get("x-sandbox-stale") is None and len(calls) == 2
