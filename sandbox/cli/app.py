@@ -46,13 +46,19 @@ def demo(
 def compile(
     project: Annotated[Path | None, typer.Option(help="Project folder (default: current folder).")] = None,
     force: Annotated[bool, typer.Option(help="Ignore the cache.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Hide solc's warnings.")] = False,
+    backend: Annotated[str, typer.Option(help="Cap the EVM version for this backend: pyevm, revm, rpc.")] = "pyevm",
 ) -> None:
     """Compile the project's contracts and list them."""
     from sandbox.project.compiler import compile_project
     from sandbox.project.config import Project
 
-    compiled = compile_project(Project.load(project), force=force, progress=console.print)
-    source = "cache" if compiled.from_cache else f"solc {compiled.solc.version} ({compiled.solc.kind})"
+    compiled = compile_project(Project.load(project), force=force, progress=console.print, backend=backend)
+    if not quiet:
+        for text in compiled.warnings:
+            err_console.print(f"[yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
+    units = ", ".join(f"solc {u.solc.version} ({u.solc.kind}, EVM {u.evm_version})" for u in compiled.units)
+    source = "cache" if compiled.from_cache else units
     console.print(f"{len(compiled.names())} contracts from {source}: {', '.join(compiled.names())}")
 
 
@@ -127,7 +133,7 @@ def mint(
                                  filename=image.name if image else "", collection=collection_ref, sender=sender)
     _emit(result, as_json, lambda: say(
         f"[green]✓[/] minted #{result['token_id']} {escape(repr(name))} to {escape(result['owner_name'])} (gas {result['gas_used']:,}); "
-        f"see it with [bold]sandbox show {result['token_id']}[/]"))
+        f"see it with [bold]sandbox show {result['token_id']}{escape(' --collection ' + collection_ref) if collection_ref else ''}[/]"))
 
 
 @app.command()
