@@ -34,6 +34,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -458,8 +459,10 @@ def _panel(ax: Any, summary: dict[str, Any], figure_name: str, param: str, grid:
         err = [[s["mean"] - s["low"] for _, s in pts], [s["high"] - s["mean"] for _, s in pts]]
         label = ", ".join(f"{o}={v}" for o, v in zip(others, key, strict=True)) or None
         ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=label)
+    if numeric_x:
+        ax.set_xticks(list(grid[param]))
     ax.set_xlabel(param)
-    ax.set_ylabel(figure_name if len(figure_name) < 28 else figure_name[-28:])
+    ax.set_title("\n".join(textwrap.wrap(figure_name.replace("/", " / "), 44)), fontsize=9)
     if others and len(series) > 1:
         ax.legend(fontsize=7)
 
