@@ -180,3 +180,12 @@ def test_good_images_of_every_kind_are_accepted(sandbox_cmd: Any, state_file: Pa
     assert result.code == 0, result.err
     shown = sandbox_cmd("show", "0", "--json")
     assert '"image": "data:image/gif;base64,' in shown.out  # typed by content, not by the .png name
+
+
+def test_the_hint_after_a_collection_mint_names_that_collection(sandbox_cmd: Any, seeded: Path, state_file: Path) -> None:
+    state_file.write_bytes(seeded.read_bytes())
+    assert sandbox_cmd("deploy", "SandboxNFT", "Second", "S2", "alice").code == 0
+    minted = sandbox_cmd("mint", "--collection", "SandboxNFT", "--to", "bob", "--name", "Other")
+    assert minted.code == 0 and "sandbox show 0 --collection SandboxNFT" in minted.out, minted.out
+    shown = sandbox_cmd("show", "0", "--collection", "SandboxNFT")
+    assert shown.code == 0 and "Other" in shown.out
