@@ -157,7 +157,8 @@ def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from sandbox.helpers.identity.binding import routes as did_routes, workshop_resolver
+    from sandbox.helpers.identity.binding import routes as did_routes
+    from sandbox.helpers.identity.binding import workshop_resolver
 
     handler = RpcHandler(workshop)
     trusted = tuple(allow_origins)
