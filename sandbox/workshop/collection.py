@@ -183,7 +183,10 @@ def explain(sb: Sandbox, exc: ContractReverted, *, token_id: int | None, sender:
         return f"{tok} is soulbound: this collection's rule (ERC-5192) is that its tokens never leave their first owner"
     if name.endswith("HoldPeriodActive") or any(k.lower().endswith(("at", "until")) for k in args if k != "tokenId"):
         at = next((int(v) for k, v in args.items() if k != "tokenId" and isinstance(v, int)), 0)
-        when = dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        try:
+            when = dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        except (OverflowError, OSError, ValueError):  # a clock moved past what dates can show
+            when = f"timestamp {at}"
         return (f"{tok} is still in its holding period: this collection lets a holder give a token away only after keeping it "
                 f"for a minimum time; it can move from {when} (in {_when(at - sb.chain.timestamp)} of chain time)")
     if name == "EnforcedPause":
