@@ -317,15 +317,23 @@ class BackgroundServer:
 
 
 def run_script(workshop: Workshop, script: Path, args: list[str]) -> None:
-    """Run a Python script with ``SANDBOX_RPC`` pointing at a node on the workshop chain.
+    """Run a Python script with ``Sandbox()`` pointing at a node on the workshop chain.
 
     ``Sandbox()`` inside the script then works on the persistent chain: what
-    the script deploys and mints is there for the next command.
+    the script deploys and mints is there for the next command. In this
+    process that is ``Sandbox.defaults``; ``SANDBOX_RPC`` is exported too, for
+    the processes the script itself starts (the script is the boundary).
     """
+    from dataclasses import replace
+
+    from sandbox.main import Sandbox
+
     if not script.is_file():
         raise SandboxError(f"script {str(script)!r} does not exist; pass a path to a .py file, e.g. scripts/digital_collectibles.py")
     saved_env, saved_argv, saved_path = os.environ.get("SANDBOX_RPC"), sys.argv, list(sys.path)
+    saved_defaults = Sandbox.defaults
     with BackgroundServer(create_app(workshop)) as node:
+        Sandbox.defaults = replace(saved_defaults, rpc=node.url)
         os.environ["SANDBOX_RPC"] = node.url
         sys.argv = [str(script), *args]
         sys.path.insert(0, str(script.resolve().parent))
@@ -333,6 +341,7 @@ def run_script(workshop: Workshop, script: Path, args: list[str]) -> None:
             runpy.run_path(str(script), run_name="__main__")
         finally:
             sys.argv, sys.path[:] = saved_argv, saved_path
+            Sandbox.defaults = saved_defaults
             if saved_env is None:
                 os.environ.pop("SANDBOX_RPC", None)
             else:
