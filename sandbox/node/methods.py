@@ -6,14 +6,25 @@ follow JSON-RPC 2.0 and the Ethereum conventions: -32700 parse error,
 -32600 invalid request, -32601 method not found, -32602 invalid params,
 3 for a revert (``data`` holds the revert bytes), -32000 when the chain
 refuses a transaction (nonce, funds), -32603 for anything unexpected.
+
+The handler talks to the chain only through ``sb.chain.backend`` (the
+:class:`~sandbox.backends.base.ChainBackend` seam), so it serves py-evm and
+revm alike. Filters live in the handler (:mod:`sandbox.node.filters`),
+signing with the dev keys in :mod:`sandbox.node.signing`, fee figures in
+:mod:`sandbox.node.fees`, the anvil/Hardhat extras in
+:mod:`sandbox.node.extras`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sandbox.backends.base import ExecutionFailed, Reverted
+from sandbox.node import fees, signing
+from sandbox.node.extras import TestNodeMethods
+from sandbox.node.filters import Filters
 from sandbox.node.wire import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -28,6 +39,7 @@ from sandbox.node.wire import (
     error,
     params_of,
     quantity,
+    raw_transaction,
     receipt_out,
     to_wire,
     transaction_in,
@@ -39,13 +51,16 @@ MAX_BATCH = 1000
 #: The widest block range one eth_getLogs may ask for (geth's default is similar).
 MAX_LOG_BLOCKS = 100_000
 #: Methods that change the chain: their session takes the lock and saves.
-WRITES = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "evm_revert", "evm_increaseTime", "evm_setNextBlockTimestamp"})
+WRITES = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "anvil_mine", "evm_revert", "evm_increaseTime",
+                    "evm_setNextBlockTimestamp", "evm_setBalance", "evm_setCode", "evm_setStorageAt", "evm_setNonce"})
+#: The state-override fields eth_call and eth_estimateGas take, and the ones the node can apply.
+OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 
 
 # -- the handler --------------------------------------------------------------------
 
 
-class RpcHandler:
+class RpcHandler(TestNodeMethods):
     """Answers JSON-RPC requests from one :class:`Workshop`'s chain."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -53,6 +68,9 @@ class RpcHandler:
         self._snapshots: list[tuple[int, Any]] = []
         self._next_snapshot = -1
         self._snapshot_chain: Any = None
+        self.impersonating: set[str] = set()
+        self.auto_impersonate = False
+        self.filters = Filters()
         self.methods: dict[str, Callable[[Any, list[Any]], Any]] = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
         }
@@ -73,12 +91,13 @@ class RpcHandler:
             request_id = request.get("id") if isinstance(request, dict) else None
             return error(INVALID_REQUEST, "not a JSON-RPC 2.0 request: need {\"jsonrpc\": \"2.0\", \"method\": ..., \"id\": ...}", request_id)
         request_id, method, params = request.get("id"), request["method"], request.get("params", [])
+        served = self.resolve(method)
         if not isinstance(params, list):
             reply = error(INVALID_PARAMS, "params must be an array", request_id)
-        elif method.replace("hardhat_", "evm_").replace("anvil_", "evm_") not in self.methods:
+        elif served is None:
             reply = error(METHOD_NOT_FOUND, f"method {method!r} is not supported by the sandbox node", request_id)
         else:
-            method = method.replace("hardhat_", "evm_").replace("anvil_", "evm_")
+            method = served
             try:
                 with self.ws.session(write=method in WRITES) as sb:
                     result = self.methods[method](sb, list(params))
@@ -88,6 +107,18 @@ class RpcHandler:
             except Exception as exc:  # never a crash, never an HTTP 500
                 reply = self._failure(exc, request_id)
         return reply if "id" in request else None
+
+    def resolve(self, method: str) -> str | None:
+        """The served name of ``method``: itself, or its ``anvil_`` / ``evm_`` twin for ``hardhat_`` and ``anvil_`` names."""
+        if method in self.methods:
+            return method
+        for prefix in ("hardhat_", "anvil_"):
+            if method.startswith(prefix):
+                rest = method[len(prefix):]
+                for twin in ("anvil_" + rest, "evm_" + rest):
+                    if twin in self.methods:
+                        return twin
+        return None
 
     def _failure(self, exc: Exception, request_id: Any) -> dict[str, Any]:
         from sandbox.errors import MalformedTransaction, SandboxError
@@ -132,12 +163,24 @@ class RpcHandler:
         return hex(10**9)
 
     def rpc_eth_feeHistory(self, sb: Any, params: list[Any]) -> Any:
+        """Base fees including the next block's, gas used ratios, blob fees, rewards at the percentiles asked."""
         count, newest, percentiles = params_of(params, 2, 3, "eth_feeHistory")
         numbers = isinstance(percentiles, list) and all(isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 100 for p in percentiles)
         if percentiles is not None and not numbers:
             raise RpcError(INVALID_PARAMS, f"rewardPercentiles must be a list of numbers from 0 to 100, got {percentiles!r}")
-        history = sb.chain.backend.fee_history(quantity(count, "blockCount"), block_id(newest), percentiles or [])
-        return to_wire(history)
+        head = sb.chain.backend.block_number()
+        number = self._number(sb, newest or "latest")
+        last = 0 if number == "earliest" else head if isinstance(number, str) else number
+        if last > head:
+            raise RpcError(INVALID_PARAMS, f"newestBlock {last} is after the latest block ({head})")
+        return fees.fee_history(sb.chain.backend, quantity(count, "blockCount"), last, list(percentiles or []))
+
+    def rpc_eth_blobBaseFee(self, sb: Any, params: list[Any]) -> str:
+        params_of(params, 0, 0, "eth_blobBaseFee")
+        latest = _block(sb, "latest")
+        backend = sb.chain.backend
+        following = dict(latest, excess_blob_gas=fees.next_excess_blob_gas(latest, backend.evm_version))
+        return hex(fees.blob_base_fee(following, backend.evm_version))
 
     # -- state ------------------------------------------------------------------------
 
@@ -172,28 +215,123 @@ class RpcHandler:
     # -- transactions ---------------------------------------------------------------
 
     def rpc_eth_call(self, sb: Any, params: list[Any]) -> str:
-        tx, block = params_of(params, 1, 3, "eth_call")[:2]
-        call = _request(transaction_in(tx, need_from=False))
-        call.setdefault("from", sb.accounts[0].address)  # as web3.py's eth-tester provider does
-        output: bytes = sb.chain.backend.call(call, self._number(sb, block))
+        """State overrides (balance, nonce, code, state, stateDiff) at the latest block; block overrides refused."""
+        tx, block, overrides, block_overrides = params_of(params, 1, 4, "eth_call")
+        call = self._call_request(sb, tx)
+        if block_overrides is not None:
+            raise RpcError(INVALID_PARAMS, "eth_call's block overrides (4th param) are not supported by the sandbox node; leave them out")
+        with self._overridden(sb, overrides, block) as at:
+            output: bytes = sb.chain.backend.call(call, at)
         return "0x" + output.hex()
 
     def rpc_eth_estimateGas(self, sb: Any, params: list[Any]) -> str:
-        tx, block = params_of(params, 1, 3, "eth_estimateGas")[:2]
+        """State overrides as eth_call; a nonce ahead of the account is ignored, as on anvil."""
+        tx, block, overrides = params_of(params, 1, 3, "eth_estimateGas")
+        call = self._call_request(sb, tx)
+        with self._overridden(sb, overrides, block) as at:
+            return hex(sb.chain.backend.estimate(call, at))
+
+    def rpc_eth_createAccessList(self, sb: Any, params: list[Any]) -> Any:
+        """Needs an engine trace: refused (-32000) on py-evm and revm until the backend offers one."""
+        tx, block = params_of(params, 1, 2, "eth_createAccessList")
+        call = self._call_request(sb, tx)
+        backend = sb.chain.backend
+        create = getattr(backend, "create_access_list", None)
+        if create is None:
+            raise RpcError(REFUSED, f"eth_createAccessList needs an execution trace, which the {backend.engine} engine does not give the node yet; "
+                                    "send the transaction without an access list (it is optional)")
+        access_list, gas = create(call, self._number(sb, block))
+        return {"accessList": [{"address": e["address"], "storageKeys": list(e["storage_keys"])} for e in access_list], "gasUsed": hex(gas)}
+
+    def _call_request(self, sb: Any, tx: Any) -> dict[str, Any]:
         call = _request(transaction_in(tx, need_from=False))
-        call.setdefault("from", sb.accounts[0].address)
-        return hex(sb.chain.backend.estimate(call, self._number(sb, block)))
+        call.setdefault("from", sb.accounts[0].address)  # as web3.py's eth-tester provider does
+        # A call does not consume a nonce: anvil ignores it, so a client's nonce manager can run ahead.
+        call.pop("nonce", None)
+        if call.get("to") is None:
+            call.pop("to", None)
+        return call
+
+    @contextmanager
+    def _overridden(self, sb: Any, overrides: Any, block: Any) -> Iterator[int | str]:
+        """The block to run at, with ``overrides`` (geth's state override set) applied in a snapshot undone afterwards."""
+        at = self._number(sb, block)
+        if not overrides:
+            yield at
+            return
+        if not isinstance(overrides, dict):
+            raise RpcError(INVALID_PARAMS, f"state overrides must be an object of address -> fields, got {overrides!r}")
+        if at != "latest" and at != sb.chain.backend.block_number():
+            raise RpcError(INVALID_PARAMS, "state overrides apply to the latest block only on the sandbox node; call at 'latest'")
+        for address, fields in overrides.items():
+            address_param(address, "state override address")
+            extra = set(fields) - OVERRIDE_FIELDS if isinstance(fields, dict) else {"(not an object)"}
+            if extra:
+                raise RpcError(INVALID_PARAMS, f"state override fields {sorted(extra)} for {address} are not supported by the sandbox node "
+                                               f"(it applies {sorted(OVERRIDE_FIELDS)})")
+            if "state" in fields and "stateDiff" in fields:
+                raise RpcError(INVALID_PARAMS, f"state override for {address} has both 'state' and 'stateDiff'; send one of them")
+        backend = sb.chain.backend
+        snapshot = backend.snapshot()
+        try:
+            for address, fields in overrides.items():
+                if fields.get("balance") is not None:
+                    backend.set_balance(address, quantity(fields["balance"], "balance"))
+                if fields.get("nonce") is not None:
+                    backend.set_nonce(address, quantity(fields["nonce"], "nonce"))
+                if fields.get("code") is not None:
+                    backend.set_code(address, bytes.fromhex(data_hex(fields["code"], "code")[2:]))
+                slots = fields.get("stateDiff") or {}
+                if fields.get("state") is not None:  # the whole storage replaced: every slot set now is cleared first
+                    stored = backend.dump_state().accounts.get(bytes.fromhex(address[2:]), {}).get("storage") or {}
+                    slots = {**{hex(slot): "0x0" for slot in stored}, **fields["state"]}
+                for slot, value in slots.items():
+                    backend.set_storage(address, int(data_hex(_even(slot), "slot"), 16), int(data_hex(_even(value), "value"), 16))
+            yield "latest"
+        finally:
+            backend.revert(snapshot)
 
     def rpc_eth_sendTransaction(self, sb: Any, params: list[Any]) -> str:
+        """Dev accounts and impersonated ones; authorizationList (EIP-7702) on engines that run delegations."""
         (tx,) = params_of(params, 1, 1, "eth_sendTransaction")
+        if isinstance(tx, dict) and tx.get("authorizationList") is not None:
+            # EIP-7702: the node signs a type-4 transaction with the dev key and sends it raw.
+            return str(sb.chain.backend.send_raw(signing.fill_and_sign(sb, tx)))
         send = _request(transaction_in(tx, need_from=True))
-        if send["from"].lower() not in {a.address.lower() for a in sb.accounts}:
+        if send.get("to") is None:
+            send.pop("to", None)
+        own = send["from"].lower() in {a.address.lower() for a in sb.accounts}
+        if not own and not self.may_send_as(sb, send["from"]):
             raise RpcError(REFUSED, f"unknown account {send['from']}: the node signs only for its dev accounts (eth_accounts); "
-                                    "sign it yourself and use eth_sendRawTransaction")
-        sb.chain.check_can_sign(send["from"])  # public dev keys sign only on dev chain ids
+                                    "sign it yourself and use eth_sendRawTransaction, or impersonate it (anvil_impersonateAccount)")
+        if own:
+            sb.chain.check_can_sign(send["from"])  # public dev keys sign only on dev chain ids
         if "gas" not in send:
             send["gas"] = sb.chain.backend.estimate(send)
         return str(sb.chain.backend.send_transaction(send))
+
+    # -- signing (the node's own accounts, dev chain ids only) ---------------------------
+
+    def rpc_eth_sign(self, sb: Any, params: list[Any]) -> str:
+        address, data = params_of(params, 2, 2, "eth_sign")
+        return signing.eth_sign(sb, address, data)
+
+    def rpc_personal_sign(self, sb: Any, params: list[Any]) -> str:
+        data, address = params_of(params, 2, 3, "personal_sign")[:2]
+        return signing.eth_sign(sb, address, data)
+
+    def rpc_eth_signTypedData_v4(self, sb: Any, params: list[Any]) -> str:
+        address, typed = params_of(params, 2, 2, "eth_signTypedData_v4")
+        return signing.sign_typed_data(sb, address, typed)
+
+    def rpc_eth_signTypedData(self, sb: Any, params: list[Any]) -> str:
+        """Same as eth_signTypedData_v4."""
+        return self.rpc_eth_signTypedData_v4(sb, params)
+
+    def rpc_eth_signTransaction(self, sb: Any, params: list[Any]) -> str:
+        """Fills nonce, fees and gas; returns the raw signed bytes."""
+        (tx,) = params_of(params, 1, 1, "eth_signTransaction")
+        return "0x" + signing.fill_and_sign(sb, tx).hex()
 
     def rpc_eth_sendRawTransaction(self, sb: Any, params: list[Any]) -> str:
         (raw,) = params_of(params, 1, 1, "eth_sendRawTransaction")
@@ -228,75 +366,135 @@ class RpcHandler:
 
     def rpc_eth_getLogs(self, sb: Any, params: list[Any]) -> Any:
         (query,) = params_of(params, 1, 1, "eth_getLogs")
+        first, last = self._log_range(sb, query)
+        return self._logs(sb, query, first, last)
+
+    def _log_range(self, sb: Any, query: Any) -> tuple[int, int]:
         if not isinstance(query, dict):
-            raise RpcError(INVALID_PARAMS, f"eth_getLogs takes a filter object, got {query!r}")
-        backend = sb.chain.backend
+            raise RpcError(INVALID_PARAMS, f"a log filter must be an object, got {query!r}")
         start: int | str
         end: int | str
         if query.get("blockHash"):
             start = end = self._number(sb, data_hex(query["blockHash"], "blockHash"))
         else:
             start, end = self._number(sb, query.get("fromBlock") or "latest"), self._number(sb, query.get("toBlock") or "latest")
+        head = sb.chain.backend.block_number()
+        first = 0 if start == "earliest" else head if isinstance(start, str) else start
+        last = 0 if end == "earliest" else head if isinstance(end, str) else min(end, head)
+        return first, last
+
+    def _logs(self, sb: Any, query: dict[str, Any], first: int, last: int) -> list[dict[str, Any]]:
+        """The logs matching ``query``'s address and topics in blocks ``first..last``, in wire form."""
+        if last - first > MAX_LOG_BLOCKS:
+            raise RpcError(INVALID_PARAMS, f"eth_getLogs over {last - first + 1:,} blocks; ask for at most {MAX_LOG_BLOCKS:,} at a time")
         wanted = query.get("address")
         addresses = [address_param(a, "address") for a in (wanted if isinstance(wanted, list) else [wanted] if wanted else [])]
         topics = [_topic_set(t) for t in (query.get("topics") or [])]
-        head = backend.block_number()
-        first = 0 if start == "earliest" else head if isinstance(start, str) else start
-        last = 0 if end == "earliest" else head if isinstance(end, str) else min(end, head)
-        if last - first > MAX_LOG_BLOCKS:
-            raise RpcError(INVALID_PARAMS, f"eth_getLogs over {last - first + 1:,} blocks; ask for at most {MAX_LOG_BLOCKS:,} at a time")
         if first > last:
             return []
         logs = []
-        for log in backend.get_logs(first, last, addresses or None, topics):
+        for log in sb.chain.backend.get_logs(first, last, addresses or None, topics):
             wire = to_wire(log)
             wire["address"], wire["removed"] = str(wire["address"]).lower(), False  # DATA, as anvil and geth send it
             logs.append(wire)
         return logs
 
-    # -- test-node extras ------------------------------------------------------------
+    # -- blocks' transactions and receipts -------------------------------------------------
 
-    def _snapshot_ids(self, sb: Any) -> list[tuple[int, Any]]:
-        """``(wire id, chain snapshot)`` pairs, oldest first."""
-        if self._snapshot_chain is not sb.chain:  # the chain was reloaded: old ids mean nothing
-            self._snapshot_chain, self._snapshots = sb.chain, []
-        return self._snapshots
+    def _block_param(self, sb: Any, block: Any, full: bool = False) -> dict[str, Any] | None:
+        """A block by number, tag or hash (``None`` when there is none)."""
+        found = sb.chain.backend.get_block(block_id(block if block is not None else "latest"), full)
+        return dict(found) if found is not None else None
 
-    def rpc_evm_snapshot(self, sb: Any, params: list[Any]) -> str:
-        ids = self._snapshot_ids(sb)
-        self._next_snapshot += 1
-        ids.append((self._next_snapshot, sb.chain.snapshot()))
-        return hex(self._next_snapshot)
+    def _count(self, sb: Any, block: Any) -> str | None:
+        found = self._block_param(sb, block)
+        return hex(len(found["transactions"])) if found is not None else None
 
-    def rpc_evm_revert(self, sb: Any, params: list[Any]) -> bool:
-        """Revert and drop this snapshot and later ones (as anvil and Hardhat do)."""
-        (snapshot,) = params_of(params, 1, 1, "evm_revert")
-        wanted, ids = quantity(snapshot, "snapshot id"), self._snapshot_ids(sb)
-        index = next((i for i, (wire, _) in enumerate(ids) if wire == wanted), None)
-        if index is None or ids[index][1] not in sb.chain.snapshot_ids:
-            return False
-        handle = ids[index][1]
-        del ids[index:]
-        sb.chain.revert(handle)
-        return True
+    def rpc_eth_getBlockTransactionCountByNumber(self, sb: Any, params: list[Any]) -> str | None:
+        (number,) = params_of(params, 1, 1, "eth_getBlockTransactionCountByNumber")
+        return self._count(sb, number)
 
-    def rpc_evm_mine(self, sb: Any, params: list[Any]) -> str:
-        (timestamp,) = params_of(params, 0, 1, "evm_mine")
-        if timestamp is not None:
-            _set_next_timestamp(sb, quantity(timestamp, "timestamp"))
-        sb.chain.backend.mine(1)
-        return "0x0"
+    def rpc_eth_getBlockTransactionCountByHash(self, sb: Any, params: list[Any]) -> str | None:
+        (block_hash,) = params_of(params, 1, 1, "eth_getBlockTransactionCountByHash")
+        return self._count(sb, data_hex(block_hash, "block hash"))
 
-    def rpc_evm_setNextBlockTimestamp(self, sb: Any, params: list[Any]) -> None:
-        (timestamp,) = params_of(params, 1, 1, "evm_setNextBlockTimestamp")
-        _set_next_timestamp(sb, quantity(timestamp, "timestamp"))
+    def _at_index(self, sb: Any, block: Any, index: Any) -> dict[str, Any] | None:
+        found = self._block_param(sb, block, full=True)
+        position = quantity(index, "transaction index")
+        if found is None or position >= len(found["transactions"]):
+            return None
+        return dict(found["transactions"][position])
 
-    def rpc_evm_increaseTime(self, sb: Any, params: list[Any]) -> str:
-        (seconds,) = params_of(params, 1, 1, "evm_increaseTime")
-        pending = sb.chain.backend.pending_timestamp()
-        latest = sb.chain.timestamp
-        _set_next_timestamp(sb, max(pending, latest + 1) + quantity(seconds, "seconds"))
-        return hex(quantity(seconds, "seconds"))
+    def rpc_eth_getTransactionByBlockNumberAndIndex(self, sb: Any, params: list[Any]) -> Any:
+        number, index = params_of(params, 2, 2, "eth_getTransactionByBlockNumberAndIndex")
+        found = self._at_index(sb, number, index)
+        return transaction_out(found) if found is not None else None
+
+    def rpc_eth_getTransactionByBlockHashAndIndex(self, sb: Any, params: list[Any]) -> Any:
+        block_hash, index = params_of(params, 2, 2, "eth_getTransactionByBlockHashAndIndex")
+        found = self._at_index(sb, data_hex(block_hash, "block hash"), index)
+        return transaction_out(found) if found is not None else None
+
+    def rpc_eth_getRawTransactionByHash(self, sb: Any, params: list[Any]) -> str | None:
+        (tx_hash,) = params_of(params, 1, 1, "eth_getRawTransactionByHash")
+        found = sb.chain.backend.get_transaction(data_hex(tx_hash, "transaction hash"))
+        return raw_transaction(found) if found is not None else None
+
+    def rpc_eth_getRawTransactionByBlockNumberAndIndex(self, sb: Any, params: list[Any]) -> str | None:
+        number, index = params_of(params, 2, 2, "eth_getRawTransactionByBlockNumberAndIndex")
+        found = self._at_index(sb, number, index)
+        return raw_transaction(found) if found is not None else None
+
+    def rpc_eth_getRawTransactionByBlockHashAndIndex(self, sb: Any, params: list[Any]) -> str | None:
+        block_hash, index = params_of(params, 2, 2, "eth_getRawTransactionByBlockHashAndIndex")
+        found = self._at_index(sb, data_hex(block_hash, "block hash"), index)
+        return raw_transaction(found) if found is not None else None
+
+    def rpc_eth_getBlockReceipts(self, sb: Any, params: list[Any]) -> Any:
+        (block,) = params_of(params, 1, 1, "eth_getBlockReceipts")
+        found = self._block_param(sb, block)
+        if found is None:
+            return None
+        receipts = (sb.chain.backend.get_receipt(h) for h in found["transactions"])
+        return [receipt_out(r) for r in receipts if r is not None]
+
+    # -- filters (polled) --------------------------------------------------------------
+
+    def rpc_eth_newFilter(self, sb: Any, params: list[Any]) -> str:
+        (query,) = params_of(params, 1, 1, "eth_newFilter")
+        first, _ = self._log_range(sb, query)  # checks the query now rather than at the first poll
+        return self.filters.install("logs", min(first, sb.chain.backend.block_number() + 1) - 1, query)
+
+    def rpc_eth_newBlockFilter(self, sb: Any, params: list[Any]) -> str:
+        params_of(params, 0, 0, "eth_newBlockFilter")
+        return self.filters.install("blocks", sb.chain.backend.block_number())
+
+    def rpc_eth_newPendingTransactionFilter(self, sb: Any, params: list[Any]) -> str:
+        """Automine: reports the transactions mined since the last poll."""
+        params_of(params, 0, 1, "eth_newPendingTransactionFilter")
+        return self.filters.install("pending", sb.chain.backend.block_number())
+
+    def _filter_logs(self, sb: Any, query: dict[str, Any], first: int, last: int) -> list[dict[str, Any]]:
+        low, high = self._log_range(sb, query)
+        if query.get("toBlock") in (None, "latest", "pending", "safe", "finalized"):
+            high = last
+        return self._logs(sb, query, max(first, low), min(last, high))
+
+    def rpc_eth_getFilterChanges(self, sb: Any, params: list[Any]) -> list[Any]:
+        (filter_id,) = params_of(params, 1, 1, "eth_getFilterChanges")
+        return self.filters.changes(filter_id, sb.chain.backend, lambda query, first, last: self._filter_logs(sb, query, first, last))
+
+    def rpc_eth_getFilterLogs(self, sb: Any, params: list[Any]) -> list[Any]:
+        (filter_id,) = params_of(params, 1, 1, "eth_getFilterLogs")
+        found = self.filters.get(filter_id)
+        if found.kind != "logs":
+            raise RpcError(INVALID_PARAMS, f"filter {filter_id} is a {found.kind} filter; eth_getFilterLogs reads log filters (use eth_getFilterChanges)")
+        first, last = self._log_range(sb, found.query)
+        return self._logs(sb, found.query, first, last)
+
+    def rpc_eth_uninstallFilter(self, sb: Any, params: list[Any]) -> bool:
+        (filter_id,) = params_of(params, 1, 1, "eth_uninstallFilter")
+        return self.filters.uninstall(filter_id)
 
 
 def _topic_set(topic: Any) -> list[str] | str | None:
@@ -306,6 +504,11 @@ def _topic_set(topic: Any) -> list[str] | str | None:
     if isinstance(topic, list):
         return [data_hex(t, "topic").lower() for t in topic]
     return data_hex(topic, "topic").lower()
+
+
+def _even(text: Any) -> Any:
+    """``0x1`` as ``0x01``: storage keys and values come as quantities or as 32-byte words."""
+    return "0x0" + text[2:] if isinstance(text, str) and text.startswith("0x") and len(text) % 2 else text
 
 
 def _block(sb: Any, block: Any) -> dict[str, Any]:
@@ -321,16 +524,3 @@ def _request(tx: dict[str, Any]) -> dict[str, Any]:
     if "data" in out:
         out["data"] = bytes.fromhex(str(out["data"])[2:])
     return out
-
-
-#: The latest timestamp a block may carry: 9999-12-31 (later ones break every date library).
-MAX_TIMESTAMP = 253_402_300_799
-
-
-def _set_next_timestamp(sb: Any, timestamp: int) -> None:
-    if timestamp > MAX_TIMESTAMP:
-        raise RpcError(INVALID_PARAMS, f"timestamp {timestamp} is after 9999-12-31 ({MAX_TIMESTAMP}); pick an earlier time")
-    latest = sb.chain.timestamp
-    if timestamp <= latest:
-        raise RpcError(INVALID_PARAMS, f"timestamp {timestamp} is not after the latest block's ({latest})")
-    sb.chain.backend.set_next_timestamp(timestamp)

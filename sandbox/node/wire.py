@@ -70,7 +70,42 @@ def to_wire(value: Any, key: str = "") -> Any:
 def transaction_out(tx: dict[str, Any]) -> dict[str, Any]:
     wire: dict[str, Any] = to_wire({("input" if k == "data" else k): v for k, v in tx.items()})
     wire.setdefault("input", "0x")
+    if not wire.get("to"):
+        wire["to"] = None  # a contract creation: null, as geth and anvil send it (ethers v6 rejects "")
     return wire
+
+
+def _hex_bytes(value: Any) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    text = str(value or "")
+    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
+
+
+def _access_list(entries: Any) -> list[Any]:
+    return [[_hex_bytes(e["address"]), [_hex_bytes(k) if isinstance(k, (str, bytes)) else int(k).to_bytes(32, "big")
+                                        for k in e.get("storage_keys", ())]] for e in entries or ()]
+
+
+def raw_transaction(tx: dict[str, Any]) -> str:
+    """The signed transaction ``tx`` (an eth-tester record) as its EIP-2718 bytes, rebuilt from its fields."""
+    import rlp
+
+    kind = int(str(tx.get("type") or "0x0"), 16) if isinstance(tx.get("type"), str) else int(tx.get("type") or 0)
+    to, data, value, nonce, gas = _hex_bytes(tx.get("to")), _hex_bytes(tx.get("data")), int(tx["value"]), int(tx["nonce"]), int(tx["gas"])
+    signature = [int(tx.get("y_parity", tx["v"])), int(tx["r"]), int(tx["s"])]
+    if kind == 0:
+        body = rlp.encode([nonce, int(tx["gas_price"]), gas, to, value, data, int(tx["v"]), int(tx["r"]), int(tx["s"])])
+        return "0x" + bytes(body).hex()
+    fields: list[Any] = [int(tx["chain_id"]), nonce]
+    fields += [int(tx["gas_price"])] if kind == 1 else [int(tx["max_priority_fee_per_gas"]), int(tx["max_fee_per_gas"])]
+    fields += [gas, to, value, data, _access_list(tx.get("access_list"))]
+    if kind == 3:
+        fields += [int(tx["max_fee_per_blob_gas"]), [_hex_bytes(h) for h in tx.get("blob_versioned_hashes", ())]]
+    if kind == 4:
+        fields.append([[int(a["chain_id"]), _hex_bytes(a["address"]), int(a["nonce"]), int(a["y_parity"]), int(a["r"]), int(a["s"])]
+                       for a in tx.get("authorization_list", ())])
+    return "0x" + bytes([kind]).hex() + bytes(rlp.encode(fields + signature)).hex()
 
 
 def receipt_out(receipt: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +116,8 @@ def receipt_out(receipt: dict[str, Any]) -> dict[str, Any]:
             bloom.add(bytes.fromhex(topic[2:]))
     wire: dict[str, Any] = to_wire({k: v for k, v in receipt.items() if k != "state_root"})
     wire["logsBloom"] = "0x" + int(bloom).to_bytes(256, "big").hex()
+    if not wire.get("to"):
+        wire["to"] = None  # a contract creation
     for log in wire["logs"]:
         log["removed"] = False
     return wire
