@@ -57,6 +57,7 @@ class ContractFunction:
         raise ArgumentError(f"{where}: arguments {list(args)!r} match no overload; signatures: {options}")
 
     def __call__(self, *args: Any, sender: Any = None, value: int = 0, gas: int | None = None) -> Any:
+        __tracebackhide__ = True  # pytest: a failure points at the test's line, not the sandbox's
         item, data = self._select(args)
         if item.get("stateMutability") in ("view", "pure"):
             return self.contract.decode_output(item, self.contract._tx.call(self.contract.address, data, sender=sender))
@@ -66,6 +67,7 @@ class ContractFunction:
 
     def call(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
         """Run as an ``eth_call`` (no transaction) and return the decoded result."""
+        __tracebackhide__ = True
         item, data = self._select(args)
         return self.contract.decode_output(item, self.contract._tx.call(self.contract.address, data, sender=sender, value=value))
 

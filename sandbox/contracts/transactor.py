@@ -110,6 +110,7 @@ class Transactor:
 
     def transact(self, to: str | None, data: bytes, *, sender: Any, value: int = 0, gas: int | None = None, what: str) -> Receipt:
         """Send a transaction, mined; a revert raises :class:`ContractReverted` (with ``.receipt`` when it was mined)."""
+        __tracebackhide__ = True  # pytest: failures point at the caller
         tx: dict[str, Any] = {"from": self.sender(sender, what), "to": to, "data": data, "value": value}
         try:
             record = self.chain.backend.transact(tx, gas=gas)
@@ -126,6 +127,7 @@ class Transactor:
 
     def call(self, to: str, data: bytes, *, sender: Any = None, value: int = 0) -> bytes:
         """``eth_call`` at the latest block; returns the raw output."""
+        __tracebackhide__ = True  # pytest: failures point at the caller
         tx: dict[str, Any] = {"to": to, "data": data, "value": value}
         if sender is not None:
             tx["from"] = self.chain.accounts.resolve(sender)
@@ -137,6 +139,7 @@ class Transactor:
         return output
 
     def estimate(self, to: str | None, data: bytes, *, sender: Any, value: int = 0) -> int:
+        __tracebackhide__ = True  # pytest: failures point at the caller
         tx: dict[str, Any] = {"from": self.sender(sender, "estimate_gas"), "to": to, "data": data, "value": value}
         try:
             return self.chain.backend.estimate(tx, "latest" if self.chain.backend.embedded else "pending")

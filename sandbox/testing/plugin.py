@@ -37,6 +37,8 @@ from sandbox.contracts.handles import Contract
 from sandbox.main import Sandbox
 from sandbox.testing.balances import BalanceChange, balance_change
 from sandbox.testing.gas_report import GasReport
+from sandbox.testing.inspect import Inspect
+from sandbox.testing.inspect import add_options as add_inspect_options
 
 GAS_REPORT_KEY = "sandbox_gas_report"
 CHAIN_FIXTURES = frozenset({"sandbox", "chain", "accounts", "deploy", "balance_change", *NAMES})
@@ -53,12 +55,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="embedded EVM for the session (default: $SANDBOX_BACKEND, else pyevm)",
     )
     group.addoption("--gas-report", action="store_true", default=False, help="print min/median/max gas per contract function at the end")
+    add_inspect_options(group)
     parser.addini("sandbox_project", "folder of the contracts project, relative to the rootdir (default: the rootdir)", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_isolation: run this test without the sandbox's snapshot/revert isolation")
     config.pluginmanager.register(SandboxSession(config), "sandbox-session")
+    config.pluginmanager.register(Inspect(config), "sandbox-inspect")
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:

@@ -1,0 +1,101 @@
+"""console.log and call traces on the embedded engines.
+
+py-evm records every frame and console call; revm (pyrevm 0.3 has no
+inspector) records neither, so there a trace is the top call alone and
+``receipt.console`` is empty: the tests say so, per engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox import Contract, Sandbox
+from sandbox.errors import ChainError, ContractReverted
+
+INSPECT = Path(__file__).resolve().parents[1] / "testing" / "data" / "inspect"
+LINES = ["work called with 7", "by {alice}", "Callee.double", "doubled 14, over ten: true"]
+
+
+@pytest.fixture(scope="module", params=["pyevm", "revm"])
+def sb(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    yield Sandbox(INSPECT, backend=request.param)
+
+
+@pytest.fixture(scope="module")
+def logger(sb: Sandbox) -> Contract:
+    callee = sb.deploy("Callee", sender=sb.accounts.alice)
+    return sb.deploy("Logger", callee, sender=sb.accounts.alice)
+
+
+def records(sb: Sandbox) -> bool:
+    return sb.chain.engine == "py-evm"
+
+
+def test_receipt_console_has_the_formatted_lines(sb: Sandbox, logger: Contract) -> None:
+    receipt = logger.work(7, sender=sb.accounts.alice)
+    if records(sb):
+        assert receipt.console == [line.format(alice=sb.accounts.alice.address) for line in LINES]
+    else:
+        assert receipt.console == []
+
+
+def test_console_lines_of_a_call_reach_the_listeners(sb: Sandbox, logger: Contract) -> None:
+    from sandbox.contracts.transactor import Transactor
+
+    heard: list[str] = []
+    Transactor.console_listeners.append(heard.extend)
+    try:
+        assert logger.quiet() == 0
+    finally:
+        Transactor.console_listeners.remove(heard.extend)
+    assert heard == (["0"] if records(sb) else [])
+
+
+def test_trace_is_the_call_tree(sb: Sandbox, logger: Contract) -> None:
+    receipt = logger.work(3, sender=sb.accounts.bob)
+    trace = sb.trace(receipt)
+    assert (trace.contract, trace.function, trace.args) == ("Logger", "work", {"x": 3})
+    assert trace.sender == sb.accounts.bob.address and trace.depth == 0
+    if not records(sb):
+        assert not trace.complete and trace.children == []
+        return
+    assert trace.output == (6,)
+    calls = trace.walk()
+    assert [(c.contract, c.function, c.kind, c.depth) for c in calls] == [("Logger", "work", "CALL", 0), ("Callee", "double", "STATICCALL", 1)]
+    assert calls[1].args == {"x": 3} and calls[1].output == (6,) and 0 < calls[1].gas_used < trace.gas_used
+    assert calls[1].console == ["Callee.double"]
+    drawn = trace.format()
+    assert "Logger.work(x=3) ← 6" in drawn and "└─ console.log: doubled 6, over ten: false" in drawn
+    assert sb.trace(receipt.tx_hash).format() == drawn  # by hash too
+
+
+def test_a_revert_carries_its_trace_and_console(sb: Sandbox, logger: Contract) -> None:
+    with pytest.raises(ContractReverted) as caught:
+        logger.fail(9, sender=sb.accounts.alice)
+    failure = caught.value
+    assert failure.name == "TooBig"
+    if not records(sb):
+        assert failure.trace is None and failure.console == []  # type: ignore[attr-defined]
+        return
+    assert failure.console == ["about to fail"]  # type: ignore[attr-defined]
+    trace = failure.trace  # type: ignore[attr-defined]
+    path = trace.failing_path()
+    assert [(c.contract, c.function, c.error) for c in path.walk()] == [
+        ("Logger", "fail", "TooBig(value=9, limit=5)"),
+        ("Callee", "check", "TooBig(value=9, limit=5)"),
+    ]
+    assert "Callee.check(x=9) [staticcall] ← REVERT TooBig(value=9, limit=5)" in trace.format(full=False)
+
+
+def test_trace_of_an_unknown_transaction(sb: Sandbox) -> None:
+    with pytest.raises(ChainError, match="no mined transaction 0x00"):
+        sb.trace("0x" + "00" * 32)
+
+
+def test_deploy_is_a_create_frame(sb: Sandbox, logger: Contract) -> None:
+    assert logger.receipt is not None
+    trace = sb.trace(logger.receipt)
+    assert trace.kind == "CREATE" and trace.function == "constructor" and trace.contract == "Logger"

@@ -1,0 +1,64 @@
+"""What the pytest plugin shows of a failing contract test: console.log, the call trace, and little else.
+
+Runs sample suites through pytester on the inspection project
+(tests/testing/data/inspect) on py-evm, which records both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+INSPECT = Path(__file__).resolve().parent / "data" / "inspect"
+#: Lines of pytest's whole output for one test failing on a nested revert (measured: 26 with
+#: --tb=short, of which 2 are the traceback; the default --tb=auto adds the test's source).
+MAX_LINES = 30
+
+FAILING = """
+from sandbox import Sandbox
+
+def test_nested_revert(sandbox):
+    alice = sandbox.accounts.alice
+    callee = sandbox.deploy("Callee", sender=alice)
+    logger = sandbox.deploy("Logger", callee, sender=alice)
+    logger.work(2, sender=alice)
+    logger.fail(9, sender=alice)
+"""
+
+
+@pytest.fixture
+def inspect_suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(f"[pytest]\nsandbox_project = {INSPECT}\n")
+    pytester.makepyfile(test_sample=FAILING)
+    return pytester
+
+
+def test_failure_shows_console_lines_and_the_failing_path(inspect_suite: pytest.Pytester) -> None:
+    result = inspect_suite.runpytest("--sandbox-backend", "pyevm", "--tb=short")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*- Captured console.log call -*",
+        "work called with 2",
+        "Callee.double",
+        "doubled 4, over ten: false",
+        "about to fail",
+        "*- call trace -*",
+        "*Logger.fail(x=9) ← REVERT TooBig(value=9, limit=5)",
+        "*└─ *Callee.check(x=9) ?staticcall? ← REVERT TooBig(value=9, limit=5)",
+    ])
+    lines = result.stdout.lines
+    assert len(lines) <= MAX_LINES, "\n".join(lines)
+    traceback = lines[: next(i for i, line in enumerate(lines) if "console.log" in line)]
+    assert not [line for line in traceback if "/sandbox/" in line], "library frames in the traceback:\n" + "\n".join(traceback)
+
+
+def test_full_trace_and_live_console_lines_with_s(inspect_suite: pytest.Pytester) -> None:
+    result = inspect_suite.runpytest("--sandbox-backend", "pyevm", "--sandbox-trace=full", "-s", "--tb=short")
+    result.stdout.fnmatch_lines([
+        "*console.log: work called with 2*",  # live, as it runs
+        "*console.log: about to fail*",
+        "*- call trace -*",
+        "*├─ console.log: about to fail",
+        "*└─ *Callee.check(x=9)*",
+    ])
