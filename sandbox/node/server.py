@@ -155,10 +155,11 @@ def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
     from starlette.middleware.cors import CORSMiddleware
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.routing import Route
+    from starlette.routing import Route, WebSocketRoute
 
     from sandbox.helpers.identity.binding import routes as did_routes
     from sandbox.helpers.identity.binding import workshop_resolver
+    from sandbox.node.websocket import endpoint as ws_endpoint
 
     handler = RpcHandler(workshop)
     trusted = tuple(allow_origins)
@@ -203,7 +204,11 @@ def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
         hint = 'this is a JSON-RPC endpoint: POST a request, e.g. {"jsonrpc":"2.0","id":1,"method":"eth_chainId"}'
         return reply_with(error(INVALID_REQUEST, hint), 405)
 
-    routes = [Route("/", rpc, methods=["POST"]), Route("/", info, methods=["GET"])]
+    def foreign_origin(headers: Any) -> str | None:
+        return (headers.get("origin") or "a cross-site page") if is_foreign(headers, trusted) else None
+
+    routes: list[Any] = [Route("/", rpc, methods=["POST"]), Route("/", info, methods=["GET"])]
+    routes.append(WebSocketRoute("/", ws_endpoint(handler, answer, foreign_origin, parse_body)))  # eth_subscribe: sandbox.node.websocket
     routes += did_routes(workshop_resolver(workshop))  # GET /1.0/identifiers/{did}: W3C DID Resolution
     return Starlette(
         routes=routes,
