@@ -6,7 +6,10 @@ test's report, which pytest prints with the test's failure, or for passed
 tests with ``-rA``; with ``-s`` (no capture) they are printed as they
 happen. A test that fails on a :class:`~sandbox.errors.ContractReverted`
 gets a "call trace" section: the failing path of the call tree
-(``--sandbox-trace=full`` for the whole tree, ``off`` for none).
+(``--sandbox-trace=full`` for the whole tree, ``off`` for none). On py-evm,
+hypothesis's explain phase is turned off (it re-runs a failing example
+dozens of times: 62 s of a 65 s report, measured in issue 12), and the
+collection report says so.
 """
 
 from __future__ import annotations
@@ -23,7 +26,17 @@ CONSOLE_SECTION = "console.log"
 TRACE_SECTION = "call trace"
 
 
+EXPLAIN_NOTE = ("sandbox: hypothesis's explain phase is off on py-evm (it re-runs a failing example dozens of times, "
+                "a minute per failure); --sandbox-hypothesis-explain keeps it")
+
+
 def add_options(group: Any) -> None:
+    group.addoption(
+        "--sandbox-hypothesis-explain",
+        action="store_true",
+        default=False,
+        help="keep hypothesis's explain phase on py-evm (the plugin turns it off there: it re-runs failing examples, slowly)",
+    )
     group.addoption(
         "--sandbox-trace",
         choices=("short", "full", "off"),
@@ -38,6 +51,34 @@ class Inspect:
     def __init__(self, config: pytest.Config) -> None:
         self.trace_mode = str(config.getoption("sandbox_trace", "short"))
         self.live = config.getoption("capture", "fd") == "no"
+
+    def _on_pyevm(self, config: pytest.Config) -> bool:
+        import os
+
+        from sandbox.main import Sandbox
+
+        if config.getoption("sandbox_rpc", None) or config.getoption("sandbox_anvil", False) or os.environ.get("SANDBOX_RPC"):
+            return False
+        return (Sandbox.defaults.backend or os.environ.get("SANDBOX_BACKEND") or "pyevm") == "pyevm"
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Hypothesis tests on py-evm lose the explain phase (unless ``--sandbox-hypothesis-explain``)."""
+        self.explain_off = 0
+        if config.getoption("sandbox_hypothesis_explain", False) or not self._on_pyevm(config):
+            return
+        try:
+            from hypothesis import Phase, settings
+        except ImportError:
+            return
+        for item in items:
+            test = getattr(item, "obj", None)
+            current = getattr(test, "_hypothesis_internal_use_settings", None)
+            if current is not None and Phase.explain in current.phases:
+                test._hypothesis_internal_use_settings = settings(current, phases=[p for p in current.phases if p != Phase.explain])  # type: ignore[union-attr]
+                self.explain_off += 1
+
+    def pytest_report_collectionfinish(self, config: pytest.Config) -> str | None:
+        return EXPLAIN_NOTE if getattr(self, "explain_off", 0) else None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:

@@ -62,3 +62,20 @@ def test_full_trace_and_live_console_lines_with_s(inspect_suite: pytest.Pytester
         "*├─ console.log: about to fail",
         "*└─ *Callee.check(x=9)*",
     ])
+
+
+def test_hypothesis_explain_phase_is_off_on_pyevm(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from hypothesis import Phase, given, strategies as st
+
+        @given(st.integers())
+        def test_phases(x):
+            assert Phase.explain not in test_phases._hypothesis_internal_use_settings.phases
+        """
+    )
+    result = pytester.runpytest("--sandbox-backend", "pyevm")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*explain phase is off on py-evm*--sandbox-hypothesis-explain keeps it*"])
+    kept = pytester.runpytest("--sandbox-backend", "pyevm", "--sandbox-hypothesis-explain")
+    kept.assert_outcomes(failed=1)
