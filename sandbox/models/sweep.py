@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -146,6 +147,20 @@ class RunSpec:
         return argv + (["--quick"] if self.quick else [])
 
 
+#: The runs' child processes in this process, so a stopped sweep can end them (and start no more).
+_CHILDREN: set[subprocess.Popen[str]] = set()
+_CHILDREN_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def stop_children() -> None:
+    """End every run this process started (an interrupted sweep); later ``execute`` calls return at once."""
+    _STOPPING.set()
+    with _CHILDREN_LOCK:
+        for proc in _CHILDREN:
+            proc.terminate()
+
+
 def execute(spec: RunSpec) -> dict[str, Any]:
     """Run one model in a fresh Python process; return its figures, chart and output.
 
@@ -158,9 +173,17 @@ def execute(spec: RunSpec) -> dict[str, Any]:
         script.write_text(spec.script_source)
         out = Path(tmp) / "out"
         env = {**os.environ, "PYTHONHASHSEED": "0", "COLUMNS": "120"}
-        proc = subprocess.run([sys.executable, str(script), *spec.argv(out)], capture_output=True, text=True, env=env,
-                              cwd=tmp, check=False)
-        log = proc.stdout + proc.stderr
+        with _CHILDREN_LOCK:
+            if _STOPPING.is_set():
+                return {"id": spec.id, "ok": False, "log": "sweep stopped", "seconds": 0.0}
+            proc = subprocess.Popen([sys.executable, str(script), *spec.argv(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, env=env, cwd=tmp)
+            _CHILDREN.add(proc)
+        try:
+            log, _ = proc.communicate()
+        finally:
+            with _CHILDREN_LOCK:
+                _CHILDREN.discard(proc)
         if proc.returncode != 0 or not (out / "figures.json").is_file():
             return {"id": spec.id, "ok": False, "log": log[-4000:], "seconds": time.perf_counter() - started}
         figures = json.loads((out / "figures.json").read_text())
@@ -201,7 +224,10 @@ class LocalPool:
         return self._pool.submit(execute, spec)
 
     def close(self, *, cancel: bool = False) -> None:
-        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:
+            stop_children()
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+        _STOPPING.clear()
 
 
 class DaskPool:
