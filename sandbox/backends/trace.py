@@ -33,6 +33,8 @@ class Frame:
     children: list[Frame] = field(default_factory=list)
     #: Console lines logged by this frame (indices into Recording.console).
     console: list[int] = field(default_factory=list)
+    #: Logs the frame itself emitted (kept only if it succeeded): ``(address, topics, data)``.
+    logs: list[tuple[bytes, list[int], bytes]] = field(default_factory=list)
     #: The engine's message while the frame runs (the engine's own bookkeeping).
     message: Any = field(default=None, repr=False, compare=False)
 
@@ -68,3 +70,23 @@ class Recorder:
         self.by_tx[tx_hash] = self.current
         if len(self.by_tx) > self.keep:
             del self.by_tx[next(iter(self.by_tx))]
+
+
+def call_tracer(frame: Frame) -> dict[str, Any]:
+    """``frame`` as geth's ``callTracer`` gives it (``debug_traceTransaction`` with ``{"tracer": "callTracer"}``)."""
+    out: dict[str, Any] = {
+        "type": "CALL" if frame.kind == "CONSOLE" else frame.kind,
+        "from": "0x" + frame.sender.hex(),
+        "to": "0x" + frame.to.hex(),
+        "value": hex(frame.value),
+        "gas": hex(frame.gas),
+        "gasUsed": hex(frame.gas_used),
+        "input": "0x" + frame.input.hex(),
+    }
+    if frame.output:
+        out["output"] = "0x" + frame.output.hex()
+    if frame.error is not None:
+        out["error"] = "execution reverted" if frame.error == "Revert" else frame.error
+    if frame.children:
+        out["calls"] = [call_tracer(child) for child in frame.children]
+    return out

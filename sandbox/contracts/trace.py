@@ -40,6 +40,8 @@ class CallTrace:
     error: str | None = None  # None: it succeeded; else the decoded revert or failure
     console: list[str] = field(default_factory=list)
     children: list[CallTrace] = field(default_factory=list)
+    #: Events this frame emitted, decoded where the project knows them: ``"Transfer(from=..., value=1)"``.
+    events: list[str] = field(default_factory=list)
     #: False when the engine records only the top frame (revm, nodes): the tree stops here.
     complete: bool = True
 
@@ -91,6 +93,8 @@ class CallTrace:
             branch = "" if top else ("└─ " if last else "├─ ")
             lines.append(f"{prefix}{branch}{frame.label()}")
             inner = prefix + ("" if top else ("   " if last else "│  "))
+            for event in frame.events:
+                lines.append(f"{inner}  emit {event}")
             for i, child in enumerate(frame.children):
                 draw(child, inner, i == len(frame.children) - 1, False)
             if not frame.complete:
@@ -109,17 +113,18 @@ def _short(value: Any) -> str:
     elif isinstance(value, tuple) and len(value) == 1:
         return _short(value[0])
     else:
-        text = repr(value) if isinstance(value, str) else str(value)
+        text = repr(value) if isinstance(value, str) and not value.startswith("0x") else str(value)
     return text if len(text) <= 66 else text[:63] + "..."
 
 
 class TraceDecoder:
     """Frames into :class:`CallTrace` trees, with the project's ABIs and the names of the handles made."""
 
-    def __init__(self, revert_reason: Callable[[bytes], str]) -> None:
+    def __init__(self, revert_reason: Callable[[bytes], str], event: Callable[[dict[str, Any]], Any] = lambda log: None) -> None:
         self._functions: dict[bytes, list[dict[str, Any]]] = {}
         self._names: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self._revert_reason = revert_reason
+        self._event = event
 
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
         for item in abi:
@@ -167,6 +172,14 @@ class TraceDecoder:
             output = tuple(decoded.values()) if decoded is not None else frame.output
         trace = CallTrace(frame.kind, to_checksum_address(frame.sender), to, contract, function, args, frame.value, frame.gas,
                           frame.gas_used, frame.depth, output, error, [decode_line(recording.console[i]) for i in frame.console])
+        for address, topics, data in frame.logs:
+            log = {"address": to_checksum_address(address), "topics": ["0x" + t.to_bytes(32, "big").hex() for t in topics],
+                   "data": "0x" + data.hex(), "log_index": 0, "block_number": 0, "transaction_hash": ""}
+            event = self._event(log)
+            if event is None:
+                trace.events.append(f"<log with topic 0x{topics[0]:064x}>" if topics else "<anonymous log>")
+            else:
+                trace.events.append(f"{event.name}({', '.join(f'{k}={_short(v)}' for k, v in event.args.items())})")
         if frame.to == CONSOLE_ADDRESS:
             trace.kind = "CONSOLE"
         trace.children = [self._frame(child, recording) for child in frame.children]

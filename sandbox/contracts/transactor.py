@@ -39,7 +39,7 @@ class Transactor:
         self.chain = chain
         self.errors = ErrorDecoder()
         self.events = EventDecoder()
-        self.traces = TraceDecoder(lambda data: self.errors.decode(data).reason)
+        self.traces = TraceDecoder(lambda data: self.errors.decode(data).reason, self.events.decode)
         self._prepare = prepare
 
     def add_abi(self, abi: list[dict[str, Any]]) -> None:

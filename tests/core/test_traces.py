@@ -99,3 +99,21 @@ def test_deploy_is_a_create_frame(sb: Sandbox, logger: Contract) -> None:
     assert logger.receipt is not None
     trace = sb.trace(logger.receipt)
     assert trace.kind == "CREATE" and trace.function == "constructor" and trace.contract == "Logger"
+
+
+def test_trace_has_the_events_and_geths_call_tracer_shape(sb: Sandbox, logger: Contract) -> None:
+    from sandbox.backends.trace import call_tracer
+
+    token = sb.deploy("Token", sender=sb.accounts.alice)
+    receipt = token.mint(sb.accounts.bob, 5, sender=sb.accounts.alice)
+    trace = sb.trace(receipt)
+    recording = sb.chain.backend.recording(receipt.tx_hash)
+    if not records(sb):
+        assert recording is None and trace.events == []
+        return
+    assert trace.events == [f"Transfer(from=0x{'00' * 20}, to={sb.accounts.bob.address}, value=5)"]
+    assert f"emit Transfer(from=0x{'00' * 20}" in trace.format()
+    geth = call_tracer(sb.chain.backend.recording(logger.work(1, sender=sb.accounts.alice).tx_hash).root)
+    assert geth["type"] == "CALL" and geth["to"] == logger.address.lower() and geth["input"].startswith("0x5858d161")
+    assert [c["type"] for c in geth["calls"]] == ["STATICCALL", "STATICCALL", "STATICCALL", "STATICCALL"]
+    assert int(geth["gasUsed"], 16) > int(geth["calls"][2]["gasUsed"], 16) > 0

@@ -52,6 +52,8 @@ def install(chain_class: Any, recorder: Recorder) -> None:
                 frame.message = None
             frame.gas_used = int(computation.get_gas_used())
             frame.output = bytes(computation.output)
+            if not computation.is_error:
+                frame.logs = [(bytes(address), [int(t) for t in topics], bytes(data)) for _, address, topics, data in computation._log_entries]
             if computation.is_error:
                 error = computation.error
                 frame.error = "Revert" if type(error).__name__ == "Revert" else f"{type(error).__name__}{f': {error}' if str(error) else ''}"
