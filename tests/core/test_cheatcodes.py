@@ -215,3 +215,35 @@ def test_a_node_without_cheatcodes_names_the_method() -> None:
             backend.impersonate(WHALE)
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("engine", ["pyevm", "revm"])
+def test_cheatcodes_are_in_a_saved_state_and_load_on_the_other_engine(engine: str) -> None:
+    from sandbox.chain.chain import Chain
+
+    chain = Chain(backend=engine, persistent=True)
+    chain.set_balance(WHALE, 12345)
+    chain.set_storage(STRANGER, 7, 99)
+    chain.set_code(STRANGER, b"\x60\x00")
+    chain.set_nonce(WHALE, 3)
+    other = Chain(backend="revm" if engine == "pyevm" else "pyevm", state=chain.dump_state())
+    assert other.backend.get_balance(WHALE) == 12345 and other.backend.get_nonce(WHALE) == 3
+    assert other.backend.get_storage(STRANGER, 7) == 99 and other.backend.get_code(STRANGER) == b"\x60\x00"
+
+
+@pytest.mark.parametrize("engine", ["pyevm", "revm"])
+def test_eth_send_transaction_from_an_impersonated_address(engine: str) -> None:
+    """The node's eth_sendTransaction goes through ChainBackend.send_transaction: impersonated senders pass there too."""
+    from sandbox.chain.chain import Chain
+
+    backend = Chain(backend=engine).backend
+    backend.set_balance(WHALE, 10**18)
+    tx = {"from": WHALE, "to": STRANGER, "value": 5, "data": b""}
+    with pytest.raises(TransactionRejected, match="unknown account"):
+        backend.send_transaction(dict(tx))
+    backend.impersonate(WHALE)
+    tx_hash = backend.send_transaction(dict(tx))
+    assert backend.get_balance(STRANGER) == 5
+    assert backend.get_transaction(tx_hash)["from"] == WHALE
+    backend.stop_impersonating(WHALE)
+    assert not backend.is_impersonating(WHALE)
