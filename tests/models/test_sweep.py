@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -107,3 +108,18 @@ def test_an_interrupted_sweep_resumes_with_the_missing_runs_only(pool_sweep: tup
     assert summary["executed"] == 1 and summary["kept"] == 7
     assert rows(folder) == rows(plan.folder)
     assert make_sweep(folder).run(workers=1)["executed"] == 0
+
+
+def test_the_command_resumes_the_same_sweep(pool_sweep: tuple[Sweep, dict[str, Any]], tmp_path: Path) -> None:
+    plan, _ = pool_sweep
+    folder = tmp_path / "cli"
+    shutil.copytree(plan.folder, folder)
+    out = subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", "sweep", "digital_collectibles", "--quick", "--param", "buyers=6", "--param", "verified_share=0.3",
+         "--grid", "supply=3,5", "--grid", "public_sale=0,1", "--seeds", "2", "--out", str(folder)],
+        capture_output=True, text=True, timeout=300, cwd=REPO, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "8 runs (2 seed(s) per point)" in out.stdout and "ran 0, kept 8 from before" in out.stdout
+    assert "mean [95% interval] over 2 seed(s)" in out.stdout
+    assert rows(folder) == rows(plan.folder)
