@@ -100,6 +100,7 @@ class Sandbox:
         self._progress = progress
         self._compiled: CompiledProject | None = None
         self._tx = Transactor(self.chain, prepare=lambda: None if self.compile() else None)
+        self._tx.traces.locate = self._locate
 
     # -- the pieces underneath -----------------------------------------------
 
@@ -294,6 +295,15 @@ class Sandbox:
         if len(out) < 32:
             raise ChainError(f"{to} returned {len(out)} bytes for 0x{data[:4].hex()} (an ERC-20 view returns 32); is it an ERC-20 token?")
         return int.from_bytes(out[:32], "big")
+
+    def _locate(self, contract: str, pc: int, create: bool) -> Any:
+        """Solidity location of ``pc`` in ``contract`` (source maps asked from solc on first use, then cached)."""
+        from sandbox.contracts.sources import SourceMaps
+
+        maps: SourceMaps | None = self.__dict__.get("_source_maps")
+        if maps is None or maps.compiled is not self.compile():
+            maps = self.__dict__["_source_maps"] = SourceMaps(self.project, self.compile())
+        return maps.locate(contract, pc, create=create)
 
     def trace(self, receipt_or_hash: Any) -> Any:
         """The call tree of a mined transaction (a :class:`Receipt` or its hash), decoded with the project's ABIs.

@@ -33,6 +33,12 @@ class Frame:
     children: list[Frame] = field(default_factory=list)
     #: Console lines logged by this frame (indices into Recording.console).
     console: list[int] = field(default_factory=list)
+    #: Whose code ran (differs from ``to`` under DELEGATECALL: a library, a proxy's implementation).
+    code_address: bytes = b""
+    #: Program counter of the frame's own failing instruction (REVERT, INVALID...), when it failed there.
+    fail_pc: int | None = None
+    #: Program counter, in the parent's code, of the CALL/CREATE that started this frame.
+    call_pc: int | None = None
     #: Logs the frame itself emitted (kept only if it succeeded): ``(address, topics, data)``.
     logs: list[tuple[bytes, list[int], bytes]] = field(default_factory=list)
     #: The engine's message while the frame runs (the engine's own bookkeeping).

@@ -20,6 +20,7 @@ from eth_utils import keccak, to_checksum_address
 from sandbox.backends.trace import CONSOLE_ADDRESS, Frame, Recording
 from sandbox.contracts.abi import signature
 from sandbox.contracts.console import decode_line
+from sandbox.contracts.sources import Location
 
 
 @dataclass
@@ -42,12 +43,21 @@ class CallTrace:
     children: list[CallTrace] = field(default_factory=list)
     #: Events this frame emitted, decoded where the project knows them: ``"Transfer(from=..., value=1)"``.
     events: list[str] = field(default_factory=list)
+    #: For a frame that failed: the Solidity line of its revert, or of the call that failed under it.
+    location: Location | None = None
     #: False when the engine records only the top frame (revm, nodes): the tree stops here.
     complete: bool = True
 
     @property
     def reverted(self) -> bool:
         return self.error is not None
+
+    def innermost_failure(self) -> CallTrace | None:
+        """The deepest frame on the failing path (where the revert started), or ``None`` if nothing failed."""
+        if not self.reverted:
+            return None
+        path = self.failing_path().walk()
+        return path[-1]
 
     def walk(self) -> list[CallTrace]:
         """This frame and every call and create beneath it, in execution order (console calls left out)."""
@@ -93,6 +103,8 @@ class CallTrace:
             branch = "" if top else ("└─ " if last else "├─ ")
             lines.append(f"{prefix}{branch}{frame.label()}")
             inner = prefix + ("" if top else ("   " if last else "│  "))
+            if frame.location is not None:
+                lines.append(f"{inner}  at {frame.location}: {frame.location.text}")
             for event in frame.events:
                 lines.append(f"{inner}  emit {event}")
             for i, child in enumerate(frame.children):
@@ -125,6 +137,8 @@ class TraceDecoder:
         self._names: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self._revert_reason = revert_reason
         self._event = event
+        #: ``locate(contract, pc, create)``: a Solidity location (set by the facade, which has the project).
+        self.locate: Callable[[str, int, bool], Location | None] | None = None
 
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
         for item in abi:
@@ -180,6 +194,16 @@ class TraceDecoder:
                 trace.events.append(f"<log with topic 0x{topics[0]:064x}>" if topics else "<anonymous log>")
             else:
                 trace.events.append(f"{event.name}({', '.join(f'{k}={_short(v)}' for k, v in event.args.items())})")
+        if frame.error is not None and self.locate is not None:
+            code_named = self._names.get(to_checksum_address(frame.code_address).lower()) if frame.code_address else named
+            if code_named is not None:
+                failing = [c for c in frame.children if c.error is not None and c.call_pc is not None]
+                pc = failing[-1].call_pc if failing else frame.fail_pc
+                if pc is not None:
+                    try:
+                        trace.location = self.locate(code_named[0], pc, frame.kind == "CREATE")
+                    except Exception:  # a location is a help, never a second failure
+                        trace.location = None
         if frame.to == CONSOLE_ADDRESS:
             trace.kind = "CONSOLE"
         trace.children = [self._frame(child, recording) for child in frame.children]

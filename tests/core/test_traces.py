@@ -88,6 +88,11 @@ def test_a_revert_carries_its_trace_and_console(sb: Sandbox, logger: Contract) -
         ("Callee", "check", "TooBig(value=9, limit=5)"),
     ]
     assert "Callee.check(x=9) [staticcall] ← REVERT TooBig(value=9, limit=5)" in trace.format(full=False)
+    # The Solidity lines, from solc's source maps: the revert itself, and the call that failed under it.
+    assert str(failure.location) == "contracts/Logger.sol:74:27"  # type: ignore[attr-defined]
+    assert failure.location.text == "if (x > 5) revert TooBig(x, 5);"  # type: ignore[attr-defined]
+    assert (str(path.location), path.location.text) == ("contracts/Logger.sol:56:9", "callee.check(x);")
+    assert failure.__notes__ == ["raised by Callee.check at contracts/Logger.sol:74:27: if (x > 5) revert TooBig(x, 5);"]
 
 
 def test_trace_of_an_unknown_transaction(sb: Sandbox) -> None:

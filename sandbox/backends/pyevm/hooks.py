@@ -37,6 +37,9 @@ def install(chain_class: Any, recorder: Recorder) -> None:
                           bytes(message.data_as_bytes if hasattr(message, "data_as_bytes") else message.data), int(message.gas),
                           len(recording.stack))
             frame.message = message
+            frame.code_address = bytes(to if message.is_create else message.code_address)
+            if parent_computation is not None:
+                frame.call_pc = max(int(parent_computation.code.program_counter) - 1, 0)
             if recording.stack:
                 recording.stack[-1].children.append(frame)
             elif recording.root is None:
@@ -55,6 +58,7 @@ def install(chain_class: Any, recorder: Recorder) -> None:
             if not computation.is_error:
                 frame.logs = [(bytes(address), [int(t) for t in topics], bytes(data)) for _, address, topics, data in computation._log_entries]
             if computation.is_error:
+                frame.fail_pc = max(int(computation.code.program_counter) - 1, 0)
                 error = computation.error
                 frame.error = "Revert" if type(error).__name__ == "Revert" else f"{type(error).__name__}{f': {error}' if str(error) else ''}"
             return computation
