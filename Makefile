@@ -63,7 +63,7 @@ models: setup
 
 # One parameter sweep per model (--quick sizes, 3 values x 3 seeds, on every core);
 # results, sweep.png and index.html go to docs/models/NAME/sweep/, which the README shows.
-SWEEPS := digital_collectibles:wallet_cap=1,2,4 holding_periods:mean_gap_days=15,45,90 \
+SWEEPS := digital_collectibles:verified_share=0.25,0.5,0.75 holding_periods:mean_gap_days=15,45,90 \
 	creator_royalties:final_unpaid_share=0.2,0.5,0.8 digital_identity:step_days=5,10,20 \
 	metaverse_land:demand=0.1,0.25,0.5 dapp_ecosystem:verified_weight=1,3,9 cross_chain:relay_every=1,3,6
 sweeps: setup
