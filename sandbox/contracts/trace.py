@@ -161,7 +161,9 @@ class TraceDecoder:
     def _frame(self, frame: Frame, recording: Recording) -> CallTrace:
         to = to_checksum_address(frame.to)
         named = self._names.get(to.lower())
-        contract = "console" if frame.to == CONSOLE_ADDRESS else (named[0] if named else None)
+        if frame.kind == "DELEGATECALL" and frame.code_address:  # the code that ran is the library's, the implementation's
+            named = self._names.get(to_checksum_address(frame.code_address).lower()) or named
+        contract = "console" if frame.to == CONSOLE_ADDRESS else (named[0].rsplit(":", 1)[-1] if named else None)
         function, args, item = None, None, None
         if frame.kind == "CREATE":
             function = "constructor"

@@ -122,3 +122,28 @@ def test_trace_has_the_events_and_geths_call_tracer_shape(sb: Sandbox, logger: C
     assert geth["type"] == "CALL" and geth["to"] == logger.address.lower() and geth["input"].startswith("0x5858d161")
     assert [c["type"] for c in geth["calls"]] == ["STATICCALL", "STATICCALL", "STATICCALL", "STATICCALL"]
     assert int(geth["gasUsed"], 16) > int(geth["calls"][2]["gasUsed"], 16) > 0
+
+
+def test_a_revert_through_a_proxy_and_a_library(sb: Sandbox) -> None:
+    alice = sb.accounts.alice
+    impl = sb.deploy("Impl", sender=alice)  # links MathLib (deployed once, a handle of its own)
+    proxy = sb.deploy("Proxy", impl, sender=alice)
+    proxied = sb.at("Impl", proxy.address)
+    receipt = proxied.set(5, sender=alice)
+    assert proxied.stored() == 15
+    with pytest.raises(ContractReverted, match="MathLib: too big") as caught:
+        proxied.set(200, sender=alice)
+    if not records(sb):
+        assert sb.trace(receipt).complete is False
+        return
+    calls = sb.trace(receipt).walk()
+    assert [(c.contract, c.function, c.kind) for c in calls] == [
+        ("Impl", "set", "CALL"), ("Impl", "set", "DELEGATECALL"), ("MathLib", "triple", "DELEGATECALL"),
+    ]
+    assert calls[2].args == {"x": 5} and calls[2].output == (15,)
+    path = caught.value.trace.failing_path().walk()  # type: ignore[attr-defined]
+    assert [c.contract for c in path] == ["Impl", "Impl", "MathLib"]
+    assert all(c.error == "MathLib: too big" for c in path)
+    where = caught.value.location  # type: ignore[attr-defined]
+    assert (str(where), where.text) == ("contracts/Proxy.sol:7:9", 'require(x < 100, "MathLib: too big");')
+    assert (str(path[1].location), path[1].location.text) == ("contracts/Proxy.sol:18:18", "stored = MathLib.triple(x);")
