@@ -142,3 +142,42 @@ class SourceMaps:
         column = len(before) - (before.rfind("\n") + 1) + 1
         line_text = text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else ""
         return Location(name, line, column, line_text.strip())
+
+    def lines(self, qualified: str, create: bool, pcs: set[int] | None = None) -> dict[str, set[int]]:
+        """Lines of each file that instructions of ``qualified`` map to: those at ``pcs``, or all of them."""
+        entry = self._load()["contracts"].get(qualified)
+        if entry is None:
+            return {}
+        source_map, code_hex = entry["create" if create else "runtime"]
+        if not source_map or not code_hex:
+            return {}
+        maps = _entries(source_map)
+        indices = _instruction_indices(bytes.fromhex(_PLACEHOLDER.sub("00" * 20, code_hex)))
+        found: dict[str, set[int]] = {}
+        for pc, index in indices.items():
+            if (pcs is not None and pc not in pcs) or index >= len(maps):
+                continue
+            start, _length, file = maps[index]
+            name = entry["files"].get(str(file))
+            if name is None or start < 0:
+                continue
+            found.setdefault(name, set()).add(self._line(name, start))
+        return found
+
+    def code(self, qualified: str, create: bool) -> bytes:
+        entry = self._load()["contracts"].get(qualified)
+        code_hex = entry["create" if create else "runtime"][1] if entry else ""
+        return bytes.fromhex(_PLACEHOLDER.sub("00" * 20, code_hex)) if code_hex else b""
+
+    def _line(self, name: str, start: int) -> int:
+        starts = self.__dict__.setdefault("_line_starts", {}).get(name)
+        if starts is None:
+            encoded = self._load()["texts"][name].encode()
+            starts = [0] + [i + 1 for i, b in enumerate(encoded) if b == 10]
+            self.__dict__["_line_starts"][name] = starts
+        import bisect
+
+        return bisect.bisect_right(starts, start)
+
+    def text(self, name: str) -> str:
+        return str(self._load()["texts"].get(name, ""))

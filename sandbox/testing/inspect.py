@@ -32,6 +32,12 @@ EXPLAIN_NOTE = ("sandbox: hypothesis's explain phase is off on py-evm (it re-run
 
 def add_options(group: Any) -> None:
     group.addoption(
+        "--sandbox-coverage",
+        action="store_true",
+        default=False,
+        help="record which Solidity lines of the project ran (py-evm), print a summary and write coverage/lcov.info",
+    )
+    group.addoption(
         "--sandbox-hypothesis-explain",
         action="store_true",
         default=False,
@@ -51,6 +57,36 @@ class Inspect:
     def __init__(self, config: pytest.Config) -> None:
         self.trace_mode = str(config.getoption("sandbox_trace", "short"))
         self.live = config.getoption("capture", "fd") == "no"
+        self.coverage = bool(config.getoption("sandbox_coverage", False))
+        if self.coverage:
+            from sandbox.backends.pyevm import coverage
+
+            coverage.HITS = {}
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        if not self.coverage:
+            return
+        from sandbox.backends.pyevm import coverage
+
+        hits, coverage.HITS = coverage.HITS or {}, None
+        terminalreporter.write_sep("-", "Solidity coverage (lines, py-evm)")
+        try:
+            from sandbox.contracts.coverage import measure, summary, write_lcov
+            from sandbox.main import Sandbox
+
+            session = config.pluginmanager.get_plugin("sandbox-session")
+            sb = Sandbox(session.project(), backend="pyevm")  # type: ignore[union-attr]
+            files = measure(sb.project, sb.compile(), hits)
+        except Exception as exc:  # noqa: BLE001 - a report, never a failed run
+            terminalreporter.write_line(f"no coverage: {type(exc).__name__}: {exc}")
+            return
+        if not hits:
+            terminalreporter.write_line("no contract code ran on py-evm (coverage records py-evm only; run without --sandbox-backend revm)")
+        for line in summary(files):
+            terminalreporter.write_line(line)
+        lcov = config.rootpath / "coverage" / "lcov.info"
+        write_lcov(files, sb.project.root, lcov)
+        terminalreporter.write_line(f"wrote {lcov} (genhtml {lcov} -o coverage/html for annotated sources)")
 
     def _on_pyevm(self, config: pytest.Config) -> bool:
         import os

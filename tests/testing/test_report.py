@@ -82,3 +82,24 @@ def test_hypothesis_explain_phase_is_off_on_pyevm(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(["*explain phase is off on py-evm*--sandbox-hypothesis-explain keeps it*"])
     kept = pytester.runpytest("--sandbox-backend", "pyevm", "--sandbox-hypothesis-explain")
     kept.assert_outcomes(failed=1)
+
+
+def test_coverage_summary_and_lcov(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\nsandbox_project = {INSPECT}\n")
+    pytester.makepyfile(
+        test_cov="""
+        def test_some(sandbox):
+            alice = sandbox.accounts.alice
+            logger = sandbox.deploy("Logger", sandbox.deploy("Callee", sender=alice), sender=alice)
+            logger.work(2, sender=alice)
+        """
+    )
+    result = pytester.runpytest("--sandbox-backend", "pyevm", "--sandbox-coverage")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*Solidity coverage (lines, py-evm)*", "contracts/Logger.sol * 40 * 30 * 75.0%", "contracts/Proxy.sol * 0 * 0.0%", "total *"])
+    lcov = (pytester.path / "coverage" / "lcov.info").read_text()
+    logger = lcov.split("SF:")[1]
+    assert logger.startswith(f"{INSPECT.as_posix()}/contracts/Logger.sol")
+    assert "DA:55,0\nDA:56,0" in logger  # fail() never ran
+    assert "DA:46,1\nDA:47,1\nDA:48,1" in logger  # work() did
+    assert "LF:40\nLH:30" in logger

@@ -73,6 +73,10 @@ def install(chain_class: Any, recorder: Recorder) -> None:
                 return run(cls, super().apply_create_message, state, message, transaction_context, parent_computation)
 
         Observed.__name__ = f"Observed{base.__name__}"
+        from sandbox.backends.pyevm import coverage
+
+        if coverage.HITS is not None:  # pytest --sandbox-coverage: note every instruction run
+            Observed.opcodes = coverage.wrap_opcodes(dict(base.opcodes), coverage.HITS)
         return Observed
 
     chain_class.vm_configuration = tuple(
