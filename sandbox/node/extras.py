@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.node.wire import INVALID_PARAMS, RpcError, address_param, data_hex, params_of, quantity
+from sandbox.node.wire import INVALID_PARAMS, MAX_NONCE, RpcError, address_param, data_hex, params_of, quantity
 
 #: The latest timestamp a block may carry: 9999-12-31 (later ones break every date library).
 MAX_TIMESTAMP = 253_402_300_799
@@ -110,7 +110,7 @@ class TestNodeMethods:
 
     def rpc_evm_setNonce(self, sb: Any, params: list[Any]) -> None:
         address, nonce = params_of(params, 2, 2, "anvil_setNonce")
-        sb.chain.backend.set_nonce(address_param(address, "address"), quantity(nonce, "nonce"))
+        sb.chain.backend.set_nonce(address_param(address, "address"), quantity(nonce, "nonce", MAX_NONCE))
 
     def rpc_evm_impersonateAccount(self, sb: Any, params: list[Any]) -> None:
         (address,) = params_of(params, 1, 1, "anvil_impersonateAccount")

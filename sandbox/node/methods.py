@@ -25,6 +25,7 @@ from sandbox.backends.base import ExecutionFailed, Reverted
 from sandbox.node import fees, signing
 from sandbox.node.extras import TestNodeMethods
 from sandbox.node.filters import Filters
+from sandbox.node.queue import NonceQueue, sender_and_nonce
 from sandbox.node.wire import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -37,6 +38,7 @@ from sandbox.node.wire import (
     block_id,
     data_hex,
     error,
+    hash_param,
     params_of,
     quantity,
     raw_transaction,
@@ -71,6 +73,7 @@ class RpcHandler(TestNodeMethods):
         self.impersonating: set[str] = set()
         self.auto_impersonate = False
         self.filters = Filters()
+        self.queue = NonceQueue()
         self.methods: dict[str, Callable[[Any, list[Any]], Any]] = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
         }
@@ -209,6 +212,8 @@ class RpcHandler(TestNodeMethods):
             if found is None:
                 raise RpcError(INVALID_PARAMS, f"no block with hash {resolved}")
             return int(found["number"])
+        if isinstance(resolved, int) and resolved > sb.chain.backend.block_number():
+            raise RpcError(REFUSED, f"block {resolved} is not mined yet (the latest is {sb.chain.backend.block_number()})")
         # Every transaction is mined at once, so the pending state is the latest one.
         return "latest" if resolved == "pending" else resolved
 
@@ -308,7 +313,9 @@ class RpcHandler(TestNodeMethods):
             sb.chain.check_can_sign(send["from"])  # public dev keys sign only on dev chain ids
         if "gas" not in send:
             send["gas"] = sb.chain.backend.estimate(send)
-        return str(sb.chain.backend.send_transaction(send))
+        tx_hash = str(sb.chain.backend.send_transaction(send))
+        self.queue.release(sb.chain.backend, send["from"])
+        return tx_hash
 
     # -- signing (the node's own accounts, dev chain ids only) ---------------------------
 
@@ -334,17 +341,26 @@ class RpcHandler(TestNodeMethods):
         return "0x" + signing.fill_and_sign(sb, tx).hex()
 
     def rpc_eth_sendRawTransaction(self, sb: Any, params: list[Any]) -> str:
+        """A nonce ahead of the sender's is queued until the gap closes, as anvil does."""
         (raw,) = params_of(params, 1, 1, "eth_sendRawTransaction")
-        return str(sb.chain.backend.send_raw(bytes.fromhex(data_hex(raw, "raw transaction")[2:])))
+        signed = bytes.fromhex(data_hex(raw, "raw transaction")[2:])
+        backend = sb.chain.backend
+        who = sender_and_nonce(signed)
+        if who is not None and who[1] > backend.get_nonce(who[0], "latest"):
+            return self.queue.hold(who[0], who[1], signed)
+        tx_hash = str(backend.send_raw(signed))
+        if who is not None:
+            self.queue.release(backend, who[0])
+        return tx_hash
 
     def rpc_eth_getTransactionByHash(self, sb: Any, params: list[Any]) -> Any:
         (tx_hash,) = params_of(params, 1, 1, "eth_getTransactionByHash")
-        found = sb.chain.backend.get_transaction(data_hex(tx_hash, "transaction hash"))
+        found = sb.chain.backend.get_transaction(hash_param(tx_hash, "transaction hash"))
         return transaction_out(found) if found is not None else None
 
     def rpc_eth_getTransactionReceipt(self, sb: Any, params: list[Any]) -> Any:
         (tx_hash,) = params_of(params, 1, 1, "eth_getTransactionReceipt")
-        found = sb.chain.backend.get_receipt(data_hex(tx_hash, "transaction hash"))
+        found = sb.chain.backend.get_receipt(hash_param(tx_hash, "transaction hash"))
         return receipt_out(found) if found is not None else None
 
     # -- blocks and logs ------------------------------------------------------------
@@ -361,7 +377,7 @@ class RpcHandler(TestNodeMethods):
 
     def rpc_eth_getBlockByHash(self, sb: Any, params: list[Any]) -> Any:
         block_hash, full = params_of(params, 1, 2, "eth_getBlockByHash")
-        found = sb.chain.backend.get_block(data_hex(block_hash, "block hash"), bool(full))
+        found = sb.chain.backend.get_block(hash_param(block_hash, "block hash"), bool(full))
         return self._block_out(found, bool(full)) if found is not None else None
 
     def rpc_eth_getLogs(self, sb: Any, params: list[Any]) -> Any:
@@ -375,7 +391,7 @@ class RpcHandler(TestNodeMethods):
         start: int | str
         end: int | str
         if query.get("blockHash"):
-            start = end = self._number(sb, data_hex(query["blockHash"], "blockHash"))
+            start = end = self._number(sb, hash_param(query["blockHash"], "blockHash"))
         else:
             start, end = self._number(sb, query.get("fromBlock") or "latest"), self._number(sb, query.get("toBlock") or "latest")
         head = sb.chain.backend.block_number()
@@ -416,7 +432,7 @@ class RpcHandler(TestNodeMethods):
 
     def rpc_eth_getBlockTransactionCountByHash(self, sb: Any, params: list[Any]) -> str | None:
         (block_hash,) = params_of(params, 1, 1, "eth_getBlockTransactionCountByHash")
-        return self._count(sb, data_hex(block_hash, "block hash"))
+        return self._count(sb, hash_param(block_hash, "block hash"))
 
     def _at_index(self, sb: Any, block: Any, index: Any) -> dict[str, Any] | None:
         found = self._block_param(sb, block, full=True)
@@ -432,12 +448,12 @@ class RpcHandler(TestNodeMethods):
 
     def rpc_eth_getTransactionByBlockHashAndIndex(self, sb: Any, params: list[Any]) -> Any:
         block_hash, index = params_of(params, 2, 2, "eth_getTransactionByBlockHashAndIndex")
-        found = self._at_index(sb, data_hex(block_hash, "block hash"), index)
+        found = self._at_index(sb, hash_param(block_hash, "block hash"), index)
         return transaction_out(found) if found is not None else None
 
     def rpc_eth_getRawTransactionByHash(self, sb: Any, params: list[Any]) -> str | None:
         (tx_hash,) = params_of(params, 1, 1, "eth_getRawTransactionByHash")
-        found = sb.chain.backend.get_transaction(data_hex(tx_hash, "transaction hash"))
+        found = sb.chain.backend.get_transaction(hash_param(tx_hash, "transaction hash"))
         return raw_transaction(found) if found is not None else None
 
     def rpc_eth_getRawTransactionByBlockNumberAndIndex(self, sb: Any, params: list[Any]) -> str | None:
@@ -447,7 +463,7 @@ class RpcHandler(TestNodeMethods):
 
     def rpc_eth_getRawTransactionByBlockHashAndIndex(self, sb: Any, params: list[Any]) -> str | None:
         block_hash, index = params_of(params, 2, 2, "eth_getRawTransactionByBlockHashAndIndex")
-        found = self._at_index(sb, data_hex(block_hash, "block hash"), index)
+        found = self._at_index(sb, hash_param(block_hash, "block hash"), index)
         return raw_transaction(found) if found is not None else None
 
     def rpc_eth_getBlockReceipts(self, sb: Any, params: list[Any]) -> Any:

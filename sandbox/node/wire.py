@@ -123,12 +123,27 @@ def receipt_out(receipt: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
-def quantity(value: Any, what: str) -> int:
+#: The largest quantity the EVM holds (uint256), and the largest nonce (EIP-2681: uint64).
+MAX_UINT256, MAX_NONCE = 2**256 - 1, 2**64 - 1
+
+
+def quantity(value: Any, what: str, limit: int = MAX_UINT256) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        number = value
+    elif isinstance(value, str) and HEX.match(value) and len(value) > 2:
+        number = int(value, 16)
+    else:
+        raise RpcError(INVALID_PARAMS, f"{what} must be a hex quantity like 0x1a, got {str(value)[:80]!r}")
+    if number > limit:
+        raise RpcError(INVALID_PARAMS, f"{what} {hex(number)[:70]} is over the largest allowed ({hex(limit)})")
+    return number
+
+
+def hash_param(value: Any, what: str) -> str:
+    """A 32-byte hash (transaction or block)."""
+    if isinstance(value, str) and HEX.match(value) and len(value) == 66:
         return value
-    if isinstance(value, str) and HEX.match(value) and len(value) > 2:
-        return int(value, 16)
-    raise RpcError(INVALID_PARAMS, f"{what} must be a hex quantity like 0x1a, got {value!r}")
+    raise RpcError(INVALID_PARAMS, f"{what} must be a 32-byte 0x hash (66 characters), got {str(value)[:80]!r}")
 
 
 def data_hex(value: Any, what: str) -> str:
@@ -149,7 +164,7 @@ def block_id(value: Any = "latest") -> int | str:
     if value in TAGS:
         return "safe" if value == "finalized" else str(value)
     if isinstance(value, str) and len(value) == 66:
-        return value  # a block hash: resolved by the caller
+        return hash_param(value, "block hash")  # resolved by the caller
     return quantity(value, "block number")
 
 
@@ -164,7 +179,7 @@ def transaction_in(tx: Any, *, need_from: bool) -> dict[str, Any]:
         if name is None:
             raise RpcError(INVALID_PARAMS, f"unknown transaction field {key!r}")
         if name in QUANTITIES:
-            out[name] = quantity(value, key)
+            out[name] = quantity(value, key, MAX_NONCE if name == "nonce" else MAX_UINT256)
         elif name in ("from", "to"):
             out[name] = address_param(value, key)
         elif name == "data":

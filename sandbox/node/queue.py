@@ -1,0 +1,56 @@
+"""Signed transactions whose nonce is ahead of their sender's, held until the gap closes (anvil's queued pool).
+
+A client that sends several transactions at once (viem's nonce manager,
+ethers with explicit nonces) may have them arrive out of order over
+parallel connections: nonce 6 before nonce 5. Anvil queues the early one;
+so does the node: it answers with the transaction's hash, keeps the bytes,
+and sends it as soon as the sender's nonce reaches it. A queued
+transaction is not in any block until then (its receipt is ``null``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account import Account as EthAccount
+from eth_utils import keccak
+
+from sandbox.node.wire import REFUSED, RpcError
+
+#: Most transactions held at once, and per sender.
+MAX_QUEUED, MAX_PER_SENDER = 1000, 64
+
+
+def sender_and_nonce(raw: bytes) -> tuple[str, int] | None:
+    """Who signed ``raw`` and with which nonce (``None`` if it cannot be decoded; the backend will say why)."""
+    import rlp
+
+    try:
+        sender = EthAccount.recover_transaction(raw)
+        fields = rlp.decode(raw) if raw[0] >= 0xC0 else rlp.decode(raw[1:])
+        nonce = int.from_bytes(fields[0] if raw[0] >= 0xC0 else fields[1], "big")
+    except Exception:  # malformed: let the backend refuse it with its own message
+        return None
+    return str(sender), nonce
+
+
+class NonceQueue:
+    """Raw transactions by ``(sender, nonce)``, waiting for the sender's nonce."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, int], bytes] = {}
+
+    def hold(self, sender: str, nonce: int, raw: bytes) -> str:
+        if len(self._held) >= MAX_QUEUED or sum(1 for s, _ in self._held if s == sender) >= MAX_PER_SENDER:
+            raise RpcError(REFUSED, f"too many queued transactions from {sender} (nonce gaps); send nonce {nonce - 1} and the ones before it")
+        self._held[(sender.lower(), nonce)] = raw
+        return "0x" + keccak(raw).hex()
+
+    def release(self, backend: Any, sender: str) -> None:
+        """Send ``sender``'s held transactions that are now next in line, in nonce order."""
+        key = sender.lower()
+        while self._held:
+            raw = self._held.pop((key, backend.get_nonce(sender, "latest")), None)
+            if raw is None:
+                return
+            backend.send_raw(raw)
