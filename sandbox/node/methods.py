@@ -33,6 +33,7 @@ from sandbox.node.wire import (
     METHOD_NOT_FOUND,
     REFUSED,
     REVERTED,
+    TX_REJECTED,
     RpcError,
     address_param,
     block_id,
@@ -346,8 +347,11 @@ class RpcHandler(TestNodeMethods):
         signed = bytes.fromhex(data_hex(raw, "raw transaction")[2:])
         backend = sb.chain.backend
         who = sender_and_nonce(signed)
-        if who is not None and who[1] > backend.get_nonce(who[0], "latest"):
+        expected = backend.get_nonce(who[0], "latest") if who is not None else 0
+        if who is not None and who[1] > expected:
             return self.queue.hold(who[0], who[1], signed)
+        if who is not None and who[1] < expected:
+            raise RpcError(TX_REJECTED, f"nonce too low: {who[0]} has sent {expected} transactions, this one has nonce {who[1]}; sign it with nonce {expected}")
         tx_hash = str(backend.send_raw(signed))
         if who is not None:
             self.queue.release(backend, who[0])

@@ -15,6 +15,8 @@ from eth_bloom import BloomFilter  # type: ignore[attr-defined]
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
 REVERTED, REFUSED = 3, -32000
+#: EIP-1474's "transaction rejected" (anvil's code for a nonce too low).
+TX_REJECTED = -32003
 TAGS = ("latest", "earliest", "pending", "safe", "finalized")
 HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 TX_KEYS = {"from": "from", "to": "to", "gas": "gas", "gasPrice": "gas_price", "maxFeePerGas": "max_fee_per_gas",

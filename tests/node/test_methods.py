@@ -109,6 +109,8 @@ def test_a_raw_transaction_with_a_nonce_ahead_waits_for_the_gap_to_close(w3: Web
     result(w3, "eth_sendRawTransaction", "0x" + bytes(signed[0].raw_transaction).hex())
     assert w3.eth.wait_for_transaction_receipt(later, timeout=10)["status"] == 1
     assert w3.eth.get_transaction_count(sender.address) == nonce + 2
+    again = rpc(w3, "eth_sendRawTransaction", "0x" + bytes(signed[0].raw_transaction).hex())
+    assert again["error"]["code"] == -32003 and again["error"]["message"].startswith("nonce too low"), again
 
 
 # -- filters ---------------------------------------------------------------------------------
