@@ -66,8 +66,6 @@ def main(argv: list[str] | None = None) -> dict:
     years = run.p["years"]
     mean_gap_days = run.p["mean_gap_days"]
     horizon = years * 365 * DAY
-    # Who the holders are: age and residence (the contract cannot see them; the platform's KYC does).
-    minors = {h.name for h in holders if run.random.random() < run.p["minor_share"]}
 
     # One schedule of gift attempts for every rule: (time offset, token, recipient index).
     schedule: list[tuple[int, int, int]] = []
@@ -79,6 +77,9 @@ def main(argv: list[str] | None = None) -> dict:
                 break
             schedule.append((int(t), token, run.random.randrange(len(holders))))
     schedule.sort()
+    # Who the holders are: age and residence (the contract cannot see them; the platform's KYC does).
+    # Drawn after the schedule, so the schedule is the same whatever minor_share is.
+    minors = {h.name for h in holders if run.random.random() < run.p["minor_share"]}
 
     results: dict[str, dict] = {}
     for rule in RULES:

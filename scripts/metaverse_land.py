@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
         sale_revenue += price
     parcels = list(paid_for)
     owner_of = {t: str(land.ownerOf(t)) for t in parcels}
-    daily = {t: int(paid_for[t] * run.p["rent_bps_per_day"] / 10_000) for t in parcels}  # rent: a share of the price per day
+    daily = {t: int(paid_for[t] / (10_000 / run.p["rent_bps_per_day"])) for t in parcels}  # rent: a share of the price per day (5 bps = 1/2000)
     for t in parcels:
         land.offerRental(t, daily[t], 30, sender=owner_of[t])
 
