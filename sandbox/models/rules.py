@@ -147,6 +147,13 @@ def _platform_view(action: Action) -> str | None:
     return f"the platform sees {', '.join(extra)} beside the DID" if extra else None
 
 
+def _price(action: Action) -> str:
+    price, unit = action.get("price"), action.get("currency", "")
+    if isinstance(price, int) and unit == "ETH":
+        return f" for {price / 10**18:.4g} ETH"
+    return f" for {price:,} {unit}".rstrip() if isinstance(price, int) else ""
+
+
 def _trading(action: Action) -> str | None:
     if action.kind == "auction":
         return "sold at auction"
@@ -173,7 +180,7 @@ CN_2022: tuple[Rule, ...] = (
          _each(["sale", "resale", "auction", "issue"], _real_name, needs=("buyer_real_name", "seller_real_name", "issuer_real_name"))),
     Rule("sd-no-secondary", "No secondary trading; collectibles circulate only for use (gifts)",
          "Self-discipline initiative for the digital-collectible industry, 2022-06-30",
-         _each(["resale", "auction"], lambda a: f"resold for {a.get('price', 'a price')} ({a.get('venue', 'direct')})")),
+         _each(["resale", "auction"], lambda a: f"resold ({a.get('venue', 'direct')}){_price(a)}")),
     Rule("jingtan-180d", "A collectible is given away only after 180 days held",
          "Jingtan user rules, 2022", _each(["gift"], _gift_hold(True, 180), needs="held_days")),
     Rule("jingtan-2y", "A recipient holds a gift two years before giving it again",
