@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.node.wire import INVALID_PARAMS, MAX_NONCE, RpcError, address_param, data_hex, params_of, quantity
+from sandbox.node.queue import NonceQueue
+from sandbox.node.wire import INVALID_PARAMS, MAX_NONCE, REFUSED, RpcError, address_param, data_hex, hash_param, params_of, quantity
 
 #: The latest timestamp a block may carry: 9999-12-31 (later ones break every date library).
 MAX_TIMESTAMP = 253_402_300_799
@@ -29,6 +30,7 @@ class TestNodeMethods:
     #: Addresses the node lets send without a key (anvil_impersonateAccount), and whether any may.
     impersonating: set[str]
     auto_impersonate: bool
+    queue: NonceQueue
 
     # -- snapshots ------------------------------------------------------------------
 
@@ -78,6 +80,36 @@ class TestNodeMethods:
         count, interval = params_of(params, 0, 2, "anvil_mine")
         _mine(sb, quantity(count, "block count") if count is not None else 1,
               quantity(interval, "interval") if interval is not None else None)
+
+    def rpc_evm_setAutomine(self, sb: Any, params: list[Any]) -> None:
+        """Automine is the only mode: true is accepted, false refused (no pending pool yet)."""
+        (enabled,) = params_of(params, 1, 1, "evm_setAutomine")
+        if enabled is not True:
+            raise RpcError(REFUSED, "the sandbox node mines every transaction as it arrives; manual mining (evm_setAutomine false) "
+                                    "is not supported yet: mine with the transactions you send, or use anvil for pending-pool tests")
+
+    def rpc_anvil_getAutomine(self, sb: Any, params: list[Any]) -> bool:
+        """Always true: every transaction is mined as it arrives."""
+        params_of(params, 0, 0, "anvil_getAutomine")
+        return True
+
+    def rpc_evm_setIntervalMining(self, sb: Any, params: list[Any]) -> None:
+        """0 (off) is accepted; interval mining is not supported yet."""
+        (interval,) = params_of(params, 1, 1, "evm_setIntervalMining")
+        if quantity(interval, "interval") != 0:
+            raise RpcError(REFUSED, "interval mining is not supported by the sandbox node yet (it automines); pass 0, or mine "
+                                    "blocks yourself with anvil_mine(count, interval)")
+
+    def rpc_evm_dropTransaction(self, sb: Any, params: list[Any]) -> str | None:
+        """Drops a queued transaction (nonce ahead); mined ones stay."""
+        (tx_hash,) = params_of(params, 1, 1, "anvil_dropTransaction")
+        wanted = hash_param(tx_hash, "transaction hash")
+        return wanted if self.queue.drop(wanted) else None
+
+    def rpc_evm_dropAllTransactions(self, sb: Any, params: list[Any]) -> None:
+        """Drops every queued transaction."""
+        params_of(params, 0, 0, "anvil_dropAllTransactions")
+        self.queue.clear()
 
     def rpc_evm_setNextBlockTimestamp(self, sb: Any, params: list[Any]) -> None:
         (timestamp,) = params_of(params, 1, 1, "evm_setNextBlockTimestamp")

@@ -54,3 +54,14 @@ class NonceQueue:
             if raw is None:
                 return
             backend.send_raw(raw)
+
+    def drop(self, tx_hash: str) -> bool:
+        """Forget the held transaction ``tx_hash`` (anvil_dropTransaction); whether it was held."""
+        for key, raw in list(self._held.items()):
+            if "0x" + keccak(raw).hex() == tx_hash.lower():
+                del self._held[key]
+                return True
+        return False
+
+    def clear(self) -> None:
+        self._held.clear()

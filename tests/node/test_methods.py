@@ -113,6 +113,23 @@ def test_a_raw_transaction_with_a_nonce_ahead_waits_for_the_gap_to_close(w3: Web
     assert again["error"]["code"] == -32003 and again["error"]["message"].startswith("nonce too low"), again
 
 
+def test_a_queued_transaction_can_be_dropped(w3: Web3) -> None:
+    sender = EthAccount.from_key(dev_keys(7)[6])
+    ahead = sender.sign_transaction({"to": BOB, "value": 1, "gas": 21000, "nonce": w3.eth.get_transaction_count(sender.address) + 3,
+                                     "maxFeePerGas": 50 * 10**9, "maxPriorityFeePerGas": 10**9, "chainId": 31337})
+    tx_hash = result(w3, "eth_sendRawTransaction", "0x" + bytes(ahead.raw_transaction).hex())
+    assert result(w3, "anvil_dropTransaction", tx_hash) in (tx_hash, None)  # anvil 1.7 answers null
+    assert result(w3, "anvil_dropTransaction", tx_hash) is None
+    assert result(w3, "eth_getTransactionReceipt", tx_hash) is None
+
+
+def test_automine_is_on(w3: Web3) -> None:
+    assert result(w3, "evm_setIntervalMining", 0) is None  # on anvil this stops mining...
+    assert result(w3, "evm_setAutomine", True) is None  # ...until automine is back on
+    assert result(w3, "anvil_getAutomine") is True
+    assert send(w3, to=BOB, value=1)["status"] == 1
+
+
 # -- filters ---------------------------------------------------------------------------------
 
 
