@@ -303,9 +303,10 @@ class TesterBackend(ChainBackend):
             block = self._block_arg(block)
             if block == "earliest":
                 return 0
-            return head if isinstance(block, str) else min(int(block), head)
+            return head if isinstance(block, str) else int(block)
 
-        return range(number(from_block), number(to_block) + 1)
+        # A range that starts past the head is empty (not the head's logs); one that ends past it stops there.
+        return range(number(from_block), min(number(to_block), head) + 1)
 
     def get_logs(self, from_block: BlockId = "latest", to_block: BlockId = "latest", address: list[str] | None = None,
                  topics: list[Any] | None = None) -> list[Record]:

@@ -87,3 +87,15 @@ def test_receipts_equal_what_web3_reads_back(backend: str) -> None:
         assert [(log["address"], [bytes.fromhex(t[2:]) for t in log["topics"]], bytes.fromhex(log["data"][2:])) for log in receipt.logs] == [
             (log["address"], [bytes(t) for t in log["topics"]], bytes(log["data"])) for log in via_web3["logs"]]
     assert sum(len(r.logs) for r in receipts) >= 2
+
+
+@pytest.mark.parametrize("backend", ["pyevm", "revm"])
+def test_logs_from_a_block_past_the_head_are_none(backend: str) -> None:
+    sb = Sandbox(PROBE, backend=backend)
+    probe = sb.deploy("Probe", sender=sb.accounts.alice)
+    probe.poke(sender=sb.accounts.alice)
+    head = sb.chain.block_number
+    assert sb.get_events(probe, from_block=head)  # the poke's event
+    assert sb.get_events(probe, from_block=head + 1) == []
+    assert sb.chain.backend.get_logs(head + 5, head + 9) == []
+    assert len(sb.chain.backend.get_logs(0, head + 100)) == len(sb.chain.backend.get_logs(0, "latest"))
