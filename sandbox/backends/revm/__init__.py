@@ -17,15 +17,14 @@ How it is built (one module per concept):
 - ``backend.py``: :class:`RevmBackend`, eth-tester's ``BaseChainBackend``.
 - ``calls.py``: ``call`` and ``estimate_gas`` (the sandbox's geth-style
   estimate, with the same ``estimator.confirm`` switch as py-evm's).
-- ``fast.py``: the Sandbox contract API's direct path to the backend, which
-  skips web3.py and eth-tester's formatting and validation when nothing can
-  tell (no filters, no locked accounts, auto-mining on). ``SANDBOX_REVM_FAST=0``
-  sends everything through web3.py instead.
-- ``provider.py``: the ``EthereumTester`` and ``Web3`` built by ``sandbox.chain``.
+- ``chain_backend.py``: :class:`RevmChainBackend`, the sandbox's seam
+  (:class:`~sandbox.backends.base.ChainBackend`) over it; the road straight
+  to the engine and the road through eth-tester are shared with py-evm in
+  :mod:`sandbox.backends.tester`.
 
 Proven equal to py-evm by ``tests/backends``: a differential replay (receipts'
 status, gas used, gas limit chosen, logs; return and revert data; balances,
-nonces, past-block reads; on both paths), eth-tester's conformance suite
+nonces, past-block reads; on both roads), eth-tester's conformance suite
 (all of it), and the project's contract suite under ``SANDBOX_BACKEND=revm``.
 
 Known differences (pyrevm 0.3.7 embeds revm 8, a Cancun EVM; py-evm runs Prague):
@@ -35,8 +34,9 @@ Known differences (pyrevm 0.3.7 embeds revm 8, a Cancun EVM; py-evm runs Prague)
   base fee and the fees are settled outside it); no contract here reads them;
 - ``state_root`` in headers is a placeholder, not a Merkle root;
 - the journal checkpoint around each transaction takes one level of depth,
-  so the 1024-deep call limit is likely reached one frame earlier (untested);
-- a saved workshop chain (``sandbox.workshop.store``) cannot be loaded on it yet.
+  so the 1024-deep call limit is likely reached one frame earlier (untested).
+
+A saved workshop chain loads on it from any engine's dump (``StateDump``).
 """
 
 from __future__ import annotations
