@@ -25,6 +25,7 @@ from sandbox.backends.base import ExecutionFailed, Reverted
 from sandbox.node import fees, signing
 from sandbox.node.extras import TestNodeMethods
 from sandbox.node.filters import Filters
+from sandbox.node.lookups import LookupMethods
 from sandbox.node.queue import NonceQueue, sender_and_nonce
 from sandbox.node.wire import (
     INTERNAL_ERROR,
@@ -42,7 +43,6 @@ from sandbox.node.wire import (
     hash_param,
     params_of,
     quantity,
-    raw_transaction,
     receipt_out,
     to_wire,
     transaction_in,
@@ -63,7 +63,7 @@ OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 # -- the handler --------------------------------------------------------------------
 
 
-class RpcHandler(TestNodeMethods):
+class RpcHandler(LookupMethods, TestNodeMethods):
     """Answers JSON-RPC requests from one :class:`Workshop`'s chain."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -418,65 +418,6 @@ class RpcHandler(TestNodeMethods):
             wire["address"], wire["removed"] = str(wire["address"]).lower(), False  # DATA, as anvil and geth send it
             logs.append(wire)
         return logs
-
-    # -- blocks' transactions and receipts -------------------------------------------------
-
-    def _block_param(self, sb: Any, block: Any, full: bool = False) -> dict[str, Any] | None:
-        """A block by number, tag or hash (``None`` when there is none)."""
-        found = sb.chain.backend.get_block(block_id(block if block is not None else "latest"), full)
-        return dict(found) if found is not None else None
-
-    def _count(self, sb: Any, block: Any) -> str | None:
-        found = self._block_param(sb, block)
-        return hex(len(found["transactions"])) if found is not None else None
-
-    def rpc_eth_getBlockTransactionCountByNumber(self, sb: Any, params: list[Any]) -> str | None:
-        (number,) = params_of(params, 1, 1, "eth_getBlockTransactionCountByNumber")
-        return self._count(sb, number)
-
-    def rpc_eth_getBlockTransactionCountByHash(self, sb: Any, params: list[Any]) -> str | None:
-        (block_hash,) = params_of(params, 1, 1, "eth_getBlockTransactionCountByHash")
-        return self._count(sb, hash_param(block_hash, "block hash"))
-
-    def _at_index(self, sb: Any, block: Any, index: Any) -> dict[str, Any] | None:
-        found = self._block_param(sb, block, full=True)
-        position = quantity(index, "transaction index")
-        if found is None or position >= len(found["transactions"]):
-            return None
-        return dict(found["transactions"][position])
-
-    def rpc_eth_getTransactionByBlockNumberAndIndex(self, sb: Any, params: list[Any]) -> Any:
-        number, index = params_of(params, 2, 2, "eth_getTransactionByBlockNumberAndIndex")
-        found = self._at_index(sb, number, index)
-        return transaction_out(found) if found is not None else None
-
-    def rpc_eth_getTransactionByBlockHashAndIndex(self, sb: Any, params: list[Any]) -> Any:
-        block_hash, index = params_of(params, 2, 2, "eth_getTransactionByBlockHashAndIndex")
-        found = self._at_index(sb, hash_param(block_hash, "block hash"), index)
-        return transaction_out(found) if found is not None else None
-
-    def rpc_eth_getRawTransactionByHash(self, sb: Any, params: list[Any]) -> str | None:
-        (tx_hash,) = params_of(params, 1, 1, "eth_getRawTransactionByHash")
-        found = sb.chain.backend.get_transaction(hash_param(tx_hash, "transaction hash"))
-        return raw_transaction(found) if found is not None else None
-
-    def rpc_eth_getRawTransactionByBlockNumberAndIndex(self, sb: Any, params: list[Any]) -> str | None:
-        number, index = params_of(params, 2, 2, "eth_getRawTransactionByBlockNumberAndIndex")
-        found = self._at_index(sb, number, index)
-        return raw_transaction(found) if found is not None else None
-
-    def rpc_eth_getRawTransactionByBlockHashAndIndex(self, sb: Any, params: list[Any]) -> str | None:
-        block_hash, index = params_of(params, 2, 2, "eth_getRawTransactionByBlockHashAndIndex")
-        found = self._at_index(sb, hash_param(block_hash, "block hash"), index)
-        return raw_transaction(found) if found is not None else None
-
-    def rpc_eth_getBlockReceipts(self, sb: Any, params: list[Any]) -> Any:
-        (block,) = params_of(params, 1, 1, "eth_getBlockReceipts")
-        found = self._block_param(sb, block)
-        if found is None:
-            return None
-        receipts = (sb.chain.backend.get_receipt(h) for h in found["transactions"])
-        return [receipt_out(r) for r in receipts if r is not None]
 
     # -- filters (polled) --------------------------------------------------------------
 
