@@ -60,3 +60,22 @@ def test_viem_deploys_watches_sends_in_parallel_signs_and_uses_a_test_client(ser
 def test_ethers_and_viem_get_events_and_heads_pushed_over_websocket(server: Server) -> None:
     seen = run_client("ws_client.mjs", server)
     assert seen == {"ethersEvent": 7, "viemEvent": 7, "newHead": True}
+
+
+def test_cast_sets_balances_impersonates_and_sends_unlocked(server: Server) -> None:
+    from sandbox.project.toolchain import foundry_binary
+
+    def cast(*args: str) -> str:
+        done = subprocess.run([str(foundry_binary("cast")), *args, "--rpc-url", server.url], capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, f"cast {' '.join(args)} on {server.name}: {done.stderr[-2000:]}"
+        return done.stdout.strip()
+
+    whale = "0x00000000000000000000000000000000000000b2"
+    cast("rpc", "anvil_setBalance", whale, hex(3 * 10**18))
+    assert cast("balance", whale) == str(3 * 10**18)
+    cast("rpc", "anvil_impersonateAccount", whale)
+    receipt = json.loads(cast("send", "--unlocked", "--from", whale, ALICE, "--value", "1", "--json"))
+    assert receipt["status"] == "0x1" and receipt["from"].lower() == whale
+    cast("rpc", "anvil_stopImpersonatingAccount", whale)
+    cast("rpc", "anvil_mine", "0x2")
+    assert int(cast("block-number")) == int(receipt["blockNumber"], 16) + 2
