@@ -43,14 +43,33 @@ class CallTrace:
     children: list[CallTrace] = field(default_factory=list)
     #: Events this frame emitted, decoded where the project knows them: ``"Transfer(from=..., value=1)"``.
     events: list[str] = field(default_factory=list)
-    #: For a frame that failed: the Solidity line of its revert, or of the call that failed under it.
-    location: Location | None = None
+    #: Finds :attr:`location` when first asked (source maps cost a solc run the first time).
+    _where: Callable[[], Location | None] | None = field(default=None, repr=False, compare=False)
     #: False when the engine records only the top frame (revm, nodes): the tree stops here.
     complete: bool = True
 
     @property
     def reverted(self) -> bool:
         return self.error is not None
+
+    @property
+    def location(self) -> Location | None:
+        """For a frame that failed: the Solidity line of its revert, or of the call that failed under it."""
+        where = self._where
+        if where is None:
+            return None
+        try:
+            found = where()
+        except Exception:  # a location is a help, never a second failure
+            found = None
+        self._where = lambda: found
+        return found
+
+    @property
+    def revert_location(self) -> Location | None:
+        """Where the revert started: the location of the innermost failing frame."""
+        innermost = self.innermost_failure()
+        return innermost.location if innermost is not None else None
 
     def innermost_failure(self) -> CallTrace | None:
         """The deepest frame on the failing path (where the revert started), or ``None`` if nothing failed."""
@@ -202,10 +221,8 @@ class TraceDecoder:
                 failing = [c for c in frame.children if c.error is not None and c.call_pc is not None]
                 pc = failing[-1].call_pc if failing else frame.fail_pc
                 if pc is not None:
-                    try:
-                        trace.location = self.locate(code_named[0], pc, frame.kind == "CREATE")
-                    except Exception:  # a location is a help, never a second failure
-                        trace.location = None
+                    locate, name, create = self.locate, code_named[0], frame.kind == "CREATE"
+                    trace._where = lambda: locate(name, pc, create)
         if frame.to == CONSOLE_ADDRESS:
             trace.kind = "CONSOLE"
         trace.children = [self._frame(child, recording) for child in frame.children]

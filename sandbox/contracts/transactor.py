@@ -60,13 +60,7 @@ class Transactor:
         """``failure`` with the console lines and call trace of the run that raised it (``.console``, ``.trace``)."""
         recording = self.chain.backend.last_recording()
         failure.console = self._console(recording)  # type: ignore[attr-defined]
-        trace = self.traces.decode(recording) if recording is not None else None
-        failure.trace = trace  # type: ignore[attr-defined]
-        innermost = trace.innermost_failure() if trace is not None else None
-        failure.location = innermost.location if innermost is not None else None  # type: ignore[attr-defined]
-        if failure.location is not None:  # type: ignore[attr-defined]
-            where = f"{innermost.contract}.{innermost.function}" if innermost is not None and innermost.contract else "the contract"
-            failure.add_note(f"raised by {where} at {failure.location}: {failure.location.text}")  # type: ignore[attr-defined]
+        failure.trace = self.traces.decode(recording) if recording is not None else None  # type: ignore[attr-defined]
         return failure
 
     def trace(self, tx_hash: str) -> CallTrace:

@@ -136,6 +136,8 @@ class Inspect:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+        if self.trace_mode != "off" and call.excinfo is not None and call.when == "call":
+            _add_location_note(call.excinfo.value)  # before the report is built, so the traceback shows it
         outcome = yield
         report = outcome.get_result()
         if self.trace_mode == "off" or call.excinfo is None or report.when != "call":
@@ -155,3 +157,19 @@ def _trace_of(exc: BaseException | None) -> Any:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return None
+
+
+def _add_location_note(exc: BaseException) -> None:
+    """``raised by Callee.check at contracts/Logger.sol:74:27: <line>`` on a failing revert (once)."""
+    trace = _trace_of(exc)
+    if trace is None:
+        return
+    innermost = trace.innermost_failure()
+    where = innermost.location if innermost is not None else None
+    if where is None:
+        return
+    name = f"{innermost.contract}.{innermost.function}" if innermost.contract else "the contract"
+    note = f"raised by {name} at {where}: {where.text}"
+    target = exc if getattr(exc, "trace", None) is trace else (exc.__cause__ or exc.__context__ or exc)
+    if note not in getattr(target, "__notes__", []):
+        target.add_note(note)
