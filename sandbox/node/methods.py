@@ -346,7 +346,7 @@ class RpcHandler(LookupMethods, TestNodeMethods):
         (raw,) = params_of(params, 1, 1, "eth_sendRawTransaction")
         signed = bytes.fromhex(data_hex(raw, "raw transaction")[2:])
         backend = sb.chain.backend
-        who = sender_and_nonce(signed)
+        who = sender_and_nonce(signed, backend.chain_id)
         expected = backend.get_nonce(who[0], "latest") if who is not None else 0
         if who is not None and who[1] > expected:
             return self.queue.hold(who[0], who[1], signed)

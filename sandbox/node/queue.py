@@ -21,14 +21,22 @@ from sandbox.node.wire import REFUSED, RpcError
 MAX_QUEUED, MAX_PER_SENDER = 1000, 64
 
 
-def sender_and_nonce(raw: bytes) -> tuple[str, int] | None:
-    """Who signed ``raw`` and with which nonce (``None`` if it cannot be decoded; the backend will say why)."""
+def sender_and_nonce(raw: bytes, chain_id: int) -> tuple[str, int] | None:
+    """Who signed ``raw`` and with which nonce; ``None`` if it cannot be decoded or is for another chain (the backend says why)."""
     import rlp
 
     try:
+        legacy = raw[0] >= 0xC0
+        fields = rlp.decode(raw) if legacy else rlp.decode(raw[1:])
+        if legacy:
+            v = int.from_bytes(fields[6], "big")
+            signed_for = (v - 35) // 2 if v >= 35 else chain_id  # pre-EIP-155: any chain
+        else:
+            signed_for = int.from_bytes(fields[0], "big")
+        if signed_for != chain_id:
+            return None
+        nonce = int.from_bytes(fields[0] if legacy else fields[1], "big")
         sender = EthAccount.recover_transaction(raw)
-        fields = rlp.decode(raw) if raw[0] >= 0xC0 else rlp.decode(raw[1:])
-        nonce = int.from_bytes(fields[0] if raw[0] >= 0xC0 else fields[1], "big")
     except Exception:  # malformed: let the backend refuse it with its own message
         return None
     return str(sender), nonce
