@@ -49,11 +49,13 @@ demo: setup
 # everything else), on the revm backend (with the core, the workshop and the
 # node: commands run by the tests see SANDBOX_BACKEND), and on a real node
 # (a private anvil the plugin starts and stops). forge's own run is not node-bound.
+# The last run prints the coverage of this repository's contracts (py-evm; coverage/lcov.info).
 test: setup
 	$(PY) -m pytest -q
 	SANDBOX_BACKEND=revm $(PY) -m pytest -q --sandbox-backend revm tests/contracts tests/core tests/workshop \
 		--ignore=tests/contracts/test_forge.py --ignore=tests/workshop/test_browser.py
 	$(PY) -m pytest -q --sandbox-anvil tests/contracts --ignore=tests/contracts/test_forge.py
+	$(PY) -m pytest -q --sandbox-coverage tests/contracts --ignore=tests/contracts/test_forge.py
 
 # The business-model simulations at full size (make test runs them with --quick);
 # their figures and charts go to docs/models/, which the README shows.
