@@ -286,6 +286,10 @@ class ChainBackend(ABC):
         """The recording of the latest send, call or estimate (``None`` on engines that record nothing)."""
         return None
 
+    def create_access_list(self, tx: TxRequest, block: BlockId = "latest") -> tuple[list[Record], int]:
+        """EIP-2930 access list of ``tx`` (``{"address", "storage_keys"}`` entries) and the gas it uses with it."""
+        return self._unsupported("create_access_list")  # type: ignore[no-any-return]
+
     # -- node methods ----------------------------------------------------------------
 
     def request(self, method: str, params: list[Any]) -> Any:

@@ -206,11 +206,11 @@ class TesterBackend(ChainBackend):
         if chain_id is not None and chain_id != self.chain_id:
             raise TransactionRejected(
                 f"the transaction is signed for chain id {chain_id}, this chain is {self.chain_id} (EIP-155); sign it for {self.chain_id}")
+        from eth_utils import ValidationError as EVMValidationError  # py-evm raises eth-utils'
+
         try:
             return str(self.tester.send_raw_transaction("0x" + raw.hex()))
-        except ValidationError as exc:
-            raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
-        except TransactionFailed as exc:
+        except (ValidationError, EVMValidationError, TransactionFailed) as exc:  # nonce, funds, gas: eth-tester's or py-evm's words
             raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
 
     def estimate(self, tx: TxRequest, block: BlockId = "latest", *, confirm: bool = True) -> int:
