@@ -99,7 +99,7 @@ class Sandbox:
         self.chain = chain
         self._progress = progress
         self._compiled: CompiledProject | None = None
-        self._tx = Transactor(self.chain, prepare=lambda: None if self.compile() else None)
+        self._tx = Transactor(self.chain, prepare=self._compile_for_decoding)
         self._tx.traces.locate = self._locate
 
     # -- the pieces underneath -----------------------------------------------
@@ -127,6 +127,10 @@ class Sandbox:
                 self._tx.add_abi(abi)
             self._compiled = compiled
         return self._compiled
+
+    def _compile_for_decoding(self) -> None:
+        """Before a revert is decoded: the project's ABIs must be known (cached after the first compile)."""
+        self.compile()
 
     @property
     def contract_names(self) -> list[str]:

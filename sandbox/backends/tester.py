@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any
 
+from eth.exceptions import VMError
 from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionFailed, TransactionNotFound, ValidationError
 from eth_utils import to_canonical_address, to_checksum_address
 
@@ -62,6 +63,8 @@ class TesterBackend(ChainBackend):
         self.estimator = estimator
         self.chain_id = chain_id
         self.snapshot_ids = []
+        self._held_keys: Any = None
+        self._held_addresses: frozenset[bytes] = frozenset()
         self._w3: Any = None
         #: Addresses whose unsigned transactions are let through (:meth:`impersonate`).
         self.impersonated: set[bytes] = set()
@@ -90,7 +93,11 @@ class TesterBackend(ChainBackend):
     # -- requests in the engine's shape --------------------------------------------
 
     def _held(self, sender: str) -> bool:
-        return to_canonical_address(sender) in {k.public_key.to_canonical_address() for k in self.engine_backend.account_keys}
+        """Does the engine hold ``sender``'s key? (Asked on every send: the addresses are derived once per key set.)"""
+        keys = self.engine_backend.account_keys
+        if keys is not self._held_keys:  # eth-tester and RevmBackend replace the tuple when a key is added
+            self._held_keys, self._held_addresses = keys, frozenset(k.public_key.to_canonical_address() for k in keys)
+        return to_canonical_address(sender) in self._held_addresses
 
     def _direct(self, sender: str | None = None) -> bool:
         """True when eth-tester holds nothing the engine-level road would skip."""
@@ -228,16 +235,11 @@ class TesterBackend(ChainBackend):
             data = self.estimator.take_revert_data()
             if data is not None:
                 raise Reverted(data) from None
-            if isinstance(exc, (TransactionFailed, *self._vm_errors())):
+            if isinstance(exc, (TransactionFailed, VMError)):
                 raise ExecutionFailed(f"execution failed: {exc}") from None
             raise
         finally:
             self.estimator.confirm = True
-
-    def _vm_errors(self) -> tuple[type[Exception], ...]:
-        from eth.exceptions import VMError
-
-        return (VMError,)
 
     def call(self, tx: TxRequest, block: BlockId = "latest") -> bytes:
         if block == "pending":

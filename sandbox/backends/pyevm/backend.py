@@ -115,11 +115,6 @@ class PyEvmChainBackend(TesterBackend):
     def _chain(self) -> Any:
         return self.engine_backend.chain
 
-    def _vm_errors(self) -> tuple[type[Exception], ...]:
-        from eth.exceptions import VMError
-
-        return (VMError,)
-
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         from eth.exceptions import Revert
         from eth.vm.spoof import SpoofTransaction

@@ -34,11 +34,6 @@ class RevmChainBackend(TesterBackend):
         engine.account_keys = tuple(eth_keys.PrivateKey(k) for k in genesis.keys)
         super().__init__(EthereumTester(engine), engine.estimator, genesis.chain_id)
 
-    def _vm_errors(self) -> tuple[type[Exception], ...]:
-        from eth.exceptions import VMError
-
-        return (VMError,)
-
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         engine = self.engine_backend
         if free:  # as geth: no fee fields, gas price 0, so the sender needs no ether for gas (cast calls from 0x0)
