@@ -301,7 +301,7 @@ class Sandbox:
         return int.from_bytes(out[:32], "big")
 
     def _locate(self, contract: str, pc: int, create: bool) -> Any:
-        """Solidity location of ``pc`` in ``contract`` (source maps asked from solc on first use, then cached)."""
+        """Solidity location of ``pc`` in ``contract`` (from the source maps the compile keeps)."""
         from sandbox.contracts.sources import SourceMaps
 
         maps: SourceMaps | None = self.__dict__.get("_source_maps")

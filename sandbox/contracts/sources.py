@@ -1,27 +1,23 @@
 """Solidity source locations from solc's source maps: ``contracts/Logger.sol:64:9`` for a program counter.
 
-The project's compile output keeps no source maps, so they are asked from
-the same compilers (each unit of the compile, same settings) the first time
-a location is wanted, and cached beside the compile cache. A program
-counter becomes an instruction index (PUSH data skipped), the index an
-entry of the decompressed map (``s:l:f``), the entry a file, line and
-column, and the line's text.
+The compile asks solc for the source maps of every contract (the
+artifacts keep them, with the file ids of their unit), so no second solc
+run is needed. A program counter becomes an instruction index (PUSH data
+skipped), the index an entry of the decompressed map (``s:l:f:j``), the
+entry a file, line and column, and the line's text.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import bisect
 import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-from sandbox.project.compiler import CompiledProject, _run_solc, _settings
+from sandbox.project.compiler import Artifact, CompiledProject
 from sandbox.project.config import Project
-from sandbox.project.imports import build_graph
 
 _PLACEHOLDER = re.compile(r"__\$[0-9a-fA-F]{34}\$__")
-_OUTPUTS = ["evm.bytecode.sourceMap", "evm.bytecode.object", "evm.deployedBytecode.sourceMap", "evm.deployedBytecode.object"]
 
 
 @dataclass(frozen=True)
@@ -37,10 +33,10 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-def _entries(source_map: str) -> list[tuple[int, int, int]]:
-    """solc's compressed map (``s:l:f:j:m;...``, empty fields repeat the previous) as ``(start, length, file)``."""
-    out: list[tuple[int, int, int]] = []
-    start, length, file = -1, -1, -1
+def _entries(source_map: str) -> list[tuple[int, int, int, str]]:
+    """solc's compressed map (``s:l:f:j:m;...``, empty fields repeat the previous) as ``(start, length, file, jump)``."""
+    out: list[tuple[int, int, int, str]] = []
+    start, length, file, jump = -1, -1, -1, "-"
     for item in source_map.split(";"):
         fields = item.split(":")
         if len(fields) > 0 and fields[0]:
@@ -49,7 +45,9 @@ def _entries(source_map: str) -> list[tuple[int, int, int]]:
             length = int(fields[1])
         if len(fields) > 2 and fields[2]:
             file = int(fields[2])
-        out.append((start, length, file))
+        if len(fields) > 3 and fields[3]:
+            jump = fields[3]
+        out.append((start, length, file, jump))
     return out
 
 
@@ -65,48 +63,59 @@ def _instruction_indices(code: bytes) -> dict[int, int]:
     return indices
 
 
+def code_bytes(code_hex: str) -> bytes:
+    """Bytecode from its hex; unlinked library placeholders (``__$<34 hex>$__``, PUSH20 data) become zeros."""
+    return bytes.fromhex(_PLACEHOLDER.sub("00" * 20, code_hex.removeprefix("0x"))) if code_hex else b""
+
+
 class SourceMaps:
-    """Source maps of one compiled project, asked from solc once and cached."""
+    """The source maps of one compiled project (from its artifacts), and the texts they point into."""
 
     def __init__(self, project: Project, compiled: CompiledProject) -> None:
         self.project = project
         self.compiled = compiled
-        self._data: dict[str, Any] | None = None
         self._indices: dict[tuple[str, bool], dict[int, int]] = {}
-        self._maps: dict[tuple[str, bool], list[tuple[int, int, int]]] = {}
+        self._maps: dict[tuple[str, bool], list[tuple[int, int, int, str]]] = {}
+        self._texts: dict[str, str] = {}
+        self._line_starts: dict[str, list[int]] = {}
 
-    def _load(self) -> dict[str, Any]:
-        if self._data is not None:
-            return self._data
-        key = hashlib.sha256(json.dumps(sorted((k, a.bytecode) for k, a in self.compiled.artifacts.items())).encode()).hexdigest()[:32]
-        cache = self.project.state_dir / "cache" / f"sourcemaps-{key}.json"
-        if cache.exists():
-            self._data = dict(json.loads(cache.read_text()))
-            return self._data
-        graph = build_graph(self.project, self.project.source_files(), None)
-        data: dict[str, Any] = {"contracts": {}, "files": {}, "texts": {}}
-        for unit in self.compiled.units:
-            closure: dict[str, None] = {}
-            for name in unit.sources:
-                closure.update(dict.fromkeys(graph.closure(name)))
-            settings = _settings(self.project, unit.evm_version, [str(r) for r in graph.remappings])
-            settings["outputSelection"] = {"*": {"*": _OUTPUTS}}
-            sources = {name: graph.sources[name].text for name in sorted(closure)}
-            output = _run_solc(unit.solc, {"language": "Solidity", "sources": {n: {"content": t} for n, t in sources.items()}, "settings": settings}, graph)
-            files = {int(v["id"]): name for name, v in output.get("sources", {}).items()}
-            for source, contracts in output.get("contracts", {}).items():
-                for name, out in contracts.items():
-                    evm = out.get("evm", {})
-                    data["contracts"].setdefault(f"{source}:{name}", {
-                        "files": {str(i): f for i, f in files.items()},
-                        "create": [evm.get("bytecode", {}).get("sourceMap", ""), evm.get("bytecode", {}).get("object", "")],
-                        "runtime": [evm.get("deployedBytecode", {}).get("sourceMap", ""), evm.get("deployedBytecode", {}).get("object", "")],
-                    })
-            data["texts"].update(sources)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(data))
-        self._data = data
-        return data
+    def artifact(self, qualified: str) -> Artifact | None:
+        return self.compiled.artifacts.get(qualified)
+
+    def has_map(self, qualified: str, create: bool) -> bool:
+        """True when the artifact carries the source map of that code (a compile by this sandbox always does)."""
+        artifact = self.artifact(qualified)
+        if artifact is None:
+            return False
+        return bool(artifact.source_map if create else artifact.deployed_source_map)
+
+    def _prepared(self, qualified: str, create: bool) -> tuple[dict[int, int], list[tuple[int, int, int, str]]] | None:
+        key = (qualified, create)
+        if key not in self._indices:
+            artifact = self.artifact(qualified)
+            if artifact is None or not self.has_map(qualified, create):
+                return None
+            code_hex = artifact.bytecode if create else artifact.deployed_bytecode
+            if not code_hex:
+                return None
+            self._indices[key] = _instruction_indices(code_bytes(code_hex))
+            self._maps[key] = _entries(artifact.source_map if create else artifact.deployed_source_map)
+        return self._indices[key], self._maps[key]
+
+    def entry(self, qualified: str, create: bool, pc: int) -> tuple[str, int, int, str] | None:
+        """``(file, start byte, length, jump)`` of the instruction at ``pc``, or None (generated code, no map)."""
+        prepared = self._prepared(qualified, create)
+        if prepared is None:
+            return None
+        indices, maps = prepared
+        index = indices.get(pc)
+        if index is None or index >= len(maps):
+            return None
+        start, length, file, jump = maps[index]
+        name = self.artifact(qualified).source_ids.get(str(file)) if start >= 0 else None  # type: ignore[union-attr]
+        if name is None:
+            return None  # compiler-generated code (file -1)
+        return name, start, length, jump
 
     def locate(self, contract: str, pc: int, *, create: bool = False) -> Location | None:
         """Where ``pc`` of ``contract`` (a name the project knows) is in its Solidity source, or ``None``."""
@@ -114,70 +123,65 @@ class SourceMaps:
             qualified = self.compiled.get(contract).qualified_name
         except Exception:
             return None
-        entry = self._load()["contracts"].get(qualified)
-        if entry is None:
+        found = self.entry(qualified, create, pc)
+        if found is None:
             return None
-        source_map, code_hex = entry["create" if create else "runtime"]
-        if not source_map or not code_hex:
-            return None
-        key = (qualified, create)
-        if key not in self._indices:
-            # unlinked library placeholders (__$<34 hex>$__) are 20 bytes of PUSH20 data: any bytes do
-            self._indices[key] = _instruction_indices(bytes.fromhex(_PLACEHOLDER.sub("00" * 20, code_hex)))
-            self._maps[key] = _entries(source_map)
-        index = self._indices[key].get(pc)
-        maps = self._maps[key]
-        if index is None or index >= len(maps):
-            return None
-        start, _length, file = maps[index]
-        name = entry["files"].get(str(file))
-        if name is None or start < 0:
-            return None  # compiler-generated code (file -1)
-        text = self._load()["texts"].get(name)
-        if text is None:
+        name, start, _length, _jump = found
+        text = self.text(name)
+        if not text:
             return None
         encoded = text.encode()
         before = encoded[:start].decode(errors="replace")
         line = before.count("\n") + 1
         column = len(before) - (before.rfind("\n") + 1) + 1
-        line_text = text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else ""
-        return Location(name, line, column, line_text.strip())
+        lines = text.splitlines()
+        return Location(name, line, column, lines[line - 1].strip() if line - 1 < len(lines) else "")
 
     def lines(self, qualified: str, create: bool, pcs: set[int] | None = None) -> dict[str, set[int]]:
         """Lines of each file that instructions of ``qualified`` map to: those at ``pcs``, or all of them."""
-        entry = self._load()["contracts"].get(qualified)
-        if entry is None:
+        prepared = self._prepared(qualified, create)
+        if prepared is None:
             return {}
-        source_map, code_hex = entry["create" if create else "runtime"]
-        if not source_map or not code_hex:
-            return {}
-        maps = _entries(source_map)
-        indices = _instruction_indices(bytes.fromhex(_PLACEHOLDER.sub("00" * 20, code_hex)))
+        indices, _maps = prepared
         found: dict[str, set[int]] = {}
-        for pc, index in indices.items():
-            if (pcs is not None and pc not in pcs) or index >= len(maps):
-                continue
-            start, _length, file = maps[index]
-            name = entry["files"].get(str(file))
-            if name is None or start < 0:
-                continue
-            found.setdefault(name, set()).add(self._line(name, start))
+        for pc in indices if pcs is None else (p for p in pcs if p in indices):
+            hit = self.entry(qualified, create, pc)
+            if hit is not None:
+                found.setdefault(hit[0], set()).add(self.line_of(hit[0], hit[1]))
         return found
 
+    def pcs(self, qualified: str, create: bool) -> dict[int, int]:
+        """pc -> instruction index of that code (empty without a map)."""
+        prepared = self._prepared(qualified, create)
+        return prepared[0] if prepared else {}
+
     def code(self, qualified: str, create: bool) -> bytes:
-        entry = self._load()["contracts"].get(qualified)
-        code_hex = entry["create" if create else "runtime"][1] if entry else ""
-        return bytes.fromhex(_PLACEHOLDER.sub("00" * 20, code_hex)) if code_hex else b""
+        artifact = self.artifact(qualified)
+        if artifact is None:
+            return b""
+        return code_bytes(artifact.bytecode if create else artifact.deployed_bytecode)
 
-    def _line(self, name: str, start: int) -> int:
-        starts = self.__dict__.setdefault("_line_starts", {}).get(name)
+    def line_of(self, name: str, start: int) -> int:
+        """1-based line of byte offset ``start`` in file ``name``."""
+        starts = self._line_starts.get(name)
         if starts is None:
-            encoded = self._load()["texts"][name].encode()
-            starts = [0] + [i + 1 for i, b in enumerate(encoded) if b == 10]
-            self.__dict__["_line_starts"][name] = starts
-        import bisect
-
+            encoded = self.text(name).encode()
+            starts = self._line_starts[name] = [0] + [i + 1 for i, b in enumerate(encoded) if b == 10]
         return bisect.bisect_right(starts, start)
 
     def text(self, name: str) -> str:
-        return str(self._load()["texts"].get(name, ""))
+        """The text of source ``name`` as compiled (the compile cache checks each file's hash on load)."""
+        if name not in self._texts:
+            path = self.compiled.source_paths.get(name)
+            candidates = [Path(path)] if path else []
+            if self.compiled.root is not None:
+                candidates.append(self.compiled.root / name)
+            text = ""
+            for candidate in candidates:
+                try:
+                    text = candidate.read_text()
+                    break
+                except OSError:
+                    continue
+            self._texts[name] = text
+        return self._texts[name]

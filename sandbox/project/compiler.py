@@ -39,13 +39,15 @@ from sandbox.project.imports import Graph, build_graph
 from sandbox.project.solc_releases import check_published, published, satisfies, spec
 from sandbox.project.toolchain import SETUP_HINT, cached_solc_versions, find_node, solc_binary
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: source maps and file ids in every artifact
 _OUTPUTS = [
     "abi",
     "evm.bytecode.object",
     "evm.bytecode.linkReferences",
+    "evm.bytecode.sourceMap",
     "evm.deployedBytecode.object",
     "evm.deployedBytecode.linkReferences",
+    "evm.deployedBytecode.sourceMap",
     "evm.methodIdentifiers",
     "devdoc",
     "userdoc",
@@ -86,6 +88,11 @@ class Artifact:
     link_references: dict[str, dict[str, list[dict[str, int]]]] = field(default_factory=dict)
     compiler: str = ""
     evm_version: str = ""
+    #: solc's compressed source maps (``s:l:f:j:m;...``) of the creation and the runtime code.
+    source_map: str = ""
+    deployed_source_map: str = ""
+    #: solc's file ids in this artifact's unit, as the maps name them: ``{"0": "contracts/A.sol", ...}``.
+    source_ids: dict[str, str] = field(default_factory=dict)
 
     @property
     def deployable(self) -> bool:
@@ -123,6 +130,8 @@ class CompiledProject:
     src: str = "contracts"
     root: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    #: unit name -> file on disk, for every source compiled (the texts the source maps point into).
+    source_paths: dict[str, str] = field(default_factory=dict)
 
     @property
     def solc(self) -> SolcBinary:
@@ -298,7 +307,7 @@ def compile_project(
     if not force:
         cached = _load_cache(cache_file, project.src)
         if cached is not None:
-            return CompiledProject(cached[0], True, cached[1], project.src, project.root)
+            return CompiledProject(cached[0], True, cached[1], project.src, project.root, source_paths=cached[2])
     if not files:
         return CompiledProject({}, False, [], project.src, project.root)
 
@@ -339,15 +348,17 @@ def compile_project(
         raise CompileError(f"{len(warnings)} warning(s) and deny_warnings = true in foundry.toml:\n" + "\n".join(warnings), [])
     _add_plain_names(artifacts, project.src)
     dependencies = {str(s.path): _sha(s.path.read_bytes()) for u, s in graph.sources.items() if u not in own}
+    source_paths = {u: str(s.path) for u, s in graph.sources.items()}
     _write_cache(
         cache_file,
         {
             "dependencies": dependencies,
+            "source_paths": source_paths,
             "units": [{"solc": [str(u.solc.path), u.solc.version, u.solc.kind], "evm": u.evm_version, "sources": list(u.sources)} for u in units],
             "artifacts": {k: asdict(a) for k, a in artifacts.items() if ":" in k},
         },
     )
-    return CompiledProject(artifacts, False, units, project.src, project.root, warnings)
+    return CompiledProject(artifacts, False, units, project.src, project.root, warnings, source_paths)
 
 
 def _run_solc(solc: SolcBinary, standard_input: dict[str, Any], graph: Graph) -> dict[str, Any]:
@@ -378,21 +389,26 @@ def _warnings(project: Project, errors: list[dict[str, Any]]) -> list[str]:
 
 def _artifacts_from_output(output: dict[str, Any], compiler: str, evm: str) -> dict[str, Artifact]:
     artifacts: dict[str, Artifact] = {}
+    ids = {str(v["id"]): name for name, v in output.get("sources", {}).items() if "id" in v}
     for source, contracts in output.get("contracts", {}).items():
         for name, data in contracts.items():
             evm_out = data.get("evm", {})
             bytecode = evm_out.get("bytecode", {})
+            deployed = evm_out.get("deployedBytecode", {})
             artifacts[f"{source}:{name}"] = Artifact(
                 name=name,
                 source=source,
                 abi=data.get("abi", []),
                 bytecode=bytecode.get("object", ""),
-                deployed_bytecode=evm_out.get("deployedBytecode", {}).get("object", ""),
+                deployed_bytecode=deployed.get("object", ""),
                 devdoc=data.get("devdoc", {}),
                 userdoc=data.get("userdoc", {}),
                 link_references=bytecode.get("linkReferences", {}) or {},
                 compiler=compiler,
                 evm_version=evm,
+                source_map=bytecode.get("sourceMap", "") or "",
+                deployed_source_map=deployed.get("sourceMap", "") or "",
+                source_ids=ids,
             )
     return artifacts
 
@@ -412,7 +428,7 @@ def _add_plain_names(artifacts: dict[str, Artifact], src: str) -> None:
             artifacts[name] = artifacts[keys[0]]
 
 
-def _load_cache(cache_file: Path, src: str) -> tuple[dict[str, Artifact], list[Unit]] | None:
+def _load_cache(cache_file: Path, src: str) -> tuple[dict[str, Artifact], list[Unit], dict[str, str]] | None:
     try:
         data = json.loads(cache_file.read_text())
     except (OSError, ValueError):
@@ -429,7 +445,7 @@ def _load_cache(cache_file: Path, src: str) -> tuple[dict[str, Artifact], list[U
     except (KeyError, TypeError, IndexError):
         return None
     _add_plain_names(artifacts, src)
-    return artifacts, units
+    return artifacts, units, dict(data.get("source_paths", {}))
 
 
 def _write_cache(cache_file: Path, payload: dict[str, Any]) -> None:

@@ -146,3 +146,22 @@ def test_a_revert_through_a_proxy_and_a_library(sb: Sandbox) -> None:
     where = caught.value.trace.revert_location  # type: ignore[attr-defined]
     assert (str(where), where.text) == ("contracts/Proxy.sol:7:9", 'require(x < 100, "MathLib: too big");')
     assert (str(path[1].location), path[1].location.text) == ("contracts/Proxy.sol:18:18", "stored = MathLib.triple(x);")
+
+
+def test_source_maps_come_from_the_compile_itself(sb: Sandbox, logger: Contract, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sandbox.project.compiler as compiler
+
+    artifact = sb.compile().get("Logger")
+    assert artifact.source_map.count(";") > 10 and artifact.deployed_source_map.count(";") > 10
+    assert "contracts/Logger.sol" in artifact.source_ids.values()
+
+    def no_second_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solc ran again for source locations")
+
+    monkeypatch.setattr(compiler, "_run_solc", no_second_run)
+    sb.__dict__.pop("_source_maps", None)
+    with pytest.raises(ContractReverted) as caught:
+        logger.fail(9, sender=sb.accounts.alice)
+    if records(sb):
+        where = caught.value.trace.revert_location  # type: ignore[attr-defined]
+        assert where is not None and where.file == "contracts/Logger.sol"
