@@ -81,6 +81,7 @@ lint: setup
 	$(VENV)/bin/lint-imports
 
 bench: setup
+	$(PY) bench/peers.py
 	$(PY) bench/run.py
 	$(PY) bench/backends.py
 	$(PY) bench/suite_compare.py

@@ -1,0 +1,240 @@
+"""The Sandbox beside its peers on one workload, in one run (issue 16's table).
+
+The OpenZeppelin ERC-721 workload: deploy SandboxNFT (OpenZeppelin's
+ERC721URIStorage underneath), 200 mints each with its receipt (or logs), 400
+``ownerOf`` reads; the same artifact (the same creation bytes) on every row:
+
+- titanoboa 0.1 + boa-solidity (py-evm), in a venv of its own outside the
+  project (installed here on first run, pinned: PEERS below);
+- web3.py + ``EthereumTesterProvider`` with its defaults;
+- Sandbox on py-evm (the default) and on revm;
+- web3.py over anvil (HTTP, receipt polled every millisecond: the stricter
+  baseline) and the Sandbox over the same anvil.
+
+Each ratio is against the titanoboa row of this same run (the web3.py +
+eth-tester row when titanoboa cannot be installed), printed with its target.
+``--scale`` adds the node rows' mint rate at 100 and 1,000 tokens.
+
+    .venv/bin/python bench/peers.py                 # the table
+    .venv/bin/python bench/peers.py --scale 1000    # plus cost per mint at 100 vs 1,000 tokens on anvil
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+MINTS, READS = 200, 400
+#: The peers, pinned: titanoboa 0.1 is the last line boa-solidity supports (py-evm 0.12.1b1, as ours).
+PEERS = ("titanoboa==0.1.10", "boa-solidity==0.1.1")
+PEER_HOME = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nft-dapp-sandbox" / "bench-peers"
+
+
+def uri() -> str:
+    from sandbox.helpers.nft import metadata_uri
+
+    return metadata_uri("Bench #1", description="benchmark token")
+
+
+def artifact() -> Any:
+    from sandbox.project.compiler import compile_project
+    from sandbox.project.config import Project
+
+    return compile_project(Project.load(REPO)).get("SandboxNFT")
+
+
+# -- titanoboa (its own venv) ----------------------------------------------------------
+
+
+def boa_python() -> Path | None:
+    """The peers' Python with titanoboa + boa-solidity installed (pinned), or None when pip cannot install them."""
+    venv = PEER_HOME / "boa"
+    python = venv / "bin" / "python"
+    stamp = venv / ".installed"
+    if stamp.exists() and stamp.read_text() == " ".join(PEERS):
+        return python
+    print(f"installing the peers into {venv}: {' '.join(PEERS)} ...", file=sys.stderr)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PEERS], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except subprocess.CalledProcessError as exc:
+        print(f"  titanoboa could not be installed ({exc}); its row is left out", file=sys.stderr)
+        return None
+    stamp.write_text(" ".join(PEERS))
+    return python
+
+
+def boa_row(art: Any, token_uri: str) -> dict[str, float] | None:
+    python = boa_python()
+    if python is None:
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as request:
+        json.dump({"abi": art.abi, "bytecode": art.bytecode.removeprefix("0x"), "uri": token_uri, "mints": MINTS, "reads": READS},
+                  request)
+    try:
+        done = subprocess.run([str(python), str(REPO / "bench" / "peer_boa.py"), request.name], capture_output=True, text=True, check=True)
+    finally:
+        os.unlink(request.name)
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["logs"] >= MINTS, out  # every mint emitted its Transfer
+    return out
+
+
+# -- web3.py alone -----------------------------------------------------------------------
+
+
+def web3_row(w3: Any, art: Any, token_uri: str, *, poll: float | None = None) -> dict[str, float]:
+    """Deploy, mint with receipts, read through web3.py's contract API (defaults, unless ``poll``)."""
+    wait: dict[str, Any] = {} if poll is None else {"poll_latency": poll}
+    alice, bob = w3.eth.accounts[0], w3.eth.accounts[1]
+    factory = w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
+    start = time.perf_counter()
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor("Bench", "B", alice).transact({"from": alice}), **wait)
+    deploy = time.perf_counter() - start
+    nft = w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
+    start = time.perf_counter()
+    for _ in range(MINTS):
+        got = w3.eth.wait_for_transaction_receipt(nft.functions.mint(bob, token_uri).transact({"from": alice}), **wait)
+        assert got["status"] == 1 and got["logs"]
+    mint = time.perf_counter() - start
+    start = time.perf_counter()
+    for i in range(READS):
+        nft.functions.ownerOf(i % MINTS).call()
+    return {"deploy": deploy, "mint": mint, "read": time.perf_counter() - start}
+
+
+def web3_tester_row(art: Any, token_uri: str) -> dict[str, float]:
+    from web3 import Web3
+    from web3.providers.eth_tester import EthereumTesterProvider
+
+    return web3_row(Web3(EthereumTesterProvider()), art, token_uri)
+
+
+# -- the Sandbox ---------------------------------------------------------------------------
+
+
+def sandbox_row(token_uri: str, **where: Any) -> dict[str, float]:
+    from sandbox import Sandbox
+
+    sb = Sandbox(REPO, **where)
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    sb.compile()
+    start = time.perf_counter()
+    nft = sb.deploy("SandboxNFT", "Bench", "B", alice, sender=alice)
+    deploy = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(MINTS):
+        receipt = nft.mint(bob, token_uri, sender=alice)
+        assert receipt.status == 1 and receipt.events
+    mint = time.perf_counter() - start
+    start = time.perf_counter()
+    for i in range(READS):
+        nft.ownerOf(i % MINTS)
+    return {"deploy": deploy, "mint": mint, "read": time.perf_counter() - start}
+
+
+def scale_rows(url: str, art: Any, token_uri: str, tokens: int) -> list[tuple[str, float, float]]:
+    """ms per mint over the first 100 tokens and over the 100 up to ``tokens``, on one anvil, through each client."""
+    from web3 import HTTPProvider, Web3
+
+    from sandbox import Sandbox
+
+    sb = Sandbox(REPO, rpc=url)
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    nft = sb.deploy("SandboxNFT", "Bench", "B", alice, sender=alice)
+    w3 = Web3(HTTPProvider(url))
+    raw = w3.eth.contract(address=nft.address, abi=art.abi)
+
+    def sandbox_mint() -> None:
+        nft.mint(bob, token_uri, sender=alice)
+
+    def web3_mint() -> None:
+        w3.eth.wait_for_transaction_receipt(raw.functions.mint(bob, token_uri).transact({"from": alice}))
+
+    def web3_fast_mint() -> None:
+        w3.eth.wait_for_transaction_receipt(raw.functions.mint(bob, token_uri).transact({"from": alice}), poll_latency=0.001)
+
+    rows = [("Sandbox on anvil", sandbox_mint), ("web3.py + anvil, defaults", web3_mint),
+            ("web3.py + anvil, 1 ms poll", web3_fast_mint)]
+
+    def ms(mint: Callable[[], None], n: int = 30) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            mint()
+        return (time.perf_counter() - start) / n * 1000
+
+    early = [ms(f, 34) for _, f in rows]  # ~100 tokens
+    while nft.totalSupply() < tokens - 100:
+        for _ in range(100):
+            sandbox_mint()
+    late = [ms(f, 34) for _, f in rows]
+    return [(name, a, b) for (name, _), a, b in zip(rows, early, late, strict=True)]
+
+
+# -- the table ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=0, help="also mint up to this many tokens on anvil and compare ms per mint")
+    parser.add_argument("--no-boa", action="store_true", help="leave titanoboa out")
+    options = parser.parse_args()
+
+    from sandbox.chain.anvil import Anvil
+
+    art, token_uri = artifact(), uri()
+    boa = None if options.no_boa else boa_row(art, token_uri)
+    base_name = "titanoboa 0.1 + boa-solidity (py-evm)" if boa is not None else "web3.py + EthereumTesterProvider"
+    print(f"OpenZeppelin ERC-721 workload: deploy, {MINTS} mints with receipts, {READS} reads (same artifact on every row)")
+    print(f"ratios against: {base_name}" + ("" if boa is not None else " (titanoboa could not be installed)"))
+    print(f"{'row':<40} {'deploy ms':>9} {'mints/s':>9} {'x base':>7} {'reads/s':>9} {'x base':>7}  target")
+    rows: dict[str, dict[str, float]] = {}
+
+    def show(name: str, row: dict[str, float], target: Callable[[float, float], str] | None = None) -> None:
+        rows[name] = row
+        base = rows[base_name]
+        mints, reads = MINTS / row["mint"], READS / row["read"]
+        mx, rx = mints / (MINTS / base["mint"]), reads / (READS / base["read"])
+        said = target(mx, rx) if target is not None and boa is not None else ""
+        print(f"{name:<40} {row['deploy'] * 1000:>9.0f} {mints:>9.1f} {mx:>7.2f} {reads:>9.1f} {rx:>7.2f}  {said}", flush=True)
+
+    def versus(tm: float, tr: float) -> Callable[[float, float], str]:
+        def said(mx: float, rx: float) -> str:
+            return f"mints >= {tm:g}x: {'met' if mx >= tm else 'NOT met'}; reads >= {tr:g}x: {'met' if rx >= tr else 'NOT met'}"
+        return said
+
+    if boa is not None:
+        show(base_name, boa)
+    show("web3.py + EthereumTesterProvider", web3_tester_row(art, token_uri))
+    show("Sandbox, py-evm (default)", sandbox_row(token_uri, backend="pyevm"), versus(1.0, 1.0))
+    show("Sandbox, revm", sandbox_row(token_uri, backend="revm"), versus(3.0, 5.0))
+    with Anvil() as node:
+        from web3 import HTTPProvider, Web3
+
+        peer = web3_row(Web3(HTTPProvider(node.url)), art, token_uri, poll=0.001)
+        show("web3.py + anvil (1 ms poll)", peer)
+        ours = sandbox_row(token_uri, rpc=node.url)
+        vs = peer["mint"] / ours["mint"]
+        rows_said = f"mints >= web3.py + anvil: {vs:.2f}x {'met' if vs >= 1 else 'NOT met'}"
+        show("Sandbox on anvil", ours, lambda mx, rx: rows_said)
+        scaled = scale_rows(node.url, art, token_uri, options.scale) if options.scale else []
+    if scaled:
+        print(f"\nms per mint on anvil, at ~100 tokens and at ~{options.scale} tokens (target: flat)")
+        for name, early, late in scaled:
+            print(f"{name:<40} {early:>8.1f} {late:>8.1f}   {late / early:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
