@@ -9,6 +9,8 @@ arguments, format strings) happens above the seam, with the project's ABIs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,12 +43,35 @@ class Frame:
     call_pc: int | None = None
     #: Logs the frame itself emitted (kept only if it succeeded): ``(address, topics, data)``.
     logs: list[tuple[bytes, list[int], bytes]] = field(default_factory=list)
+    #: How many logs the parent had emitted when this frame started (geth's log ``position``).
+    logs_before: int = 0
+    #: The engine's running log counter of each of ``logs`` (their order in the transaction).
+    log_counters: list[int] = field(default_factory=list)
     #: The engine's message while the frame runs (the engine's own bookkeeping).
     message: Any = field(default=None, repr=False, compare=False)
 
     @property
     def reverted(self) -> bool:
         return self.error is not None
+
+
+@dataclass(frozen=True)
+class StepOptions:
+    """What each opcode step keeps (geth's struct logger options ``disableStack``, ``enableMemory``, ``disableStorage``)."""
+
+    stack: bool = True
+    memory: bool = False
+    storage: bool = True
+    #: Steps kept at most: a longer run fails rather than filling memory (geth's ``limit``; 0 is the default bound).
+    limit: int = 0
+
+
+#: Default bound on recorded steps (a step with its stack is about 1 kB of Python objects).
+MAX_STEPS = 500_000
+
+
+class StepLimitExceeded(Exception):
+    """Raised inside the engine when a stepped run passes its step limit."""
 
 
 @dataclass
@@ -57,6 +82,13 @@ class Recording:
     console: list[bytes] = field(default_factory=list)
     #: Frames open while the run is going on (innermost last).
     stack: list[Frame] = field(default_factory=list)
+    #: Opcode steps as geth's struct logger gives them (``pc, op, gas, gasCost, depth, stack, ...``); None: not stepping.
+    steps: list[dict[str, Any]] | None = None
+    step_options: StepOptions | None = None
+    #: Storage seen so far per contract while stepping (geth shows it at SLOAD/SSTORE).
+    step_storage: dict[bytes, dict[str, str]] = field(default_factory=dict)
+    #: The CALL/CREATE step whose cost is known once its child starts.
+    pending_call: dict[str, Any] | None = None
 
 
 class Recorder:
@@ -67,9 +99,22 @@ class Recorder:
         self.by_tx: dict[str, Recording] = {}
         self.keep = keep
 
+        #: While set (see :meth:`stepping`), each run also records its opcode steps.
+        self.step_options: StepOptions | None = None
+
     def start(self) -> None:
         """Forget the latest run: a new top-level run (send, call, estimate) begins."""
-        self.current = Recording()
+        options = self.step_options
+        self.current = Recording(steps=[] if options is not None else None, step_options=options)
+
+    @contextmanager
+    def stepping(self, options: StepOptions | None = None) -> Iterator[None]:
+        """Record opcode steps of the runs made inside the block (``debug_trace*``'s struct logger)."""
+        self.step_options = options or StepOptions()
+        try:
+            yield
+        finally:
+            self.step_options = None
 
     def file(self, tx_hash: str) -> None:
         """The latest run was the transaction ``tx_hash``: keep its recording."""
@@ -78,21 +123,74 @@ class Recorder:
             del self.by_tx[next(iter(self.by_tx))]
 
 
-def call_tracer(frame: Frame) -> dict[str, Any]:
-    """``frame`` as geth's ``callTracer`` gives it (``debug_traceTransaction`` with ``{"tracer": "callTracer"}``)."""
+_ERROR_STRING = bytes.fromhex("08c379a0")
+_PANIC = bytes.fromhex("4e487b71")
+
+
+def revert_reason(output: bytes) -> str | None:
+    """geth's ``revertReason``: the text of ``Error(string)``, or ``Panic`` with its code; None for other data."""
+    if output[:4] == _ERROR_STRING and len(output) >= 68:
+        try:
+            length = int.from_bytes(output[36:68], "big")
+            return output[68 : 68 + length].decode()
+        except (UnicodeDecodeError, ValueError):
+            return None
+    if output[:4] == _PANIC and len(output) >= 36:
+        return f"panic: 0x{int.from_bytes(output[4:36], 'big'):x}"
+    return None
+
+
+def call_tracer(frame: Frame, *, with_log: bool = False, only_top: bool = False, gas: int | None = None, gas_used: int | None = None) -> dict[str, Any]:
+    """``frame`` as geth's ``callTracer`` gives it (``debug_traceTransaction`` with ``{"tracer": "callTracer"}``).
+
+    ``gas``/``gas_used`` replace the top frame's (geth gives the transaction's
+    gas used, intrinsic gas included); ``with_log`` and ``only_top`` are
+    geth's ``tracerConfig`` options ``withLog`` and ``onlyTopCall``.
+    """
+    indices: dict[tuple[int, int], int] = {}
+    if with_log:  # geth's log "index": its place among the transaction's kept logs (a reverted frame keeps none)
+        kept: list[tuple[int, int, int]] = []
+
+        def gather(f: Frame) -> None:
+            if f.error is not None:
+                return
+            kept.extend((counter, id(f), i) for i, counter in enumerate(f.log_counters or range(len(f.logs))))
+            for child in f.children:
+                gather(child)
+
+        gather(frame)
+        indices = {(fid, i): n for n, (_c, fid, i) in enumerate(sorted(kept))}
+    return _call_frame(frame, with_log, only_top, gas, gas_used, indices)
+
+
+def _call_frame(frame: Frame, with_log: bool, only_top: bool, gas: int | None, gas_used: int | None,
+                indices: dict[tuple[int, int], int]) -> dict[str, Any]:
+    # geth names a DELEGATECALL by the contract that made it (whose storage it runs on) and the code it ran
+    delegated = frame.kind in ("DELEGATECALL", "CALLCODE") and bool(frame.code_address)
     out: dict[str, Any] = {
         "type": "CALL" if frame.kind == "CONSOLE" else frame.kind,
-        "from": "0x" + frame.sender.hex(),
-        "to": "0x" + frame.to.hex(),
-        "value": hex(frame.value),
-        "gas": hex(frame.gas),
-        "gasUsed": hex(frame.gas_used),
+        "from": "0x" + (frame.to if delegated else frame.sender).hex(),
+        "to": "0x" + (frame.code_address if delegated else frame.to).hex(),
+        "gas": hex(frame.gas if gas is None else gas),
+        "gasUsed": hex(frame.gas_used if gas_used is None else gas_used),
         "input": "0x" + frame.input.hex(),
     }
+    if frame.kind != "STATICCALL":  # a DELEGATECALL shows the value it runs with (its caller's)
+        out["value"] = hex(frame.value)
     if frame.output:
         out["output"] = "0x" + frame.output.hex()
     if frame.error is not None:
         out["error"] = "execution reverted" if frame.error == "Revert" else frame.error
-    if frame.children:
-        out["calls"] = [call_tracer(child) for child in frame.children]
+        reason = revert_reason(frame.output) if frame.error == "Revert" else None
+        if reason is not None:
+            out["revertReason"] = reason
+    if frame.children and not only_top:
+        out["calls"] = [_call_frame(child, with_log, False, None, None, indices) for child in frame.children]
+    if with_log and frame.logs and (id(frame), 0) in indices:
+        starts = [child.logs_before for child in frame.children]
+        out["logs"] = [
+            {"address": "0x" + address.hex(), "topics": ["0x" + t.to_bytes(32, "big").hex() for t in topics], "data": "0x" + data.hex(),
+             "position": hex(sum(1 for start in starts if start <= index)), "index": hex(indices[(id(frame), index)])}
+            for index, (address, topics, data) in enumerate(frame.logs)
+        ]
     return out

@@ -23,6 +23,7 @@ from typing import Any
 
 from sandbox.backends.base import ExecutionFailed, Reverted
 from sandbox.node import fees, signing
+from sandbox.node.debug import DebugMethods
 from sandbox.node.extras import TestNodeMethods
 from sandbox.node.filters import Filters
 from sandbox.node.lookups import LookupMethods
@@ -63,7 +64,7 @@ OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 # -- the handler --------------------------------------------------------------------
 
 
-class RpcHandler(LookupMethods, TestNodeMethods):
+class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
     """Answers JSON-RPC requests from one :class:`Workshop`'s chain."""
 
     def __init__(self, workshop: Workshop) -> None:
