@@ -174,3 +174,20 @@ def test_refused_on_revm(tmp_path: Path) -> None:
         tx_hash = token.mint(sb.accounts.alice, 1, sender=sb.accounts.alice).tx_hash
         reply = chain.rpc("debug_traceTransaction", tx_hash, {"tracer": "callTracer"})
     assert reply["error"]["code"] == -32000 and "revm" in reply["error"]["message"] and "pyevm" in reply["error"]["message"]
+
+
+def test_cast_run_and_call_trace_on_the_node(node: Chain) -> None:
+    import subprocess
+
+    from sandbox.project.toolchain import foundry_binary
+
+    def cast(*args: str) -> str:
+        done = subprocess.run([str(foundry_binary("cast")), *args, "--rpc-url", node.url], capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    receipt = node.result("eth_getTransactionReceipt", node.work)
+    replayed = cast("run", node.work)  # foundry replays the block on its own EVM from the node's state
+    assert 'console::log("work called with", 3)' in replayed and f"Gas used: {int(receipt['gasUsed'], 16)}" in replayed
+    traced = cast("call", node.logger.address, "work(uint256)", "3", "--trace")
+    assert 'console::log("Callee.double")' in traced and "[Return] 0x" + "00" * 31 + "06" in traced
