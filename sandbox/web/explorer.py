@@ -167,7 +167,7 @@ def routes(pages: Pages) -> list[Route]:
             name = signature.split("(")[0]
             try:
                 result = pages.writer.run(lambda sb: words.send(ws, sb, f"{target}.{name}", args, sender=sender, value=value))
-                outcome = {"ok": True, "function": signature, **result, "block": result["block"] - ws.block_offset}
+                outcome = {"ok": True, "function": signature, **result, "block": result["block"]}
                 status = 200
             except SandboxError as exc:
                 outcome, status = {"ok": False, "function": signature, "error": _failure(exc)}, 400

@@ -1,23 +1,22 @@
 """One chain shared by every ``sandbox`` command, the node and the gallery.
 
 A :class:`Workshop` holds a :class:`~sandbox.Sandbox` whose chain is loaded
-from the project's state file (see :mod:`sandbox.workshop.store`). Work happens in
-sessions::
+from the project's chain store (``.sandbox/chain.db``, see
+:mod:`sandbox.workshop.db`). Work happens in sessions::
 
     ws = Workshop()                       # project = current folder
-    with ws.session(write=True) as sb:    # waits for other commands, saves after
+    with ws.session(write=True) as sb:    # waits for other writers, saves after
         nft = ws.collection(sb)
         nft.mint(sb.accounts.bob, uri, sender=sb.accounts.alice)
 
-A write session takes the file lock, reloads the chain if another process
-saved since, and saves atomically at the end; if the block raises, the
-chain returns to where the session started and nothing is saved. Long-lived
-servers (``sandbox node``, ``sandbox ui``) keep one Workshop and open a
-session per request, so commands run beside them see and extend one chain.
-
-Besides the EVM state, the file keeps the contracts deployed through the
-sandbox (by name) and every ERC-721 ``Transfer``, so token histories outlive
-restarts.
+A write session takes the store's lock, reloads the chain if another
+process committed since, and commits what it changed (new blocks with their
+transactions, receipts and logs; the accounts and slots it wrote) in one
+SQLite transaction at the end. If the block raises, or the commit fails
+(disk full, read-only folder), the chain returns to where the session
+started and nothing is saved. Long-lived servers (``sandbox node``,
+``sandbox ui``) keep one Workshop and open a session per request, so
+commands run beside them see and extend one chain, history included.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from sandbox.contracts.handles import Contract
 from sandbox.errors import UnknownContractError
 from sandbox.main import Sandbox
 from sandbox.project.config import Project
-from sandbox.workshop.store import ChainState, StateStore, dump_state
+from sandbox.workshop.db import Change, ChainStore, reset_store
 
 #: ERC-721 and ERC-20 share this topic; ERC-721 indexes all three arguments.
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
@@ -44,24 +43,29 @@ COLLECTION = ("SandboxNFT", "Workshop Collection", "WORK")
 
 
 def default_state_path(project: Project) -> Path:
-    return Path(os.environ["SANDBOX_STATE"]) if os.environ.get("SANDBOX_STATE") else project.state_dir / "chain.json"
+    return Path(os.environ["SANDBOX_STATE"]) if os.environ.get("SANDBOX_STATE") else project.state_dir / "chain.db"
+
+
+def _copy(accounts: dict[bytes, dict[str, Any]]) -> dict[bytes, dict[str, Any]]:
+    return {a: dict(v, storage=dict(v["storage"])) for a, v in accounts.items()}
 
 
 class Workshop:
-    """The persistent chain of one project (state file ``.sandbox/chain.json``)."""
+    """The persistent chain of one project (store ``.sandbox/chain.db``)."""
 
     def __init__(self, project: str | Path | None = None, *, state: str | Path | None = None, backend: str | None = None) -> None:
         """``backend``: the embedded engine the chain runs on (a saved chain loads on either);
         by default the session's (``Sandbox.defaults``, set by ``pytest --sandbox-backend``), else py-evm."""
         self.project = Project.load(project)
         self.backend = backend or Sandbox.defaults.backend or "pyevm"
-        self.store = StateStore(Path(state) if state is not None else default_state_path(self.project))
+        self.store = ChainStore(Path(state) if state is not None else default_state_path(self.project))
         self._sb: Sandbox | None = None
-        self._loaded: ChainState | None = None
-        self._stamp: tuple[int, int, int] | None = None
-        self._extra: dict[str, Any] = {}
-        self._session_transfers: list[dict[str, Any]] = []
-        self._cursor: tuple[int, str] | None = None
+        self._generation: str | None = None
+        self._records: dict[str, Any] = {}
+        #: The state as last saved (or loaded), to write only what a session changed.
+        self._saved_accounts: dict[bytes, dict[str, Any]] = {}
+        self._saved_head = -1
+        self._transfers: tuple[tuple[int, str], list[dict[str, Any]]] | None = None
         self._mutex = threading.RLock()
         #: Token metadata read from the chain, by (contract, token id); emptied on reload.
         self.cache: dict[tuple[str, int], dict[str, Any]] = {}
@@ -85,78 +89,88 @@ class Workshop:
             with self.store.lock():
                 sb = self._refresh()
                 snapshot = sb.chain.snapshot()
-                extra = dict(self._extra)
+                records = {k: list(v) if isinstance(v, list) else v for k, v in self._records.items()}
                 try:
                     yield sb
+                    self.save()
                 except BaseException:
                     if snapshot in sb.chain.snapshot_ids:
                         sb.chain.revert(snapshot)
-                    self._extra = extra
+                    self._records = records
+                    self._transfers = None
                     raise
-                self.save()
 
     def _refresh(self) -> Sandbox:
-        stamp = self.store.stamp()
-        if self._sb is not None and stamp == self._stamp:  # unchanged (or still never saved)
+        generation = self.store.generation()
+        if self._sb is not None and generation == self._generation:  # nobody committed since (or still never saved)
             return self._sb
-        loaded = self.store.read() or ChainState({}, DEFAULT_CHAIN_ID)
-        # An embedded chain even when SANDBOX_RPC is set: the workshop's chain is the file's.
-        chain = Chain(backend=self.backend, chain_id=loaded.chain_id, state=loaded.to_dump(), persistent=True)
+        saved = self.store.load(DEFAULT_CHAIN_ID)
+        state = saved.state if saved is not None else None
+        chain_id = saved.chain_id if saved is not None else DEFAULT_CHAIN_ID
+        # An embedded chain even when SANDBOX_RPC is set: the workshop's chain is the store's.
+        chain = Chain(backend=self.backend, chain_id=chain_id, state=state, persistent=True)
         self._sb = Sandbox(self.project.root, chain=chain)
-        self._loaded, self._stamp = loaded, stamp
-        self._extra = {"contracts": [], "transfers": [], **loaded.extra}
-        self._session_transfers, self._cursor = [], None
+        self._generation = generation
+        self._records = {"contracts": [], **(saved.records if saved is not None else {})}
+        self._saved_accounts = _copy(state.accounts) if state is not None else {}
+        self._saved_head = state.block_number if state is not None else -1
+        self._transfers = None
         self.cache = {}
         self.version += 1
         return self._sb
 
     def save(self) -> None:
-        """Write the chain to the state file (call inside a write session)."""
-        assert self._sb is not None and self._loaded is not None
-        self._scan_transfers()
-        extra = dict(self._extra, transfers=self._extra["transfers"] + self._session_transfers)
-        self.store.write(dump_state(self._sb.chain, self._loaded, extra))
-        self._stamp = self.store.stamp()
+        """Commit what changed since the last save to the store (call inside a write session)."""
+        assert self._sb is not None
+        backend = self._sb.chain.backend
+        change = Change(self._sb.chain.chain_id)
+        head = backend.block_number()
+        fork = min(self._saved_head, head)
+        if fork >= 0:
+            # Normally the saved head is still the engine's; after a revert behind it, find where they part.
+            stored = self.store.stored_hashes(max(0, fork - 256))
+            while fork >= 0 and fork in stored:
+                block = backend.get_block(fork)
+                if block is not None and block["hash"] == stored[fork]:
+                    break
+                fork -= 1
+            if fork < self._saved_head:
+                change.drop_after = fork
+        for number in range(fork + 1, head + 1):
+            block = backend.get_block(number, full=True)
+            header = backend.raw_header(number)
+            assert block is not None and header is not None
+            txs = list(block["transactions"])
+            receipts = [backend.get_receipt(str(tx["hash"])) for tx in txs]
+            change.blocks.append((dict(block, transactions=[tx["hash"] for tx in txs]), header, list(zip(txs, receipts, strict=True))))
+        dump = self._sb.chain.dump_state()
+        change.state(self._saved_accounts, dump.accounts)
+        change.records = dict(self._records)
+        self._generation = self.store.commit(change)
+        self._saved_accounts, self._saved_head = _copy(dump.accounts), head
         self.version += 1
 
     def reset(self) -> Path | None:
-        """Start a new chain; returns where a damaged state file was kept, if it was."""
+        """Start a new chain; returns where a damaged store was kept, if it was."""
         with self._mutex, self.store.lock():
-            backup = self.store.reset()
-            self._sb, self._stamp = None, None
+            backup = reset_store(self.store)
+            self._sb, self._generation = None, None
             self.version += 1
             return backup
 
-    # -- records kept beside the EVM state -----------------------------------------
-
-    @property
-    def block_offset(self) -> int:
-        """Blocks mined before the chain was last loaded (loading restarts at 0)."""
-        return self._loaded.block_number if self._loaded else 0
+    # -- records read from the chain ---------------------------------------------
 
     def transfers(self) -> list[dict[str, Any]]:
-        """Every ERC-721 transfer on this chain, oldest first (saved and this session's)."""
-        if self._sb is not None:
-            self._scan_transfers()
-        return list(self._extra.get("transfers", [])) + self._session_transfers
-
-    def _scan_transfers(self) -> None:
-        assert self._sb is not None
-        backend = self._sb.chain.backend
-        head = backend.get_block("latest")
-        assert head is not None
-        if self._cursor is not None:
-            number, block_hash = self._cursor
-            seen = backend.get_block(number) if number <= head["number"] else None
-            if seen is not None and seen["hash"] == block_hash:
-                start = number + 1
-            else:  # a snapshot was reverted behind the cursor: read this session again
-                self._session_transfers, start = [], 1
-        else:
-            start = 1
-        if start <= head["number"]:
-            self._session_transfers.extend(self._transfers_in(start, int(head["number"])))
-        self._cursor = (int(head["number"]), str(head["hash"]))
+        """Every ERC-721 transfer on this chain, oldest first, read from the chain's own logs."""
+        with self._mutex:
+            sb = self._refresh()
+            backend = sb.chain.backend
+            head = backend.get_block("latest")
+            assert head is not None
+            key = (int(head["number"]), str(head["hash"]))
+            if self._transfers is None or self._transfers[0] != key:
+                self._transfers = (key, self._transfers_in(0, key[0]))
+            return list(self._transfers[1])
 
     def _transfers_in(self, first: int, last: int) -> list[dict[str, Any]]:
         """ERC-721 transfers in blocks ``first..last`` (ERC-20's Transfer indexes two arguments, not three)."""
@@ -177,19 +191,19 @@ class Workshop:
                 "token_id": int(topics[3], 16),
                 "from": to_checksum_address("0x" + topics[1][-40:]),
                 "to": to_checksum_address("0x" + topics[2][-40:]),
-                "block": self.block_offset + number,
+                "block": number,
                 "timestamp": times[number],
                 "tx": str(log["transaction_hash"]),
             })
         return found
 
     def contracts(self) -> list[dict[str, Any]]:
-        return list(self._extra.get("contracts", []))
+        return list(self._records.get("contracts", []))
 
     def record_contract(self, name: str, address: str, *, role: str = "") -> None:
         """Remember a deployment so ``sandbox call NAME.fn`` finds it."""
         entry = {"name": name, "address": address, "role": role}
-        self._extra["contracts"] = [*self._extra.get("contracts", []), entry]
+        self._records["contracts"] = [*self._records.get("contracts", []), entry]
 
     def find_contract(self, sb: Sandbox, ref: str) -> Contract:
         """A deployed contract by name (the latest deployment) or by address."""

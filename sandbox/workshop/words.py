@@ -145,4 +145,4 @@ def send(ws: Workshop, sb: Sandbox, target: str, words: list[str], *, sender: st
     receipt = ContractFunction(contract, function, overloads).transact(*args, sender=sb.accounts.resolve(sender), value=parse_amount(value, what="--value"))
     events = [{"event": name, "args": {k: plain(v) for k, v in e.args.items()}} for name, evs in receipt.events.items() for e in evs]
     return {"contract": contract.address, "function": function, "tx": receipt.tx_hash, "gas_used": receipt.gas_used,
-            "block": ws.block_offset + receipt.block_number, "events": events}
+            "block": receipt.block_number, "events": events}

@@ -68,8 +68,6 @@ def test_the_command_line_prints_one_line_on_error(state: Path) -> None:
     assert done.stderr.strip().count("\n") == 0 and "invalidDid" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(reason="the workshop store does not yet keep logs across a reload (lead's persistence rewrite): "
-                   "a DID with history resolves notFound in a new process", strict=False)
 def test_history_survives_a_reload(state: Path) -> None:
     done = run(did_for(BOB, 31337), "--state", str(state))
     assert done.exit_code == 0, done.output

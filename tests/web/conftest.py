@@ -13,6 +13,7 @@ import pytest
 from sandbox.node.server import BackgroundServer
 from sandbox.web import create_app
 from sandbox.workshop import collection
+from sandbox.workshop.db import ChainStore
 from sandbox.workshop.session import Workshop
 from tests.workshop.conftest import ARTIFACTS, REPO, sandbox_cmd, state_file  # noqa: F401 (fixtures)
 
@@ -25,25 +26,26 @@ class Gallery:
     token: str
     collection: str
 
-    def state(self) -> bytes | None:
-        """The saved chain, byte for byte (``None`` before the first save)."""
-        return self.ws.store.path.read_bytes() if self.ws.store.path.exists() else None
+    def state(self) -> str | None:
+        """A digest of everything the saved chain holds (``None`` before the first save)."""
+        return self.ws.store.digest()
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A state file where alice minted #0 to bob and #1 to carol (made once per module, copied per test)."""
-    path = tmp_path_factory.mktemp("seed") / "chain.json"
+    path = tmp_path_factory.mktemp("seed") / "chain.db"
     ws = Workshop(REPO, state=path)
     with ws.session(write=True) as sb:
         collection.mint(ws, sb, to="bob", name="Seed Panda", description="first")
         collection.mint(ws, sb, to="carol", name="Seed Lotus")
+    ws.store.close()
     return path
 
 
 @pytest.fixture
 def gallery(seeded: Path, state_file: Path) -> Iterator[Gallery]:  # noqa: F811
-    state_file.write_bytes(seeded.read_bytes())
+    ChainStore(seeded).copy_to(state_file)
     ws = Workshop(REPO, state=state_file)
     with BackgroundServer(create_app(ws)) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         home = client.get("/")

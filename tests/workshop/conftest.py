@@ -27,7 +27,7 @@ class Result:
 @pytest.fixture
 def state_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh chain: SANDBOX_STATE points into tmp_path, the project is this repository."""
-    path = tmp_path / "chain.json"
+    path = tmp_path / "chain.db"
     monkeypatch.setenv("SANDBOX_STATE", str(path))
     monkeypatch.setenv("SANDBOX_PROJECT", str(REPO))
     monkeypatch.delenv("SANDBOX_RPC", raising=False)

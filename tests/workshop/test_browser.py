@@ -21,6 +21,7 @@ import pytest
 from sandbox.node.server import BackgroundServer
 from sandbox.node.server import create_app as create_node
 from sandbox.web import create_app
+from sandbox.workshop.db import ChainStore
 from sandbox.workshop.session import Workshop
 from tests.web.conftest import seeded  # noqa: F401 (fixture)
 from tests.workshop.conftest import REPO, run_process
@@ -74,7 +75,7 @@ def gallery(state_file: Path) -> Iterator[tuple[str, Workshop]]:
 @pytest.fixture
 def seeded_gallery(seeded: Path, state_file: Path) -> Iterator[tuple[str, Workshop]]:  # noqa: F811
     """The gallery on a chain where alice minted #0 (Seed Panda) to bob and #1 (Seed Lotus) to carol."""
-    state_file.write_bytes(seeded.read_bytes())
+    ChainStore(seeded).copy_to(state_file)
     ws = Workshop(REPO, state=state_file)
     with BackgroundServer(create_app(ws)) as server:
         yield server.url, ws
@@ -259,7 +260,7 @@ def test_no_page_is_wider_than_a_phone(seeded_gallery: tuple[str, Workshop], bro
 def test_a_hostile_page_changes_nothing(seeded_gallery: tuple[str, Workshop], page: Any, tmp_path: Path) -> None:
     """A file: page (Origin: null) posts the mint form and sends alice's ether with no-cors and text/plain fetches."""
     url, ws = seeded_gallery
-    before = ws.store.path.read_bytes()
+    before = ws.store.digest()
     with BackgroundServer(create_node(ws)) as node:
         bob = "0x70997970C51812dc3A010C7d01b50e20b51d79C8"
         send = ('{"jsonrpc":"2.0","id":1,"method":"eth_sendTransaction","params":[{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",'
@@ -286,4 +287,4 @@ def test_a_hostile_page_changes_nothing(seeded_gallery: tuple[str, Workshop], pa
         assert "refused" in page.content()
         after = httpx.post(node.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance", "params": [bob, "latest"]}).json()
         assert after["result"] == balance["result"]
-    assert ws.store.path.read_bytes() == before
+    assert ws.store.digest() == before

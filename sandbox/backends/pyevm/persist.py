@@ -28,6 +28,11 @@ def start_from(backend: Any, state: StateDump) -> None:
     """Put ``backend``'s chain on ``state`` (its accounts at its time)."""
     from sandbox.backends.pyevm.genesis import install
 
+    if state.history is not None:
+        from sandbox.backends.pyevm.resume import resume
+
+        resume(backend, state.accounts, state.history)
+        return
     if state.state_root is not None and install(backend, state.accounts, state.timestamp, state.state_root):
         return
     # No root saved, or the accounts do not hash to it (edited by hand?): py-evm builds it, slowly and surely.

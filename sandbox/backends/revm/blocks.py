@@ -223,3 +223,26 @@ def serialize_receipt(block: Block, index: int, is_pending: bool) -> dict[str, A
         "transaction_index": tx_index,
         "type": _extract_transaction_type(transaction),
     }
+
+
+def resume_blocks(engine: Any, history: Any) -> None:
+    """Make ``engine`` (a RevmBackend on the saved state) continue at the saved head block.
+
+    The head's header is kept exact (its hash is the next block's parent);
+    earlier blocks are answered by the history, so the list holds ``None``
+    for them and stays indexed by block number.
+    """
+    from sandbox.backends.history import decode_header
+
+    raw = history.raw_header(history.head)
+    header = decode_header(raw)
+    base = Block(
+        number=int(header.block_number), timestamp=int(header.timestamp), base_fee=int(header.base_fee_per_gas),
+        gas_limit=int(header.gas_limit), parent_hash=bytes(header.parent_hash), coinbase=bytes(header.coinbase),
+        mix_hash=bytes(header.mix_hash), mark=len(engine.state.log), header=header,
+    )
+    engine.blocks = [None] * base.number + [base]
+    engine.pending = child_of(base)
+    engine._by_hash = {base.hash: base}
+    engine._tx_block = {}
+    engine.history = history
