@@ -9,10 +9,10 @@ arguments, format strings) happens above the seam, with the project's ABIs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 #: ``address(uint160(uint256(keccak256("console.log"))))``, where ``console.sol`` sends its calls.
 CONSOLE_ADDRESS = bytes.fromhex("000000000000000000636f6e736f6c652e6c6f67")
@@ -93,6 +93,10 @@ class Recording:
 
 class Recorder:
     """The recordings of the latest run and of each mined transaction (the newest ``keep``)."""
+
+    #: Called with each console.log payload as the engine runs it, on every recorder of the process
+    #: (``sandbox node`` prints them to its log, as anvil does, estimates and calls included).
+    console_listeners: ClassVar[list[Callable[[bytes], None]]] = []
 
     def __init__(self, keep: int = 4096) -> None:
         self.current = Recording()

@@ -17,10 +17,11 @@ empty trace).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.backends.base import ExecutionFailed, Reverted
-from sandbox.backends.trace import Frame, Recording, StepLimitExceeded, StepOptions, call_tracer
+from sandbox.backends.trace import Frame, Recorder, Recording, StepLimitExceeded, StepOptions, call_tracer
 from sandbox.node.wire import INVALID_PARAMS, REFUSED, RpcError, hash_param, params_of
 
 TRACERS = ("callTracer", "default struct logger (no tracer)")
@@ -152,3 +153,24 @@ class DebugMethods:
         if "max_fee_per_gas" in call:
             call.pop("gas_price", None)
         return call
+
+
+def log_console(write: Callable[[str], None] | None = None) -> Callable[[], None]:
+    """Print each console.log line to the node's log as the engine runs it, as anvil does; returns the undo.
+
+    Like anvil, every run prints: transactions, calls and gas estimates (a
+    transaction sent without a gas limit is estimated first, so its lines
+    show once per run). ``write`` defaults to printing on standard output.
+    """
+    from sandbox.contracts.console import decode_line
+
+    def out(line: str) -> None:
+        print(line, flush=True)
+
+    emit = write or out
+
+    def listener(payload: bytes) -> None:
+        emit(decode_line(payload))
+
+    Recorder.console_listeners.append(listener)
+    return lambda: Recorder.console_listeners.remove(listener)

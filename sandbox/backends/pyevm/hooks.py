@@ -127,6 +127,11 @@ def install(chain_class: Any, recorder: Recorder) -> None:
             if bytes(message.code_address) == CONSOLE_ADDRESS and not message.is_create:
                 frame.console.append(len(recording.console))
                 recording.console.append(frame.input)
+                for listener in Recorder.console_listeners:
+                    try:
+                        listener(frame.input)
+                    except Exception:  # a listener's failure must not change what the chain runs
+                        pass
             recording.stack.append(frame)
             try:
                 computation = method(state, message, transaction_context, parent_computation=parent_computation)
