@@ -1,0 +1,190 @@
+"""Mining modes and block time for the embedded engines: automine, or a pending block mined on demand.
+
+Mixed into :class:`sandbox.backends.tester.TesterBackend`. With automine
+(the default) every transaction is mined as it arrives. With it off
+(``set_automine(False)``: the node's ``--no-mining``, ``evm_setAutomine``,
+interval mining) a transaction goes into the engine's own pending block and
+stays there: ``pending`` reads see it, its receipt is ``None`` and the next
+:meth:`mine` seals every waiting transaction in one block, as anvil does.
+
+The pending block is the pool: nothing is kept beside it. When it has to
+be rebuilt (a cheatcode sealed in its own block, a revert, a dropped
+transaction, or a mine at a later time than the transactions arrived at)
+the block is emptied and its transactions applied again, in order, so they
+run in the block that mines them; one the new state refuses (nonce, funds)
+is left out, as a pool drops it.
+
+Timestamps follow :class:`sandbox.backends.clock.Clock` (anvil's rule).
+
+Each engine gives small primitives: ``_pending_objects`` (its pending
+transactions, as py-evm signed-transaction objects), ``_apply_object``,
+``_pending_empty``, ``_head_timestamp``, ``_set_pending_timestamp`` and
+``_pending_header_timestamp``.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from eth_tester.exceptions import ValidationError
+from eth_utils import ValidationError as EVMValidationError
+from eth_utils import to_canonical_address
+
+from sandbox.backends.clock import Clock
+from sandbox.errors import TransactionRejected
+
+#: What engines raise for a transaction the state refuses (nonce, funds, gas): eth-tester's and py-evm's.
+REFUSALS = (ValidationError, EVMValidationError)
+
+
+class PendingBlock:
+    """Automine switch, pending block and clock of an embedded backend (see the module docstring)."""
+
+    engine_backend: Any
+    tester: Any
+    impersonated: set[bytes]
+    _automine: bool = True
+    _clock: Clock | None = None
+
+    # -- engine primitives -----------------------------------------------------------
+
+    @abstractmethod
+    def _pending_objects(self) -> list[Any]:
+        """The transactions in the engine's pending block, in order (signed py-evm objects, real senders)."""
+
+    @abstractmethod
+    def _apply_object(self, tx: Any) -> None:
+        """Apply one of :meth:`_pending_objects` to the pending block again (raises if the state refuses it)."""
+
+    @abstractmethod
+    def _pending_empty(self) -> bool:
+        """No transaction in the pending block (cheap: asked on every send)."""
+
+    @abstractmethod
+    def _head_timestamp(self) -> int:
+        """The latest block's timestamp."""
+
+    @abstractmethod
+    def _set_pending_timestamp(self, timestamp: int) -> None:
+        """Set the pending block's timestamp."""
+
+    @abstractmethod
+    def _pending_header_timestamp(self) -> int:
+        """The pending block's timestamp as the engine holds it."""
+
+    @abstractmethod
+    def _send_unsigned(self, raw: dict[str, Any]) -> str:
+        """Apply ``raw`` from an impersonated sender to the pending block (see TesterBackend)."""
+
+    # -- the seam's methods --------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            self._clock = Clock(self._head_timestamp())
+        return self._clock
+
+    def automine(self) -> bool:
+        return self._automine
+
+    def set_automine(self, enabled: bool) -> None:
+        self._automine = bool(enabled)
+        if enabled and not self._pending_empty():  # what waited is mined now
+            self._seal()
+
+    def pending_transactions(self) -> list[str]:
+        return [] if self._pending_empty() else ["0x" + bytes(tx.hash).hex() for tx in self._pending_objects()]
+
+    def drop_transaction(self, tx_hash: str) -> bool:
+        if self._pending_empty():
+            return False
+        waiting = self._pending_objects()
+        kept = [tx for tx in waiting if "0x" + bytes(tx.hash).hex() != tx_hash.lower()]
+        if len(kept) == len(waiting):
+            return False
+        self._rebuild(kept)
+        return True
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        self.clock.exact = int(timestamp)
+        if self._pending_empty():
+            self._set_pending_timestamp(int(timestamp))
+
+    def pending_timestamp(self) -> int:
+        return self.clock.next(self._head_timestamp())
+
+    def increase_time(self, seconds: int) -> int:
+        offset = self.clock.increase(seconds, self._head_timestamp())
+        self._stamp()
+        return offset
+
+    def mine(self, blocks: int = 1) -> None:
+        for _ in range(blocks):
+            self._seal()
+
+    # -- inside ------------------------------------------------------------------------------
+
+    def _stamp(self) -> int:
+        """Give an empty pending block the clock's time now (a transaction is about to run in it); returns it."""
+        if not self._pending_empty():
+            return self._pending_header_timestamp()
+        timestamp = self.clock.next(self._head_timestamp())
+        if timestamp != self._pending_header_timestamp():
+            self._set_pending_timestamp(timestamp)
+        return timestamp
+
+    def _seal(self) -> None:
+        """Mine the pending block at the clock's time; waiting transactions run again in it."""
+        timestamp = self.clock.next(self._head_timestamp())
+        if self._pending_empty():
+            self._set_pending_timestamp(timestamp)
+        else:
+            # Run again even at the same time: the state recorder notes their writes for the block that keeps them.
+            self._rebuild(self._pending_objects(), timestamp)
+        self.tester.mine_blocks(1)
+        self.clock.mined(timestamp)
+
+    def _mined(self, timestamp: int) -> None:
+        """A transaction was just mined at ``timestamp`` (automine)."""
+        self.clock.mined(timestamp)
+
+    def _restart(self) -> list[Any]:
+        """Empty the pending block; returns what was in it."""
+        waiting = [] if self._pending_empty() else self._pending_objects()
+        if waiting:
+            engine = self.engine_backend
+            engine.revert_to_snapshot(engine.take_snapshot())  # the head again, with a new pending block on it
+        return waiting
+
+    def _rebuild(self, waiting: list[Any], timestamp: int | None = None) -> None:
+        """A new pending block at ``timestamp`` (default: the clock's) with ``waiting`` applied again."""
+        self._restart()
+        self._set_pending_timestamp(timestamp if timestamp is not None else self.clock.next(self._head_timestamp()))
+        for tx in waiting:
+            try:
+                self._apply_object(tx)
+            except REFUSALS:
+                pass  # no longer valid on this state: dropped, as a pool drops it
+
+    def _to_pending(self, tx: dict[str, Any], raw: dict[str, Any], held: bool) -> str:
+        """Put request ``tx`` (``raw``: the engine's shape) in the pending block without mining; returns its hash."""
+        self._stamp()
+        sender = to_canonical_address(tx["from"])
+        if "nonce" not in raw:
+            raw["nonce"] = int(self.engine_backend.get_nonce(sender, "pending"))
+        try:
+            if not held and sender in self.impersonated:
+                return self._send_unsigned(raw)
+            if not held:
+                raise TransactionRejected(f"unknown account {tx['from']}: this chain signs only for its dev accounts; sign it yourself and send it raw")
+            return "0x" + bytes(self.engine_backend.send_transaction(raw)).hex()
+        except REFUSALS as exc:
+            raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
+
+    def _raw_to_pending(self, raw: bytes) -> str:
+        self._stamp()
+        try:
+            return "0x" + bytes(self.engine_backend.send_raw_transaction(raw)).hex()
+        except REFUSALS as exc:
+            raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
