@@ -50,9 +50,9 @@ CREATE TABLE blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, head
 CREATE TABLE transactions (hash TEXT PRIMARY KEY, block INTEGER NOT NULL, idx INTEGER NOT NULL,
                            record TEXT NOT NULL, receipt TEXT NOT NULL);
 CREATE INDEX transactions_by_block ON transactions (block, idx);
-CREATE TABLE logs (block INTEGER NOT NULL, idx INTEGER NOT NULL, address TEXT NOT NULL,
+CREATE TABLE logs (block INTEGER NOT NULL, tx INTEGER NOT NULL, idx INTEGER NOT NULL, address TEXT NOT NULL,
                    topic0 TEXT, topic1 TEXT, topic2 TEXT, topic3 TEXT, record TEXT NOT NULL,
-                   PRIMARY KEY (block, idx)) WITHOUT ROWID;
+                   PRIMARY KEY (block, tx, idx)) WITHOUT ROWID;
 CREATE INDEX logs_by_address ON logs (address, block);
 CREATE INDEX logs_by_topic0 ON logs (topic0, block);
 CREATE TABLE records (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -277,7 +277,7 @@ class ChainStore:
             conn.execute("BEGIN")
             try:
                 for table in ("meta", "accounts", "storage", "blocks", "transactions", "logs", "records"):
-                    for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2"):
+                    for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3"):
                         digest.update(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)).encode())
             finally:
                 conn.execute("COMMIT")
@@ -360,10 +360,10 @@ class Change:
             conn.execute("INSERT INTO blocks VALUES (?, ?, ?, ?)", (number, block["hash"], header, _dumps(block)))
             for index, (tx, receipt) in enumerate(txs):
                 conn.execute("INSERT INTO transactions VALUES (?, ?, ?, ?, ?)", (tx["hash"], number, index, _dumps(tx), _dumps(receipt)))
-                for log in receipt["logs"]:
+                for position, log in enumerate(receipt["logs"]):
                     topics = [str(t).lower() for t in log["topics"]] + [None] * 4
-                    conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                 (number, int(log["log_index"]), str(log["address"]).lower(), *topics[:4], _dumps(log)))
+                    conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (number, index, position, str(log["address"]).lower(), *topics[:4], _dumps(log)))
         for address in self.wiped:
             conn.execute("DELETE FROM storage WHERE address = ?", (address,))
         for address, account in self.accounts.items():
@@ -451,7 +451,7 @@ class StoreHistory(History):
                 args.extend(sorted(t.lower() for t in wanted))
         if len(topics) > 4 and any(t is not None for t in topics[4:]):
             return []  # a log has at most four topics
-        return [json.loads(r[0]) for r in self._rows(sql + " ORDER BY block, idx", tuple(args))]
+        return [json.loads(r[0]) for r in self._rows(sql + " ORDER BY block, tx, idx", tuple(args))]
 
     def raw_header(self, number: int) -> bytes | None:
         rows = self._rows("SELECT header FROM blocks WHERE number = ? AND number <= ?", (number, self._head))
