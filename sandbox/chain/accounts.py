@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
-from eth_keys import keys
-from eth_utils import is_address, is_checksum_address, to_checksum_address
+from sandbox._utils import lazy_keyfile
 
-from sandbox.errors import InvalidAddressError, UnknownAccountError
+lazy_keyfile.install()  # before eth-account is imported by anything below (eth-tester, web3.py)
+
+from eth_utils import is_address, is_checksum_address, to_checksum_address  # noqa: E402
+
+from sandbox.errors import InvalidAddressError, UnknownAccountError  # noqa: E402
 
 
 class BalanceReader(Protocol):
@@ -32,11 +34,48 @@ NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "iv
 DEV_CHAIN_IDS = frozenset({1337, 31337})
 
 
+#: The first keys of :data:`DEV_MNEMONIC` and their addresses, as every dev tool prints them.
+#: Deriving them takes eth-account's HD wallet, whose import (eth-keyfile, py_ecc's BLS
+#: curves) costs most of a command's start-up; tests/chain/test_dev_keys.py derives them again.
+KNOWN_DEV_KEYS = (
+    ("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+    ("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
+    ("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"),
+    ("7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6", "0x90F79bf6EB2c4f870365E785982E1f101E93b906"),
+    ("47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a", "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"),
+    ("8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba", "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"),
+    ("92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e", "0x976EA74026E726554dB657fA54763abd0C3a0aa9"),
+    ("4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"),
+    ("dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97", "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"),
+    ("2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6", "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"),
+)
+_KNOWN_ADDRESSES = {bytes.fromhex(key): address for key, address in KNOWN_DEV_KEYS}
+
+
 @lru_cache(maxsize=4)
 def dev_keys(count: int = len(NAMES), mnemonic: str = DEV_MNEMONIC) -> tuple[bytes, ...]:
     """Private keys ``m/44'/60'/0'/0/0 .. count-1`` of ``mnemonic``."""
+    if mnemonic == DEV_MNEMONIC and count <= len(KNOWN_DEV_KEYS):
+        return tuple(bytes.fromhex(key) for key, _ in KNOWN_DEV_KEYS[:count])
+    return derive_keys(count, mnemonic)
+
+
+def derive_keys(count: int, mnemonic: str) -> tuple[bytes, ...]:
+    """Private keys ``m/44'/60'/0'/0/0 .. count-1`` of ``mnemonic``, derived (BIP-32/39/44)."""
+    from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
+
     seed = seed_from_mnemonic(mnemonic, "")
     return tuple(key_from_seed(seed, f"{DEV_PATH}/{i}") for i in range(count))
+
+
+def address_of(private_key: bytes) -> str:
+    """The checksummed address of ``private_key`` (the dev keys' from the table, no curve arithmetic)."""
+    known = _KNOWN_ADDRESSES.get(bytes(private_key))
+    if known is not None:
+        return known
+    from eth_keys import keys
+
+    return str(keys.PrivateKey(bytes(private_key)).public_key.to_checksum_address())
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,8 +183,7 @@ class Accounts:
         accounts = []
         for i, key in enumerate(dev_keys(count)):
             name = NAMES[i] if i < len(NAMES) else f"account{i}"
-            address = keys.PrivateKey(key).public_key.to_checksum_address()
-            accounts.append(Account(name, address, key, chain))
+            accounts.append(Account(name, address_of(key), key, chain))
         return cls(accounts)
 
     def __getattr__(self, name: str) -> Account:
