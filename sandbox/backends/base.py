@@ -69,6 +69,9 @@ class StateDump:
     block_number: int = 0
     timestamp: int = 0
     state_root: bytes | None = None
+    #: The saved chain's past (``sandbox.backends.history``): with it, a backend started from this
+    #: dump continues at block ``history.head + 1`` and answers for the blocks before from it.
+    history: Any = None
 
 
 @dataclass
@@ -182,7 +185,26 @@ class ChainBackend(ABC):
 
     @abstractmethod
     def mine(self, blocks: int = 1) -> None:
-        """Mine ``blocks`` empty blocks."""
+        """Mine ``blocks`` blocks; the first one takes the pending transactions (when automine is off)."""
+
+    # -- mining mode: automine, or transactions left pending until a mine --------------
+
+    def automine(self) -> bool:
+        """Is every transaction mined as it arrives (the default)?"""
+        return True
+
+    def set_automine(self, enabled: bool) -> None:
+        """Turn automine on (pending transactions are mined at once) or off (they wait for :meth:`mine`)."""
+        if not enabled:
+            self._unsupported("manual mining (set_automine(False))")
+
+    def pending_transactions(self) -> list[str]:
+        """Hashes of the transactions sent and not mined yet, in the order the next block takes them."""
+        return []
+
+    def drop_transaction(self, tx_hash: str) -> bool:
+        """Take pending ``tx_hash`` out of the next block (anvil_dropTransaction); whether it was pending."""
+        return False
 
     @abstractmethod
     def set_next_timestamp(self, timestamp: int) -> None:
@@ -195,6 +217,11 @@ class ChainBackend(ABC):
         latest = self.get_block("latest")
         assert latest is not None
         return max(int(latest["timestamp"]) + 1, int(time.time()))
+
+    def increase_time(self, seconds: int) -> int:
+        """Blocks from now on are ``seconds`` later (evm_increaseTime); returns how far ahead of the wall clock the chain is."""
+        self.set_next_timestamp(self.pending_timestamp() + int(seconds))
+        return int(seconds)
 
     @abstractmethod
     def dump_state(self) -> StateDump:
@@ -285,6 +312,10 @@ class ChainBackend(ABC):
     def last_recording(self) -> Any:
         """The recording of the latest send, call or estimate (``None`` on engines that record nothing)."""
         return None
+
+    def raw_header(self, block: BlockId = "latest") -> bytes | None:
+        """The RLP-encoded header of a block (geth's ``debug_getRawHeader``), ``None`` if unknown."""
+        return self._unsupported("raw block headers")  # type: ignore[no-any-return]
 
     def create_access_list(self, tx: TxRequest, block: BlockId = "latest") -> tuple[list[Record], int]:
         """EIP-2930 access list of ``tx`` (``{"address", "storage_keys"}`` entries) and the gas it uses with it."""

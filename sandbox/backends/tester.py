@@ -21,6 +21,8 @@ from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionFa
 from eth_utils import to_canonical_address, to_checksum_address
 
 from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, TxRequest
+from sandbox.backends.history import History
+from sandbox.backends.mining import PendingBlock
 from sandbox.backends.trace import Recorder, Recording
 from sandbox.errors import ChainError, MalformedTransaction, TransactionRejected
 
@@ -52,7 +54,7 @@ def trim_middleware(w3: Any) -> None:
             pass
 
 
-class TesterBackend(ChainBackend):
+class TesterBackend(PendingBlock, ChainBackend):
     """A :class:`ChainBackend` over an ``EthereumTester`` whose backend is an embedded engine."""
 
     embedded = True
@@ -164,18 +166,26 @@ class TesterBackend(ChainBackend):
 
     def _send(self, tx: TxRequest) -> Record:
         try:
+            if not self._automine:  # manual mining: it waits in the pending block (and the caller hears so)
+                return self._receipt_now(self._to_pending(tx, self._raw(tx), self._held(tx["from"])))
             if not self._held(tx["from"]) and to_canonical_address(tx["from"]) in self.impersonated:
                 return self._receipt_now(self._send_impersonated(tx))
+            stamp = self._stamp()
             if self._direct(tx["from"]):
                 tx_hash = self.engine_backend.send_transaction(self._raw(tx))
                 self.engine_backend.mine_blocks(1)
+                self._mined(stamp)
                 return self._receipt_now("0x" + bytes(tx_hash).hex())
             if self._held(tx["from"]):
-                return self._receipt_now(str(self.tester.send_transaction(self._inbound(tx))))
+                sent_hash = str(self.tester.send_transaction(self._inbound(tx)))
+                self._mined(stamp)
+                return self._receipt_now(sent_hash)
             # A key the engine does not hold (sandbox.chain.keys): web3.py's signing middleware signs it.
             sent = dict(self._inbound(tx), **{"from": to_checksum_address(tx["from"])})
             sent["data"] = bytes(tx.get("data") or b"")
-            return self._receipt_now("0x" + bytes(self.w3.eth.send_transaction(_web3_tx(sent))).hex())
+            signed_hash = "0x" + bytes(self.w3.eth.send_transaction(_web3_tx(sent))).hex()
+            self._mined(stamp)
+            return self._receipt_now(signed_hash)
         except ValidationError as exc:
             if 'No valid "from" key' in str(exc):
                 raise TransactionRejected(
@@ -191,6 +201,10 @@ class TesterBackend(ChainBackend):
         return receipt
 
     def send_transaction(self, tx: TxRequest) -> str:
+        if not self._automine:
+            if tx.get("gas") is None:
+                tx = dict(tx, gas=self.estimate(tx))
+            return self._to_pending(tx, self._raw(tx), self._held(tx["from"]))
         if not self._held(tx["from"]) and to_canonical_address(tx["from"]) in self.impersonated:
             try:
                 if tx.get("gas") is None:
@@ -200,10 +214,13 @@ class TesterBackend(ChainBackend):
                 raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
         if not self._held(tx["from"]):
             raise TransactionRejected(f"unknown account {tx['from']}: this chain signs only for its dev accounts; sign it yourself and send it raw")
+        stamp = self._stamp()
         try:
-            return str(self.tester.send_transaction(self._inbound(tx)))
+            tx_hash = str(self.tester.send_transaction(self._inbound(tx)))
         except ValidationError as exc:
             raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
+        self._mined(stamp)
+        return tx_hash
 
     def send_raw(self, raw: bytes) -> str:
         try:
@@ -215,10 +232,15 @@ class TesterBackend(ChainBackend):
                 f"the transaction is signed for chain id {chain_id}, this chain is {self.chain_id} (EIP-155); sign it for {self.chain_id}")
         from eth_utils import ValidationError as EVMValidationError  # py-evm raises eth-utils'
 
+        if not self._automine:
+            return self._raw_to_pending(raw)
+        stamp = self._stamp()
         try:
-            return str(self.tester.send_raw_transaction("0x" + raw.hex()))
+            tx_hash = str(self.tester.send_raw_transaction("0x" + raw.hex()))
         except (ValidationError, EVMValidationError, TransactionFailed) as exc:  # nonce, funds, gas: eth-tester's or py-evm's words
             raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
+        self._mined(stamp)
+        return tx_hash
 
     def estimate(self, tx: TxRequest, block: BlockId = "latest", *, confirm: bool = True) -> int:
         if block == "pending":
@@ -228,7 +250,7 @@ class TesterBackend(ChainBackend):
         if self.observer is not None:
             self.observer.start()
         try:
-            return int(self.engine_backend.estimate_gas(self._raw(tx, with_gas=False), self._block_arg(block)))
+            return int(self.engine_backend.estimate_gas(self._raw(tx, with_gas=False), self._read_block(block)))
         except ValidationError as exc:
             raise TransactionRejected(f"the chain refused to estimate the transaction from {tx.get('from')}: {exc}") from None
         except Exception as exc:
@@ -242,14 +264,14 @@ class TesterBackend(ChainBackend):
             self.estimator.confirm = True
 
     def call(self, tx: TxRequest, block: BlockId = "latest") -> bytes:
-        if block == "pending":
+        if block == "pending" and self._pending_empty():
             block = "latest"
         if self.observer is not None:
             self.observer.start()
         if not tx.get("from"):  # as web3.py's eth-tester provider: calls come from the first account
             tx = dict(tx, **{"from": to_checksum_address(self.engine_backend.get_accounts()[0])})
         try:
-            return self._call(self._raw(tx), self._block_arg(block), free=not any(tx.get(k) for k in FEE_FIELDS))
+            return self._call(self._raw(tx), self._read_block(block), free=not any(tx.get(k) for k in FEE_FIELDS))
         except ValidationError as exc:
             raise TransactionRejected(f"the chain refused the call: {exc}") from None
         except BlockNotFound:
@@ -265,13 +287,13 @@ class TesterBackend(ChainBackend):
         return self.tester.take_snapshot()
 
     def revert(self, snapshot: Any) -> None:
+        waiting = [] if self._pending_empty() else self._pending_objects()
         try:
             self.tester.revert_to_snapshot(snapshot)
         except SnapshotNotFound:
             raise ChainError(f"unknown snapshot {snapshot!r}") from None
-
-    def mine(self, blocks: int = 1) -> None:
-        self.tester.mine_blocks(blocks)
+        if waiting:  # as anvil's pool: a revert keeps the transactions waiting
+            self._rebuild(waiting)
 
     # -- reads ------------------------------------------------------------------------
 
@@ -315,7 +337,13 @@ class TesterBackend(ChainBackend):
         wanted = {a.lower() for a in address or []}
         positions = [_topic_set(t) for t in topics or []]
         found: list[Record] = []
-        for number in self._range(from_block, to_block):
+        blocks = self._range(from_block, to_block)
+        history = self.history
+        if history is not None and blocks and blocks.start <= history.head:
+            # Saved blocks in one query to the store; the engine's own blocks after them.
+            found.extend(history.logs(blocks.start, min(blocks.stop - 1, history.head), wanted, positions))
+            blocks = range(history.head + 1, max(blocks.stop, history.head + 1))
+        for number in blocks:
             for log in self._block_logs(number):
                 if _matches(log, wanted, positions):
                     found.append(log)
@@ -344,7 +372,33 @@ class TesterBackend(ChainBackend):
 
     def _read_block(self, block: BlockId) -> int | str:
         block = self._block_arg(block)
-        return "latest" if block == "pending" else block
+        if self.history is not None and not isinstance(block, str):
+            try:
+                self.engine_backend._state_block(block)  # refuses a block whose state was not kept
+            except ValidationError as exc:
+                raise ChainError(str(exc)) from None
+        return "latest" if block == "pending" and self._pending_empty() else block
+
+    @property
+    def history(self) -> History | None:
+        """The saved chain this one continues (``None`` for a chain started fresh)."""
+        return getattr(self.engine_backend, "history", None)
+
+    def raw_header(self, block: BlockId = "latest") -> bytes | None:
+        try:
+            number = self._block_arg(block)
+        except ChainError:
+            return None
+        history = self.history
+        saved = self.engine_backend._saved(number) if history is not None else None
+        if saved is not None:
+            assert history is not None
+            return history.raw_header(saved)
+        return self._engine_raw_header(number)
+
+    def _engine_raw_header(self, block: int | str) -> bytes | None:
+        """The RLP header of one of the engine's own blocks (engines override it)."""
+        return self._unsupported("raw block headers")  # type: ignore[no-any-return]
 
     def fee_history(self, count: int, newest: BlockId, percentiles: list[float]) -> Record:
         return dict(self.tester.get_fee_history(count, self._block_arg(newest), percentiles))
@@ -363,8 +417,11 @@ class TesterBackend(ChainBackend):
         """Apply ``raw`` (engine shape, with gas) from a sender whose key nobody holds; returns its hash."""
 
     def _cheat(self, address: str, **fields: Any) -> None:
+        waiting = self._restart()  # the write is sealed in a block of its own, without the transactions waiting
         self._write_account(to_canonical_address(address), **fields)
-        self.tester.mine_blocks(1)
+        self._seal()
+        if waiting:
+            self._rebuild(waiting)
 
     def set_balance(self, address: str, wei: int) -> None:
         self._cheat(address, balance=int(wei))
@@ -392,9 +449,11 @@ class TesterBackend(ChainBackend):
 
     def _send_impersonated(self, tx: TxRequest) -> str:
         """Send ``tx`` as its impersonated sender (signed by a stand-in key, the sender put back), mined."""
+        stamp = self._stamp()
         tx_hash = self._send_unsigned(self._raw(tx))
-        if self.tester.auto_mine_transactions:
+        if self._automine:
             self.tester.mine_blocks(1)
+            self._mined(stamp)
         return tx_hash
 
 

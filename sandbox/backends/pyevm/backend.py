@@ -15,6 +15,7 @@ from eth_keys import keys as eth_keys
 from eth_tester import EthereumTester, PyEVMBackend
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump
+from sandbox.backends.history import Resumed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
 from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
@@ -22,7 +23,7 @@ from sandbox.backends.trace import Recorder
 from sandbox.errors import ChainError
 
 
-class SandboxPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
+class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
     """eth-tester's PyEVMBackend with a revert that does not re-execute a block.
 
     eth-tester reverts by making the snapshot block canonical and importing
@@ -41,18 +42,40 @@ class SandboxPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
             transaction.__dict__["sender"] = sender  # py-evm's cached_property
         return transaction
 
+    def _locate(self, transaction_hash: bytes) -> tuple[Any, Any, int]:
+        """Block, transaction and index of a transaction, by py-evm's transaction index.
+
+        eth-tester scans every block from the head down, which grows with the
+        chain and reads bodies a resumed chain does not hold.
+        """
+        from eth.exceptions import BlockNotFound as NoBlock
+        from eth.exceptions import HeaderNotFound
+        from eth.exceptions import TransactionNotFound as NotIndexed
+        from eth_tester.exceptions import TransactionNotFound
+
+        pending = self.chain.get_block()
+        for index, transaction in enumerate(pending.transactions):
+            if transaction.hash == transaction_hash:
+                return pending, transaction, index
+        try:
+            number, index = self.chain.chaindb.get_transaction_index(transaction_hash)
+            block = self.chain.get_canonical_block_by_number(number)
+            if index < len(block.transactions) and block.transactions[index].hash == transaction_hash:
+                return block, block.transactions[index], index
+        except (NotIndexed, HeaderNotFound, NoBlock):
+            pass
+        raise TransactionNotFound(f"No transaction found for transaction hash: 0x{bytes(transaction_hash).hex()}")
+
     def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
-        from eth_tester.backends.pyevm.main import _get_transaction_by_hash
         from eth_tester.backends.pyevm.serializers import serialize_transaction
 
-        block, transaction, index = _get_transaction_by_hash(self.chain, transaction_hash)
+        block, transaction, index = self._locate(transaction_hash)
         return serialize_transaction(block, self._real(transaction), index, block.number == self.chain.get_block().number)
 
     def get_transaction_receipt(self, transaction_hash: bytes) -> Any:
-        from eth_tester.backends.pyevm.main import _get_transaction_by_hash
         from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
 
-        block, transaction, index = _get_transaction_by_hash(self.chain, transaction_hash)
+        block, transaction, index = self._locate(transaction_hash)
         return serialize_transaction_receipt(block, block.get_receipts(self.chain.chaindb), self._real(transaction), index,
                                              block.number == self.chain.get_block().number, self.chain.get_vm())
 
@@ -78,6 +101,13 @@ class SandboxPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
         self.chain.header = self.chain.create_header_from_parent(block.header)
 
 
+class SandboxPyEVMBackend(Resumed, PatchedPyEVMBackend):  # type: ignore[misc]
+    """The patched backend, able to continue a saved chain (``sandbox.backends.history``)."""
+
+    def _engine_head(self) -> int:
+        return int(self.chain.get_canonical_head().block_number)
+
+
 class PyEvmChainBackend(TesterBackend):
     """The default engine: py-evm (Prague), in this process."""
 
@@ -94,6 +124,7 @@ class PyEvmChainBackend(TesterBackend):
         if genesis.state is not None and genesis.state.accounts:
             loaded = genesis.state.accounts
             start_from(engine, genesis.state)  # may build a new chain (and chain class)
+            engine.history = genesis.state.history
         chain_class = type(engine.chain)
         # Each PyEVMBackend configures its own chain class, so this touches no one else.
         chain_class.chain_id = genesis.chain_id
@@ -139,12 +170,26 @@ class PyEvmChainBackend(TesterBackend):
             raise ExecutionFailed(f"execution failed: {type(computation.error).__name__} {computation.error}".strip())
         return bytes(computation.output)
 
-    def set_next_timestamp(self, timestamp: int) -> None:
+    def _set_pending_timestamp(self, timestamp: int) -> None:
         # The pending block's header: eth-tester's own time_travel sets the same field.
         self._chain.header = self._chain.header.copy(timestamp=timestamp)
 
-    def pending_timestamp(self) -> int:
+    def _pending_header_timestamp(self) -> int:
         return int(self._chain.header.timestamp)
+
+    # -- the pending block (sandbox.backends.mining) ---------------------------------
+
+    def _pending_empty(self) -> bool:
+        return int(self._chain.header.gas_used) == 0  # every transaction uses at least 21,000 gas
+
+    def _pending_objects(self) -> list[Any]:
+        return [self.engine_backend._real(tx) for tx in self._chain.get_block().transactions]
+
+    def _apply_object(self, tx: Any) -> None:
+        self._chain.apply_transaction(tx)
+
+    def _head_timestamp(self) -> int:
+        return int(self._chain.get_canonical_head().timestamp)
 
     def _block_logs(self, number: int) -> list[Record]:
         """Logs of one block from py-evm's receipts (eth-tester's get_logs scans the chain per log)."""
@@ -193,6 +238,16 @@ class PyEvmChainBackend(TesterBackend):
         engine.__dict__.setdefault("spoofed", {})[bytes(signed.hash)] = raw["from"]
         self._chain.apply_transaction(signed)
         return "0x" + bytes(signed.hash).hex()
+
+    def _engine_raw_header(self, block: int | str) -> bytes | None:
+        import rlp
+        from eth_tester.backends.pyevm.main import _get_block_by_number
+
+        try:
+            header = _get_block_by_number(self._chain, block).header
+        except Exception:  # unknown block: eth-tester raises BlockNotFound, py-evm HeaderNotFound
+            return None
+        return bytes(rlp.encode(header))
 
     def dump_state(self) -> StateDump:
         if self.recorder is None:

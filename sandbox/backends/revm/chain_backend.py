@@ -14,8 +14,17 @@ from eth_keys import keys as eth_keys
 from eth_tester import EthereumTester
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Reverted, StateDump
+from sandbox.backends.history import Resumed
 from sandbox.backends.revm.backend import RevmBackend
+from sandbox.backends.revm.blocks import resume_blocks
 from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
+
+
+class ResumableRevmBackend(Resumed, RevmBackend):  # type: ignore[misc]
+    """RevmBackend able to continue a saved chain (``sandbox.backends.history``)."""
+
+    def _engine_head(self) -> int:
+        return int(self.blocks[-1].number)
 
 
 class RevmChainBackend(TesterBackend):
@@ -30,8 +39,10 @@ class RevmChainBackend(TesterBackend):
             from eth_tester.backends.pyevm.main import get_default_genesis_params
 
             params = dict(get_default_genesis_params({"timestamp": genesis.state.timestamp}))
-        engine = RevmBackend(genesis_parameters=params, genesis_state=genesis.accounts(), chain_id=genesis.chain_id)
+        engine = ResumableRevmBackend(genesis_parameters=params, genesis_state=genesis.accounts(), chain_id=genesis.chain_id)
         engine.account_keys = tuple(eth_keys.PrivateKey(k) for k in genesis.keys)
+        if genesis.state is not None and genesis.state.history is not None:
+            resume_blocks(engine, genesis.state.history)
         super().__init__(EthereumTester(engine), engine.estimator, genesis.chain_id)
 
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
@@ -47,11 +58,25 @@ class RevmChainBackend(TesterBackend):
             raise Reverted(bytes(outcome.output))
         raise ExecutionFailed(f"execution failed: {outcome.error}")
 
-    def set_next_timestamp(self, timestamp: int) -> None:
+    def _set_pending_timestamp(self, timestamp: int) -> None:
         self.engine_backend.pending.timestamp = timestamp
 
-    def pending_timestamp(self) -> int:
+    def _pending_header_timestamp(self) -> int:
         return int(self.engine_backend.pending.timestamp)
+
+    # -- the pending block (sandbox.backends.mining) ---------------------------------
+
+    def _pending_empty(self) -> bool:
+        return not self.engine_backend.pending.transactions
+
+    def _pending_objects(self) -> list[Any]:
+        return list(self.engine_backend.pending.transactions)
+
+    def _apply_object(self, tx: Any) -> None:
+        self.engine_backend._apply(tx)
+
+    def _head_timestamp(self) -> int:
+        return int(self.engine_backend.blocks[-1].timestamp)
 
     # -- cheatcodes -------------------------------------------------------------
 
@@ -74,7 +99,25 @@ class RevmChainBackend(TesterBackend):
         signed.__dict__["sender"] = raw["from"]  # revm's blocks keep this object: its records name the real sender
         return "0x" + bytes(engine._apply(signed)).hex()
 
+    def _engine_raw_header(self, block: int | str) -> bytes | None:
+        import rlp
+        from eth_tester.exceptions import BlockNotFound
+
+        try:
+            found = self.engine_backend._block(block)
+        except BlockNotFound:
+            return None
+        return None if found is None else bytes(rlp.encode(found.make_header()))
+
     def dump_state(self) -> StateDump:
+        waiting = self._restart()  # the state of the latest block: pending transactions left out
+        try:
+            return self._dump_head()
+        finally:
+            if waiting:
+                self._rebuild(waiting)
+
+    def _dump_head(self) -> StateDump:
         state = self.engine_backend.state
         accounts: dict[bytes, dict[str, Any]] = {}
         for address, (balance, nonce, code_hash) in state.accounts.items():
