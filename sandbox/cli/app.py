@@ -271,6 +271,9 @@ def node(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8545, host: HostOpt = "127.0.0.1",
     allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="A web page origin (http://host:port, or *) allowed to make the node sign with its dev accounts.")] = None,
+    block_time: Annotated[int | None, typer.Option("--block-time", "-b", min=1, max=86_400,
+        help="Mine a block every N seconds (interval mining) instead of each transaction as it arrives.")] = None,
+    no_mining: Annotated[bool, typer.Option("--no-mining", help="Leave transactions pending until evm_mine / anvil_mine.")] = False,
     project: ProjectOpt = None, state: StateOpt = None,
 ) -> None:
     """Serve the workshop chain over JSON-RPC (MetaMask, ethers.js, viem, cast)."""
@@ -284,7 +287,7 @@ def node(
     sock = bind(host, port)
     say(f"[green]✓[/] JSON-RPC node on [bold]http://{host}:{port}[/] (chain id {chain_id}), state in {ws.store.path}")
     say(f"  try: cast block-number --rpc-url http://{host}:{port}    (Ctrl-C stops)")
-    serve(create_app(ws, allow_origins=allow_origin or ()), sock)
+    serve(create_app(ws, allow_origins=allow_origin or (), block_time=block_time, mining=not no_mining), sock)
 
 
 @app.command()

@@ -1,11 +1,12 @@
-"""The test-node methods anvil and Hardhat add: snapshots, mining, time, account cheatcodes, impersonation.
+"""The test-node methods anvil and Hardhat add: snapshots, mining blocks, time, account cheatcodes, impersonation.
 
 Every name is served under its ``evm_``, ``anvil_`` and ``hardhat_`` spellings
 (``RpcHandler.resolve``); ``anvil_mine`` / ``hardhat_mine`` (a block count and
 an interval) differ from ``evm_mine`` (an optional timestamp). The account
 methods call the backend's cheatcodes (``ChainBackend.set_balance`` ...), so
 they work on every engine that implements them; one that does not answers
--32000 with the engine's message.
+-32000 with the engine's message. Mining modes and the pool are in
+:mod:`sandbox.node.mining`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.node.queue import NonceQueue
-from sandbox.node.wire import INVALID_PARAMS, MAX_NONCE, REFUSED, RpcError, address_param, data_hex, hash_param, params_of, quantity
+from sandbox.node.wire import INVALID_PARAMS, MAX_NONCE, RpcError, address_param, data_hex, params_of, quantity
 
 #: The latest timestamp a block may carry: 9999-12-31 (later ones break every date library).
 MAX_TIMESTAMP = 253_402_300_799
@@ -81,46 +82,17 @@ class TestNodeMethods:
         _mine(sb, quantity(count, "block count") if count is not None else 1,
               quantity(interval, "interval") if interval is not None else None)
 
-    def rpc_evm_setAutomine(self, sb: Any, params: list[Any]) -> None:
-        """Automine is the only mode: true is accepted, false refused (no pending pool yet)."""
-        (enabled,) = params_of(params, 1, 1, "evm_setAutomine")
-        if enabled is not True:
-            raise RpcError(REFUSED, "the sandbox node mines every transaction as it arrives; manual mining (evm_setAutomine false) "
-                                    "is not supported yet: mine with the transactions you send, or use anvil for pending-pool tests")
-
-    def rpc_anvil_getAutomine(self, sb: Any, params: list[Any]) -> bool:
-        """Always true: every transaction is mined as it arrives."""
-        params_of(params, 0, 0, "anvil_getAutomine")
-        return True
-
-    def rpc_evm_setIntervalMining(self, sb: Any, params: list[Any]) -> None:
-        """0 (off) is accepted; interval mining is not supported yet."""
-        (interval,) = params_of(params, 1, 1, "evm_setIntervalMining")
-        if quantity(interval, "interval") != 0:
-            raise RpcError(REFUSED, "interval mining is not supported by the sandbox node yet (it automines); pass 0, or mine "
-                                    "blocks yourself with anvil_mine(count, interval)")
-
-    def rpc_evm_dropTransaction(self, sb: Any, params: list[Any]) -> str | None:
-        """Drops a queued transaction (nonce ahead); mined ones stay."""
-        (tx_hash,) = params_of(params, 1, 1, "anvil_dropTransaction")
-        wanted = hash_param(tx_hash, "transaction hash")
-        return wanted if self.queue.drop(wanted) else None
-
-    def rpc_evm_dropAllTransactions(self, sb: Any, params: list[Any]) -> None:
-        """Drops every queued transaction."""
-        params_of(params, 0, 0, "anvil_dropAllTransactions")
-        self.queue.clear()
-
     def rpc_evm_setNextBlockTimestamp(self, sb: Any, params: list[Any]) -> None:
         (timestamp,) = params_of(params, 1, 1, "evm_setNextBlockTimestamp")
         set_next_timestamp(sb, quantity(timestamp, "timestamp"))
 
-    def rpc_evm_increaseTime(self, sb: Any, params: list[Any]) -> str:
+    def rpc_evm_increaseTime(self, sb: Any, params: list[Any]) -> int:
+        """Blocks from now on are that much later; returns the chain's total lead on the wall clock, in seconds (as anvil)."""
         (seconds,) = params_of(params, 1, 1, "evm_increaseTime")
-        pending = sb.chain.backend.pending_timestamp()
-        latest = sb.chain.timestamp
-        set_next_timestamp(sb, max(pending, latest + 1) + quantity(seconds, "seconds"))
-        return hex(quantity(seconds, "seconds"))
+        moved = quantity(seconds, "seconds")
+        if sb.chain.backend.pending_timestamp() + moved > MAX_TIMESTAMP:
+            raise RpcError(INVALID_PARAMS, f"{moved} seconds from now is after 9999-12-31; move time by less")
+        return int(sb.chain.backend.increase_time(moved))
 
     # -- account cheatcodes --------------------------------------------------------------
 

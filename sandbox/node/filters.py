@@ -5,9 +5,9 @@ reads the blocks mined since through the backend (``get_block``,
 ``get_logs``), so the filters work the same on every engine and survive
 nothing but the node's process. As on anvil, a filter nobody polls for
 :data:`IDLE_SECONDS` is dropped, and ids are random 128-bit quantities.
-Transactions are mined as they arrive, so a pending-transaction filter
-reports the hashes of the transactions mined since the last poll (what
-anvil reports under automine).
+A pending-transaction filter reports each transaction once: while it is
+pending (manual or interval mining), or under automine once mined (what
+anvil reports then).
 
 ethers' ``contract.on`` and web3.py's ``w3.eth.filter`` poll these.
 """
@@ -33,6 +33,8 @@ class Filter:
     last: int  # the newest block already reported
     query: dict[str, Any] = field(default_factory=dict)
     polled: float = field(default_factory=time.monotonic)
+    #: Pending transactions already reported (a pending filter reports each once, pending or mined).
+    seen: set[str] = field(default_factory=set)
 
 
 class Filters:
@@ -70,13 +72,15 @@ class Filters:
         found = self.get(filter_id)
         head = backend.block_number()
         first, found.last = found.last + 1, head
-        if first > head:  # nothing new (or the chain went back: a revert)
-            return []
         if found.kind == "logs":
-            return list(logs(found.query, first, head))
+            return list(logs(found.query, first, head)) if first <= head else []  # first > head: nothing new, or a revert
         hashes: list[Any] = []
         for number in range(first, head + 1):
             block = backend.get_block(number)
             if block is not None:
                 hashes.extend([block["hash"]] if found.kind == "blocks" else block["transactions"])
+        if found.kind == "pending":
+            pending = backend.pending_transactions()
+            hashes = [h for h in [*hashes, *pending] if str(h) not in found.seen]
+            found.seen = set(pending)
         return hashes

@@ -27,6 +27,7 @@ from sandbox.node.debug import DebugMethods
 from sandbox.node.extras import TestNodeMethods
 from sandbox.node.filters import Filters
 from sandbox.node.lookups import LookupMethods
+from sandbox.node.mining import MiningMethods
 from sandbox.node.queue import NonceQueue, sender_and_nonce
 from sandbox.node.wire import (
     INTERNAL_ERROR,
@@ -64,7 +65,7 @@ OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 # -- the handler --------------------------------------------------------------------
 
 
-class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
+class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods):
     """Answers JSON-RPC requests from one :class:`Workshop`'s chain."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -105,6 +106,7 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
             method = served
             try:
                 with self.ws.session(write=method in WRITES) as sb:
+                    self.sync_mining(sb)
                     result = self.methods[method](sb, list(params))
                 reply = {"jsonrpc": "2.0", "id": request_id, "result": result}
             except RpcError as exc:
@@ -216,8 +218,7 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
             return int(found["number"])
         if isinstance(resolved, int) and resolved > sb.chain.backend.block_number():
             raise RpcError(REFUSED, f"block {resolved} is not mined yet (the latest is {sb.chain.backend.block_number()})")
-        # Every transaction is mined at once, so the pending state is the latest one.
-        return "latest" if resolved == "pending" else resolved
+        return resolved  # "pending": the latest state with the pending block's transactions (the same under automine)
 
     # -- transactions ---------------------------------------------------------------
 
@@ -268,7 +269,7 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
             return
         if not isinstance(overrides, dict):
             raise RpcError(INVALID_PARAMS, f"state overrides must be an object of address -> fields, got {overrides!r}")
-        if at != "latest" and at != sb.chain.backend.block_number():
+        if at not in ("latest", "pending") and at != sb.chain.backend.block_number():
             raise RpcError(INVALID_PARAMS, "state overrides apply to the latest block only on the sandbox node; call at 'latest'")
         for address, fields in overrides.items():
             address_param(address, "state override address")
@@ -313,8 +314,8 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
                                     "sign it yourself and use eth_sendRawTransaction, or impersonate it (anvil_impersonateAccount)")
         if own:
             sb.chain.check_can_sign(send["from"])  # public dev keys sign only on dev chain ids
-        if "gas" not in send:
-            send["gas"] = sb.chain.backend.estimate(send)
+        if "gas" not in send:  # as anvil: the estimate ignores the nonce
+            send["gas"] = sb.chain.backend.estimate({k: v for k, v in send.items() if k != "nonce"}, "pending")
         tx_hash = str(sb.chain.backend.send_transaction(send))
         self.queue.release(sb.chain.backend, send["from"])
         return tx_hash
@@ -348,7 +349,7 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
         signed = bytes.fromhex(data_hex(raw, "raw transaction")[2:])
         backend = sb.chain.backend
         who = sender_and_nonce(signed, backend.chain_id)
-        expected = backend.get_nonce(who[0], "latest") if who is not None else 0
+        expected = backend.get_nonce(who[0], "pending") if who is not None else 0
         if who is not None and who[1] > expected:
             return self.queue.hold(who[0], who[1], signed)
         if who is not None and who[1] < expected:
@@ -432,7 +433,7 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods):
         return self.filters.install("blocks", sb.chain.backend.block_number())
 
     def rpc_eth_newPendingTransactionFilter(self, sb: Any, params: list[Any]) -> str:
-        """Automine: reports the transactions mined since the last poll."""
+        """Reports transactions as they arrive: pending ones, and under automine the ones mined since the last poll."""
         params_of(params, 0, 1, "eth_newPendingTransactionFilter")
         return self.filters.install("pending", sb.chain.backend.block_number())
 

@@ -58,7 +58,7 @@ class NonceQueue:
         """Send ``sender``'s held transactions that are now next in line, in nonce order."""
         key = sender.lower()
         while self._held:
-            raw = self._held.pop((key, backend.get_nonce(sender, "latest")), None)
+            raw = self._held.pop((key, backend.get_nonce(sender, "pending")), None)
             if raw is None:
                 return
             backend.send_raw(raw)
@@ -73,3 +73,29 @@ class NonceQueue:
 
     def clear(self) -> None:
         self._held.clear()
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def transactions(self) -> list[dict[str, Any]]:
+        """The held transactions in wire form (the fields ``txpool_content`` shows), by sender and nonce."""
+        return [_wire(raw, sender) for (sender, _), raw in sorted(self._held.items())]
+
+
+def _wire(raw: bytes, sender: str) -> dict[str, Any]:
+    import rlp
+
+    def q(value: bytes) -> str:
+        return hex(int.from_bytes(value, "big"))
+
+    legacy = raw[0] >= 0xC0
+    fields = rlp.decode(raw) if legacy else rlp.decode(raw[1:])
+    if legacy or raw[0] == 1:  # legacy: nonce, gasPrice, gas, to, value, data; type 1: chainId first
+        nonce, price, gas, to, value, data = fields[:6] if legacy else fields[1:7]
+        fees = {"gasPrice": q(price)}
+    else:  # types 2, 3, 4: chainId, nonce, tip, maxFee, gas, to, value, data, ...
+        nonce, tip, max_fee, gas, to, value, data = fields[1:8]
+        fees = {"maxPriorityFeePerGas": q(tip), "maxFeePerGas": q(max_fee)}
+    return {"hash": "0x" + keccak(raw).hex(), "from": sender, "nonce": q(nonce), "to": "0x" + to.hex() if to else None,
+            "value": q(value), "gas": q(gas), "input": "0x" + data.hex(), **fees, "blockHash": None, "blockNumber": None,
+            "transactionIndex": None}

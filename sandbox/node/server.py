@@ -143,11 +143,13 @@ def _safe_id(value: Any) -> Any:
     return value if isinstance(value, (str, int, type(None))) and not isinstance(value, bool) else None
 
 
-def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
+def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = (), block_time: int | None = None, mining: bool = True) -> Any:
     """The Starlette app answering JSON-RPC on ``POST /``.
 
     ``allow_origins``: web origins (``http://host:port``, or ``*``) whose pages
-    may make the node sign with its unlocked accounts.
+    may make the node sign with its unlocked accounts. ``block_time``: mine a
+    block every that many seconds instead of automining; ``mining=False``:
+    transactions wait for ``evm_mine`` (see :mod:`sandbox.node.mining`).
     """
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
@@ -162,6 +164,7 @@ def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
     from sandbox.node.websocket import endpoint as ws_endpoint
 
     handler = RpcHandler(workshop)
+    handler.configure_mining(block_time=block_time, mining=mining)
     trusted = tuple(allow_origins)
 
     def reply_with(body: Any, status: int = 200) -> Response:
@@ -212,9 +215,23 @@ def create_app(workshop: Workshop, *, allow_origins: Iterable[str] = ()) -> Any:
     routes += did_routes(workshop_resolver(workshop))  # GET /1.0/identifiers/{did}: W3C DID Resolution
     return Starlette(
         routes=routes,
+        lifespan=_closing(handler),  # stops the interval miner's thread
         # As anvil: any page may read (dapps on other local ports call the node directly).
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["content-type"])],
     )
+
+
+def _closing(handler: RpcHandler) -> Any:
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        try:
+            yield
+        finally:
+            handler.close()
+
+    return lifespan
 
 
 def check_port(port: int) -> int:
@@ -291,7 +308,7 @@ def _server(app: Any) -> Any:
     import uvicorn
 
     # A short graceful shutdown: the gallery's event streams would otherwise hold it open.
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=_protocol(),
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto", http=_protocol(),
                                          timeout_graceful_shutdown=1))
 
 
