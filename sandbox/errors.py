@@ -154,3 +154,7 @@ class SolcWarning(UserWarning):
 
 class CheatcodeError(ChainError, ValueError):
     """Raised when a cheatcode gets a value it cannot write (a slot or value over 32 bytes, a bad balance)."""
+
+
+class CoverageError(SandboxError, ValueError):
+    """Raised when a coverage report cannot be shown (none written yet, unreadable, or no such file in it)."""

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.cli import console_out, did_cmds, models_cmds, project_cmds
+from sandbox.cli import console_out, coverage_cmds, did_cmds, models_cmds, project_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -357,6 +357,7 @@ models_cmds.register(app)  # sandbox sweep, sandbox check (the business-model sc
 project_cmds.register(app)  # sandbox init, sandbox toolchain install|list|path
 did_cmds.register(app)  # sandbox did resolve DID
 console_out.register(app)  # console.log lines after a command's output, and in sandbox node's log
+coverage_cmds.register(app)  # sandbox coverage: the last Solidity coverage report
 
 
 def main() -> None:

@@ -62,6 +62,7 @@ class Inspect:
             from sandbox.backends.pyevm import coverage
 
             coverage.HITS = {}
+            coverage.BRANCHES = {}
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         if not self.coverage:
@@ -69,24 +70,33 @@ class Inspect:
         from sandbox.backends.pyevm import coverage
 
         hits, coverage.HITS = coverage.HITS or {}, None
-        terminalreporter.write_sep("-", "Solidity coverage (lines, py-evm)")
+        branches, coverage.BRANCHES = coverage.BRANCHES or {}, None
+        terminalreporter.write_sep("-", "Solidity coverage (lines and branches, py-evm)")
         try:
             from sandbox.contracts.coverage import measure, summary, write_lcov
             from sandbox.main import Sandbox
+            from sandbox.testing.coverage_html import write_html
 
             session = config.pluginmanager.get_plugin("sandbox-session")
             sb = Sandbox(session.project(), backend="pyevm")  # type: ignore[union-attr]
-            files = measure(sb.project, sb.compile(), hits)
-        except Exception as exc:  # noqa: BLE001 - a report, never a failed run
+            measured = measure(sb.project, sb.compile(), hits, branches)
+        except Exception as exc:  # a report, never a failed run
             terminalreporter.write_line(f"no coverage: {type(exc).__name__}: {exc}")
             return
         if not hits:
             terminalreporter.write_line("no contract code ran on py-evm (coverage records py-evm only; run without --sandbox-backend revm)")
-        for line in summary(files):
+        for line in summary(measured.files):
             terminalreporter.write_line(line)
-        lcov = config.rootpath / "coverage" / "lcov.info"
-        write_lcov(files, sb.project.root, lcov)
-        terminalreporter.write_line(f"wrote {lcov} (genhtml {lcov} -o coverage/html for annotated sources)")
+        for note in measured.unmapped:
+            terminalreporter.write_line(f"not measured: {note}")
+        folder = config.rootpath / "coverage"
+        write_lcov(measured.files, sb.project.root, folder / "lcov.info")
+        index = write_html(measured.files, sb.project.root, folder)
+        import json
+
+        # what `sandbox coverage` needs besides lcov: where the sources are, and what could not be measured
+        (folder / "report.json").write_text(json.dumps({"root": str(sb.project.root), "unmapped": measured.unmapped}, indent=1))
+        terminalreporter.write_line(f"wrote {folder / 'lcov.info'} and {index} (annotated sources; `sandbox coverage` shows this report again)")
 
     def _on_pyevm(self, config: pytest.Config) -> bool:
         import os

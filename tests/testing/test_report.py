@@ -92,14 +92,28 @@ def test_coverage_summary_and_lcov(pytester: pytest.Pytester) -> None:
             alice = sandbox.accounts.alice
             logger = sandbox.deploy("Logger", sandbox.deploy("Callee", sender=alice), sender=alice)
             logger.work(2, sender=alice)
+            logger.fail(3, sender=alice)  # Callee.check's `if (x > 5) revert` falls through: one of its two outcomes
         """
     )
     result = pytester.runpytest("--sandbox-backend", "pyevm", "--sandbox-coverage")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*Solidity coverage (lines, py-evm)*", "contracts/Logger.sol * 40 * 30 * 75.0%", "contracts/Proxy.sol * 0 * 0.0%", "total *"])
+    result.stdout.fnmatch_lines([
+        "*Solidity coverage (lines and branches, py-evm)*",
+        "contracts/Logger.sol * 40 * 33 * 82.5% * 2 * 1 * 50.0%",
+        "contracts/Proxy.sol * 19 * 0 * 0.0% * 2 * 0 * 0.0%",
+        "contracts/Token.sol * 22 * 0 * 0.0% * 4 * 0 * 0.0%",
+        "total * 81 * 33 * 40.7% * 8 * 1 * 12.5%",
+    ])
     lcov = (pytester.path / "coverage" / "lcov.info").read_text()
     logger = lcov.split("SF:")[1]
     assert logger.startswith(f"{INSPECT.as_posix()}/contracts/Logger.sol")
-    assert "DA:55,0\nDA:56,0" in logger  # fail() never ran
-    assert "DA:46,1\nDA:47,1\nDA:48,1" in logger  # work() did
-    assert "LF:40\nLH:30" in logger
+    assert "DA:55,1\nDA:56,1" in logger and "DA:46,1\nDA:47,1\nDA:48,1" in logger  # fail(3) and work(2) ran
+    assert "LF:40\nLH:33" in logger
+    # `if (x > 5) revert TooBig(x, 5);` (line 74) with x = 3: solc's JUMPI skips the revert when the condition is
+    # false, so one outcome (jumped) was seen and the other (fall through into the revert) never was
+    assert "BRDA:74,0,0,1\nBRDA:74,0,1,0\nBRF:2\nBRH:1" in logger
+    token = lcov.split("SF:")[3]
+    assert token.count("BRDA:") == 4 and "BRDA:20,0,0,-" in token and all(b.endswith(",-") for b in token.splitlines() if b.startswith("BRDA"))
+    page = (pytester.path / "coverage" / "src" / "contracts__Logger.sol.html").read_text()
+    assert "<tr class='hit'><td class='n'>74</td><td class='b'>✓✗</td>" in page
+    assert "contracts/Logger.sol</a>" in (pytester.path / "coverage" / "index.html").read_text()

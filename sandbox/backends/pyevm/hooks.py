@@ -172,7 +172,7 @@ def install(chain_class: Any, recorder: Recorder) -> None:
         from sandbox.backends.pyevm import coverage
 
         if coverage.HITS is not None:  # pytest --sandbox-coverage: note every instruction run
-            Observed.opcodes = coverage.wrap_opcodes(dict(base.opcodes), coverage.HITS)
+            Observed.opcodes = coverage.wrap_opcodes(dict(base.opcodes), coverage.HITS, coverage.BRANCHES)
         return Observed
 
     chain_class.vm_configuration = tuple(
