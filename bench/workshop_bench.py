@@ -4,9 +4,8 @@
    mint, save) on the persisted chain, median of several runs, beside a bare
    ``python -c "import web3"`` measured the same way: the floor any Python
    command on web3.py pays.
-2. After 1,000 mints: the state file's size, the time to load it (read and
-   parse the JSON, build the chain from it), the time to save it, and one
-   more ``sandbox mint`` on that chain.
+2. (The chain at 100, 1,000 and 10,000 tokens, against the JSON file the
+   store replaced, is ``bench/store_bench.py``.)
 3. Thirty at once (``--crowd 30``): 30 ``sandbox mint`` processes started
    together, and 30 gallery mints posted together to one ``sandbox ui``,
    each beside one alone; and gallery page loads while the mints run
@@ -29,10 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sandbox.chain.chain import Chain
-from sandbox.helpers.nft import metadata_uri
 from sandbox.workshop.session import Workshop
-from sandbox.workshop.store import StateStore
 
 
 def timed_process(args: list[str], env: dict[str, str]) -> float:
@@ -62,43 +58,17 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory() as tmp:
-        state = Path(tmp) / "chain.json"
+        state = Path(tmp) / "chain.db"
         cli_mint(state, "Warm-up")  # deploys the collection; compile cache warm
         mints = [cli_mint(state, f"Bench #{i}") for i in range(options.runs)]
         imports = [timed_process([sys.executable, "-c", "import web3"], {}) for _ in range(options.runs)]
         mint_s, import_s = statistics.median(mints), statistics.median(imports)
 
-        big = Path(tmp) / "big.json"
-        ws = Workshop(REPO, state=big)
-        start = time.perf_counter()
-        with ws.session(write=True) as sb:
-            nft = ws.collection(sb, create=True)
-            alice = sb.accounts.alice
-            for i in range(options.mints):
-                nft.mint(sb.accounts[i % 10], metadata_uri(f"Bulk #{i}", description="bench token"), sender=alice)
-            fill = time.perf_counter() - start
-            save_start = time.perf_counter()
-        save = time.perf_counter() - save_start  # the session saved on exit
-        size = big.stat().st_size
-        loads = []
-        for _ in range(3):
-            start = time.perf_counter()
-            loaded = StateStore(big).read()
-            assert loaded is not None
-            Chain(chain_id=loaded.chain_id, state=loaded)
-            loads.append(time.perf_counter() - start)
-        load = statistics.median(loads)
-        big_mint = cli_mint(big, "After the crowd")
-
     print("NFT & DApp Sandbox — workshop bench")
     print(f"  sandbox mint, end to end (median of {options.runs}): {mint_s * 1000:8.0f} ms")
     print(f"  python -c 'import web3'   (median of {options.runs}): {import_s * 1000:8.0f} ms")
     print(f"  ratio    mint / import web3:                  {mint_s / import_s:8.2f}x")
-    print(f"  after {options.mints:,} mints ({fill:.0f} s to mint them in one session):")
-    print(f"    state file size:                             {size / 1e6:8.2f} MB ({size / options.mints / 1000:.1f} kB per token)")
-    print(f"    load (parse + build the chain, median of 3): {load * 1000:8.0f} ms")
-    print(f"    save (dump + atomic write):                  {save * 1000:8.0f} ms")
-    print(f"    sandbox mint on that chain, end to end:      {big_mint * 1000:8.0f} ms ({big_mint / mint_s:.2f}x the small chain)")
+    print("  (the chain at 100, 1,000 and 10,000 tokens: bench/store_bench.py)")
     if options.crowd:
         crowd(options.crowd)
 
@@ -114,7 +84,7 @@ def crowd(n: int, *, cli: bool = True) -> None:
     from sandbox.web import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        state = Path(tmp) / "crowd.json"
+        state = Path(tmp) / "crowd.db"
         env = {**os.environ, "SANDBOX_STATE": str(state), "SANDBOX_PROJECT": str(REPO)}
         cli_mint(state, "Warm-up")
         one_cli = many_cli = float("nan")

@@ -277,8 +277,9 @@ class ChainStore:
             conn.execute("BEGIN")
             try:
                 for table in ("meta", "accounts", "storage", "blocks", "transactions", "logs", "records"):
-                    for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3"):
-                        digest.update(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)).encode())
+                    rows = sorted(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)) for row in conn.execute(f"SELECT * FROM {table}"))
+                    for row in rows:
+                        digest.update(row.encode())
             finally:
                 conn.execute("COMMIT")
         return digest.hexdigest()

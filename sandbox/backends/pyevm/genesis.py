@@ -89,7 +89,7 @@ def trie_root(items: dict[bytes, bytes], db: dict[bytes, bytes]) -> bytes:
 
 
 def state_root(accounts: dict[bytes, dict[str, Any]], db: dict[bytes, bytes]) -> bytes:
-    """State root of ``accounts`` (the :class:`~sandbox.state.ChainState` shape); nodes and code into ``db``."""
+    """State root of ``accounts`` (``StateDump.accounts`` shape); nodes and code into ``db``."""
     leaves = {}
     for address, account in accounts.items():
         storage = {

@@ -1,4 +1,9 @@
-"""The workshop's persistent chain: one JSON file under ``.sandbox/``.
+"""The baseline of ``bench/store_bench.py``: the JSON state file the workshop used before its SQLite store.
+
+Kept verbatim (moved out of ``sandbox/workshop/``) so the bench measures the
+SQLite store against exactly what it replaced. Original docstring:
+
+The workshop's persistent chain: one JSON file under ``.sandbox/``.
 
 The file is close to anvil's ``--dump-state`` JSON, so ``anvil --load-state
 .sandbox/chain.json`` starts from the same accounts::
