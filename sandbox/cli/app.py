@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.cli import console_out, coverage_cmds, did_cmds, models_cmds, project_cmds
+from sandbox.cli import console_out, coverage_cmds, did_cmds, models_cmds, project_cmds, state_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -62,10 +62,10 @@ def compile(
     console.print(f"{len(compiled.names())} contracts from {source}: {', '.join(compiled.names())}")
 
 
-# -- the workshop: commands on one persistent chain (.sandbox/chain.json) ------------
+# -- the workshop: commands on one persistent chain (.sandbox/chain.db) ------------
 
 ProjectOpt = Annotated[Path | None, typer.Option("--project", envvar="SANDBOX_PROJECT", help="Project folder (default: current folder).")]
-StateOpt = Annotated[Path | None, typer.Option("--state", envvar="SANDBOX_STATE", help="Chain state file (default: PROJECT/.sandbox/chain.json).")]
+StateOpt = Annotated[Path | None, typer.Option("--state", envvar="SANDBOX_STATE", help="Chain store (default: PROJECT/.sandbox/chain.db).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")]
 CollectionOpt = Annotated[str | None, typer.Option("--collection", help="Another NFT contract (deployed name or address).")]
 
@@ -356,6 +356,7 @@ def run(
 models_cmds.register(app)  # sandbox sweep, sandbox check (the business-model scripts)
 project_cmds.register(app)  # sandbox init, sandbox toolchain install|list|path
 did_cmds.register(app)  # sandbox did resolve DID
+state_cmds.register(app)  # sandbox state info|snapshot|restore|list|export|import
 console_out.register(app)  # console.log lines after a command's output, and in sandbox node's log
 coverage_cmds.register(app)  # sandbox coverage: the last Solidity coverage report
 
