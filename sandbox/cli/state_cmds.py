@@ -116,8 +116,8 @@ def list_checkpoints(project: ProjectOpt = None, state: StateOpt = None,
     if not rows:
         _say("no checkpoints yet: `sandbox state snapshot NAME` makes one")
     for row in rows:
-        head = "damaged" if row["head"] is None else f"block {row['head']}"
-        _say(f"{row['name']}  {head}  {row['saved']}")
+        where = "damaged" if row["head"] is None else f"block {row['head']}"
+        _say(f"{row['name']}  {where}  {row['saved']}")
 
 
 @state_app.command("restore")

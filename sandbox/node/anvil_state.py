@@ -25,7 +25,7 @@ from eth_utils import keccak, to_checksum_address
 
 from sandbox.errors import StateFileError
 from sandbox.node.wire import raw_transaction, transaction_out
-from sandbox.workshop.db import Change, ChainStore
+from sandbox.workshop.db import ChainStore, Change
 
 #: Header fields in anvil's JSON (alloy's camelCase) and in py-evm's header, in RLP order.
 HEADER = (("parentHash", "parent_hash"), ("sha3Uncles", "uncles_hash"), ("miner", "coinbase"), ("stateRoot", "state_root"),

@@ -380,8 +380,8 @@ class Change:
                 conn.execute("INSERT OR REPLACE INTO storage VALUES (?, ?, ?)", (address, key, value.to_bytes(32, "big")))
             else:
                 conn.execute("DELETE FROM storage WHERE address = ? AND slot = ?", (address, key))
-        for key, value in self.records.items():
-            conn.execute("INSERT OR REPLACE INTO records VALUES (?, ?)", (key, _dumps(value)))
+        for name, record in self.records.items():
+            conn.execute("INSERT OR REPLACE INTO records VALUES (?, ?)", (name, _dumps(record)))
 
     def state(self, before: dict[bytes, dict[str, Any]], after: dict[bytes, dict[str, Any]]) -> None:
         """Record the difference between two states (``StateDump.accounts`` shape)."""
@@ -483,4 +483,4 @@ def reset_store(store: ChainStore) -> Path | None:
         Path(str(store.path) + suffix).unlink(missing_ok=True)
     return None
 
-__all__ = ["FORMAT", "Change", "ChainStore", "Saved", "StoreHistory", "reset_store"]
+__all__ = ["FORMAT", "ChainStore", "Change", "Saved", "StoreHistory", "reset_store"]

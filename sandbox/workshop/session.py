@@ -35,7 +35,7 @@ from sandbox.contracts.handles import Contract
 from sandbox.errors import UnknownContractError
 from sandbox.main import Sandbox
 from sandbox.project.config import Project
-from sandbox.workshop.db import Change, ChainStore, reset_store
+from sandbox.workshop.db import ChainStore, Change, reset_store
 
 #: ERC-721 and ERC-20 share this topic; ERC-721 indexes all three arguments.
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()

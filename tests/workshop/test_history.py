@@ -63,7 +63,7 @@ def build(ws: Workshop) -> dict[str, Any]:
         collection.mint(ws, sb, to="carol", name="History #1")
         collection.transfer(ws, sb, 0, sender="bob", to="dave")
     dids = [did_for(a, 31337) for a in (bob, carol, dave, alice)]
-    return {"dids": dids + [f"{dids[0]}?versionId=5"], "registry": registry.address, "reader": reader, "grace": str(grace)}
+    return {"dids": [*dids, f"{dids[0]}?versionId=5"], "registry": registry.address, "reader": reader, "grace": str(grace)}
 
 
 def answers(ws: Workshop, history: dict[str, Any]) -> dict[str, Any]:
