@@ -40,6 +40,9 @@ from sandbox.project.solc_releases import check_published, published, satisfies,
 from sandbox.project.toolchain import SETUP_HINT, cached_solc_versions, find_node, solc_binary
 
 CACHE_FORMAT = 3  # 3: source maps and file ids in every artifact
+#: Compile failures of this process by cache key: the same sources fail the same way, without running solc
+#: again (a test suite whose every test compiles reports one compile error, quickly).
+_FAILED: dict[str, tuple[CompileError, dict[str, str]]] = {}
 _OUTPUTS = [
     "abi",
     "evm.bytecode.object",
@@ -260,6 +263,13 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _unchanged(digests: dict[str, str]) -> bool:
+    try:
+        return all(_sha(Path(path).read_bytes()) == digest for path, digest in digests.items())
+    except OSError:
+        return False
+
+
 def _settings(project: Project, evm_version: str, remappings: list[str]) -> dict[str, Any]:
     return {
         "evmVersion": evm_version,
@@ -304,6 +314,9 @@ def compile_project(
         sort_keys=True,
     ).encode()
     cache_file = project.state_dir / "cache" / f"compile-{_sha(key_material)[:32]}.json"
+    failed = _FAILED.get(cache_file.name)
+    if failed is not None and not force and _unchanged(failed[1]):
+        raise CompileError(str(failed[0]), failed[0].errors)
     if not force:
         cached = _load_cache(cache_file, project.src)
         if cached is not None:
@@ -339,7 +352,11 @@ def compile_project(
             "sources": {u: {"content": graph.sources[u].text} for u in sorted(closure)},
             "settings": _settings(project, evm, remappings),
         }
-        output = _run_solc(solc, standard_input, graph)
+        try:
+            output = _run_solc(solc, standard_input, graph)
+        except CompileError as exc:
+            _FAILED[cache_file.name] = (exc, {str(s.path): _sha(s.path.read_bytes()) for s in graph.sources.values()})
+            raise
         warnings += _warnings(project, output.get("errors", []))
         for key, artifact in _artifacts_from_output(output, solc.version, evm).items():
             artifacts.setdefault(key, artifact)  # the newest unit wins for a shared dependency

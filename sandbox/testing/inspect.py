@@ -58,6 +58,8 @@ class Inspect:
         self.trace_mode = str(config.getoption("sandbox_trace", "short"))
         self.live = config.getoption("capture", "fd") == "no"
         self.coverage = bool(config.getoption("sandbox_coverage", False))
+        #: Compile error message -> the test that showed it (the others refer to it).
+        self.compile_errors: dict[str, str] = {}
         if self.coverage:
             from sandbox.backends.pyevm import coverage
 
@@ -98,6 +100,16 @@ class Inspect:
         (folder / "report.json").write_text(json.dumps({"root": str(sb.project.root), "unmapped": measured.unmapped}, indent=1))
         terminalreporter.write_line(f"wrote {folder / 'lcov.info'} and {index} (annotated sources; `sandbox coverage` shows this report again)")
 
+    def _compile_error_once(self, item: pytest.Item, report: Any, exc: BaseException) -> bool:
+        """A compile error is the project's, not the test's: its message alone, in full for the first test only."""
+        error = _compile_error_of(exc)
+        if error is None:
+            return False
+        first = self.compile_errors.setdefault(str(error), item.nodeid)
+        report.longrepr = (f"CompileError: {error}" if first == item.nodeid else
+                           f"CompileError: the same compile error as {first} (shown there; reported once per run)")
+        return True
+
     def _on_pyevm(self, config: pytest.Config) -> bool:
         import os
 
@@ -128,7 +140,9 @@ class Inspect:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
+        global _CURRENT
         lines: list[str] = []
+        _CURRENT = lines
 
         def listen(new: list[str]) -> None:
             lines.extend(new)
@@ -141,6 +155,7 @@ class Inspect:
             yield
         finally:
             Transactor.console_listeners.remove(listen)
+            _CURRENT = None
             if lines:
                 item.add_report_section("call", CONSOLE_SECTION, "\n".join(lines))
 
@@ -150,11 +165,35 @@ class Inspect:
             _add_location_note(call.excinfo.value)  # before the report is built, so the traceback shows it
         outcome = yield
         report = outcome.get_result()
+        if call.excinfo is not None and report.failed and self._compile_error_once(item, report, call.excinfo.value):
+            return
         if self.trace_mode == "off" or call.excinfo is None or report.when != "call":
             return
         trace = _trace_of(call.excinfo.value)
         if trace is not None:
             report.sections.append((TRACE_SECTION, trace.format(full=self.trace_mode == "full")))
+
+
+#: The console lines of the test running now (a hypothesis example starts them afresh).
+_CURRENT: list[str] | None = None
+
+
+def example_started() -> None:
+    """A new hypothesis example begins: the lines kept for the report are its own (the last run is the failing one)."""
+    if _CURRENT is not None:
+        _CURRENT.clear()
+
+
+def _compile_error_of(exc: BaseException | None) -> BaseException | None:
+    from sandbox.errors import CompileError
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, CompileError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
 
 
 def _trace_of(exc: BaseException | None) -> Any:

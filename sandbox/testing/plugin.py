@@ -329,6 +329,10 @@ def _sandbox_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         # Isolate every example, not just the whole test (hypothesis's documented hook).
         @functools.wraps(inner)
         def isolated_example(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            from sandbox.testing.inspect import example_started
+
+            example_started()  # the report's console.log lines are the last (the failing) example's
             with _isolated(_targets(item, state)):
                 return inner(*args, **kwargs)
 
