@@ -101,6 +101,15 @@ class TesterBackend(PendingBlock, ChainBackend):
             self._held_keys, self._held_addresses = keys, frozenset(k.public_key.to_canonical_address() for k in keys)
         return to_canonical_address(sender) in self._held_addresses
 
+    def _first_account(self) -> str:
+        """The engine's first account (derived once per key set: eth-tester derives every address on each ask)."""
+        keys = self.engine_backend.account_keys
+        kept = self.__dict__.get("_first")
+        if kept is None or kept[0] is not keys:
+            kept = (keys, to_checksum_address(self.engine_backend.get_accounts()[0]))
+            self.__dict__["_first"] = kept
+        return str(kept[1])
+
     def _direct(self, sender: str | None = None) -> bool:
         """True when eth-tester holds nothing the engine-level road would skip."""
         t = self.tester
@@ -269,7 +278,7 @@ class TesterBackend(PendingBlock, ChainBackend):
         if self.observer is not None:
             self.observer.start()
         if not tx.get("from"):  # as web3.py's eth-tester provider: calls come from the first account
-            tx = dict(tx, **{"from": to_checksum_address(self.engine_backend.get_accounts()[0])})
+            tx = dict(tx, **{"from": self._first_account()})
         try:
             return self._call(self._raw(tx), self._read_block(block), free=not any(tx.get(k) for k in FEE_FIELDS))
         except ValidationError as exc:
@@ -305,6 +314,11 @@ class TesterBackend(PendingBlock, ChainBackend):
                 found = dict(self.tester.get_block_by_number("safe" if block == "finalized" else block, full))
         except (BlockNotFound, KeyError, IndexError):
             return None
+        except ValidationError:  # a transaction type eth-tester's validator does not know (EIP-7702): each one unvalidated
+            if not full:
+                raise
+            found = dict(self.get_block(block, False) or {})
+            found["transactions"] = [self.get_transaction(str(h)) for h in found["transactions"]]
         return found
 
     def get_transaction(self, tx_hash: str) -> Record | None:
@@ -312,6 +326,9 @@ class TesterBackend(PendingBlock, ChainBackend):
             return dict(self.tester.get_transaction_by_hash(tx_hash))
         except (TransactionNotFound, KeyError):
             return None
+        except ValidationError:  # eth-tester's validator knows no authorization_list (EIP-7702): the engine's record, normalized only
+            raw = self.engine_backend.get_transaction_by_hash(bytes.fromhex(tx_hash[2:]))
+            return dict(self.tester.normalizer.normalize_outbound_transaction(raw))
 
     def get_receipt(self, tx_hash: str) -> Record | None:
         try:
@@ -419,6 +436,15 @@ class TesterBackend(PendingBlock, ChainBackend):
     def _cheat(self, address: str, **fields: Any) -> None:
         waiting = self._restart()  # the write is sealed in a block of its own, without the transactions waiting
         self._write_account(to_canonical_address(address), **fields)
+        self._seal()
+        if waiting:
+            self._rebuild(waiting)
+
+    def load_accounts(self, accounts: dict[str, dict[str, Any]]) -> None:
+        waiting = self._restart()  # every account in one block of its own
+        for address, account in accounts.items():
+            self._write_account(to_canonical_address(address), balance=int(account.get("balance", 0)), nonce=int(account.get("nonce", 0)),
+                                code=bytes(account.get("code") or b""), storage={int(k): int(v) for k, v in (account.get("storage") or {}).items()})
         self._seal()
         if waiting:
             self._rebuild(waiting)

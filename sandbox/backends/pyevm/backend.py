@@ -16,6 +16,7 @@ from eth_tester import EthereumTester, PyEVMBackend
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump
 from sandbox.backends.history import Resumed
+from sandbox.backends.pyevm import speed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
 from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
@@ -101,7 +102,7 @@ class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
         self.chain.header = self.chain.create_header_from_parent(block.header)
 
 
-class SandboxPyEVMBackend(Resumed, PatchedPyEVMBackend):  # type: ignore[misc]
+class SandboxPyEVMBackend(Resumed, PatchedPyEVMBackend):
     """The patched backend, able to continue a saved chain (``sandbox.backends.history``)."""
 
     def _engine_head(self) -> int:
@@ -115,6 +116,7 @@ class PyEvmChainBackend(TesterBackend):
     evm_version = "prague"
 
     def __init__(self, genesis: Genesis, *, persistent: bool = False) -> None:
+        speed.install()
         private_keys = tuple(eth_keys.PrivateKey(k) for k in genesis.keys)
         dev_accounts = {k.public_key.to_canonical_address(): {"balance": genesis.balance, "nonce": 0, "code": b"", "storage": {}}
                         for k in private_keys}
@@ -152,13 +154,21 @@ class PyEvmChainBackend(TesterBackend):
         from eth_tester.backends.pyevm.main import _get_block_by_number
 
         engine = self.engine_backend
-        header = _get_block_by_number(self._chain, block).header
+        chain = self._chain
+        if block == "latest":  # the header alone (eth-tester builds the whole block, transactions decoded)
+            header = chain.get_canonical_head()
+        elif isinstance(block, int):
+            header = chain.chaindb.get_canonical_block_header_by_number(block)
+        else:
+            header = _get_block_by_number(chain, block).header
         if free:  # as geth: no fee fields, no base fee, so the sender needs no ether for gas
             raw = dict(raw, max_fee_per_gas=0, max_priority_fee_per_gas=0)
             header = header.copy(base_fee_per_gas=0)
         raw.setdefault("gas", header.gas_limit)
+        state = self._read_state(header)
+        if raw.get("nonce") is None:  # from this state (eth-tester would build another one to read it)
+            raw = dict(raw, nonce=state.get_nonce(raw["from"]))
         spoof = SpoofTransaction(engine._get_normalized_and_unsigned_evm_transaction(raw, block), from_=raw["from"])
-        state = self._chain.get_vm(header).state
         snapshot = state.snapshot()
         try:
             computation = state.apply_transaction(spoof)
@@ -169,6 +179,21 @@ class PyEvmChainBackend(TesterBackend):
                 raise Reverted(bytes(computation.output))
             raise ExecutionFailed(f"execution failed: {type(computation.error).__name__} {computation.error}".strip())
         return bytes(computation.output)
+
+    def _read_state(self, header: Any) -> Any:
+        """The state calls run on at ``header``: one object per header, kept while calls hit the same one.
+
+        Each call reverts what it did (a snapshot), and a header's state root
+        names an immutable state, so the object stays valid; building it
+        (VM, state, Prague's system contracts) was a third of a call.
+        """
+        key = header.hash
+        kept = self.__dict__.get("_kept_read_state")
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        state = self._chain.get_vm(header).state
+        self.__dict__["_kept_read_state"] = (key, state)
+        return state
 
     def _set_pending_timestamp(self, timestamp: int) -> None:
         # The pending block's header: eth-tester's own time_travel sets the same field.
@@ -190,6 +215,16 @@ class PyEvmChainBackend(TesterBackend):
 
     def _head_timestamp(self) -> int:
         return int(self._chain.get_canonical_head().timestamp)
+
+    def create_access_list(self, tx: Any, block: Any = "latest") -> tuple[list[Record], int]:
+        from sandbox.backends.pyevm.access_list import access_list_of  # the run with warmed slots noted
+
+        return access_list_of(self, tx, block)
+
+    def get_proof(self, address: str, slots: list[int], block: Any = "latest") -> Record:
+        from sandbox.backends.pyevm.proofs import proof_of  # py-evm's own state trie proves it
+
+        return proof_of(self, address, slots, block)
 
     def _block_logs(self, number: int) -> list[Record]:
         """Logs of one block from py-evm's receipts (eth-tester's get_logs scans the chain per log)."""
