@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -68,7 +69,13 @@ def _decode_value(value: Any, param: dict[str, Any]) -> Any:
     if kind == "tuple":
         return tuple(_decode_value(v, c) for v, c in zip(value, param.get("components", []), strict=True))
     if kind == "address":
-        return to_checksum_address(value)
+        return checksum(value)
     return value
+
+
+@lru_cache(maxsize=8192)
+def checksum(address: str | bytes) -> str:
+    """``to_checksum_address``, remembered: the same few addresses come back in every receipt and call."""
+    return str(to_checksum_address(address))
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
 from sandbox.chain.accounts import normalize_address
-from sandbox.contracts.abi import _decode_value, signature
+from sandbox.contracts.abi import _decode_value, checksum, signature
 from sandbox.contracts.reverts import _canonical_type
 from sandbox.errors import InvalidAddressError
 
@@ -49,6 +49,7 @@ class EventDecoder:
 
     def __init__(self) -> None:
         self._by_topic: dict[bytes, list[dict[str, Any]]] = {}
+        self._plans: dict[int, Plan] = {}  # by id of an ABI entry in _by_topic (kept alive there)
 
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
         for item in abi:
@@ -57,6 +58,7 @@ class EventDecoder:
                 known = self._by_topic.setdefault(topic, [])
                 if all(signature(k) != signature(item) or _indexed(k) != _indexed(item) for k in known):
                     known.append(item)
+                    self._plans[id(item)] = _plan(item)
 
     def decode(self, log: Any) -> Event | None:
         """Decode a log record (``sandbox.backends`` shape) or a web3.py log; ``None`` for unknown events."""
@@ -67,7 +69,7 @@ class EventDecoder:
             if len(_indexed(item)) != len(topics) - 1:
                 continue
             try:
-                return _decode_log(item, topics, _as_bytes(log["data"]), log)
+                return _decode_log(item, topics, _as_bytes(log["data"]), log, self._plans.get(id(item)))
             except (DecodingError, ValueError):
                 continue
         return None
@@ -77,28 +79,45 @@ def _indexed(item: dict[str, Any]) -> list[dict[str, Any]]:
     return [i for i in item.get("inputs", []) if i.get("indexed")]
 
 
-def _decode_log(item: dict[str, Any], topics: list[bytes], data: bytes, log: Any) -> Event:
+#: An event ABI worked out once, not on every log: its non-indexed types, and each input's
+#: (name, indexed, canonical type, ABI entry).
+Plan = tuple[list[str], list[tuple[str, bool, str, dict[str, Any]]]]
+
+
+def _plan(item: dict[str, Any]) -> Plan:
     inputs = item.get("inputs", [])
-    plain = [i for i in inputs if not i.get("indexed")]
-    plain_values = iter(abi_decode([_canonical_type(i) for i in plain], data))
+    return ([_canonical_type(i) for i in inputs if not i.get("indexed")],
+            [(p.get("name") or f"arg{n}", bool(p.get("indexed")), _canonical_type(p), p) for n, p in enumerate(inputs)])
+
+
+def _topic_value(raw: bytes, kind: str, param: dict[str, Any]) -> Any:
+    """One indexed static value; addresses and unsigned integers without eth-abi's per-call set-up."""
+    if kind == "address" and len(raw) == 32 and not any(raw[:12]):
+        return checksum("0x" + raw[12:].hex())
+    if kind == "uint256" and len(raw) == 32:
+        return int.from_bytes(raw, "big")
+    return _decode_value(abi_decode([kind], raw)[0], param)
+
+
+def _decode_log(item: dict[str, Any], topics: list[bytes], data: bytes, log: Any, plan: Plan | None = None) -> Event:
+    plain_types, inputs = plan if plan is not None else _plan(item)
+    plain_values = iter(abi_decode(plain_types, data) if plain_types else ())
     topic_values = iter(topics[1:])
     args: dict[str, Any] = {}
-    for n, param in enumerate(inputs):
-        name = param.get("name") or f"arg{n}"
-        if param.get("indexed"):
+    for name, indexed, kind, param in inputs:
+        if indexed:
             raw = next(topic_values)
-            kind = _canonical_type(param)
             if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
                 args[name] = raw  # dynamic indexed values are stored as their hash
             else:
-                args[name] = _decode_value(abi_decode([kind], raw)[0], param)
+                args[name] = _topic_value(raw, kind, param)
         else:
             args[name] = _decode_value(next(plain_values), param)
     tx_hash = log.get("transaction_hash", log.get("transactionHash"))
     return Event(
         item["name"],
         args,
-        to_checksum_address(log["address"]),
+        checksum(log["address"]),
         int(log.get("log_index", log.get("logIndex")) or 0),
         int(log.get("block_number", log.get("blockNumber")) or 0),
         "0x" + _as_bytes(tx_hash).hex() if tx_hash else "",
