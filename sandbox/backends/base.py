@@ -287,6 +287,15 @@ class ChainBackend(ABC):
         """Set ``address``'s nonce (anvil_setNonce)."""
         self._unsupported("set_nonce")
 
+    def load_accounts(self, accounts: dict[str, dict[str, Any]]) -> None:
+        """Write many accounts at once (anvil_loadState): ``{address: {"balance", "nonce", "code", "storage": {slot: value}}}``."""
+        for address, account in accounts.items():
+            self.set_balance(address, int(account.get("balance", 0)))
+            self.set_nonce(address, int(account.get("nonce", 0)))
+            self.set_code(address, bytes(account.get("code") or b""))
+            for slot, value in (account.get("storage") or {}).items():
+                self.set_storage(address, int(slot), int(value))
+
     def impersonate(self, address: str) -> None:
         """Let transactions from ``address`` through without its key (anvil_impersonateAccount)."""
         self._unsupported("impersonate")
@@ -320,6 +329,14 @@ class ChainBackend(ABC):
     def create_access_list(self, tx: TxRequest, block: BlockId = "latest") -> tuple[list[Record], int]:
         """EIP-2930 access list of ``tx`` (``{"address", "storage_keys"}`` entries) and the gas it uses with it."""
         return self._unsupported("create_access_list")  # type: ignore[no-any-return]
+
+    def get_proof(self, address: str, slots: list[int], block: BlockId = "latest") -> Record:
+        """EIP-1186 proof of ``address`` and its ``slots`` against the block's state root (``eth_getProof``).
+
+        ``{"address", "account_proof", "balance", "nonce", "code_hash", "storage_hash",
+        "storage_proof": [{"key", "value", "proof"}]}``, proofs as lists of ``0x`` RLP nodes.
+        """
+        return self._unsupported("Merkle proofs (eth_getProof)")  # type: ignore[no-any-return]
 
     # -- node methods ----------------------------------------------------------------
 

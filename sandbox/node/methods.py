@@ -29,6 +29,7 @@ from sandbox.node.filters import Filters
 from sandbox.node.lookups import LookupMethods
 from sandbox.node.mining import MiningMethods
 from sandbox.node.queue import NonceQueue, sender_and_nonce
+from sandbox.node.state_methods import StateMethods
 from sandbox.node.wire import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -57,7 +58,7 @@ MAX_BATCH = 1000
 MAX_LOG_BLOCKS = 100_000
 #: Methods that change the chain: their session takes the lock and saves.
 WRITES = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "anvil_mine", "evm_revert", "evm_increaseTime",
-                    "evm_setNextBlockTimestamp", "evm_setBalance", "evm_setCode", "evm_setStorageAt", "evm_setNonce"})
+                    "evm_setNextBlockTimestamp", "evm_setBalance", "evm_setCode", "evm_setStorageAt", "evm_setNonce", "anvil_loadState"})
 #: The state-override fields eth_call and eth_estimateGas take, and the ones the node can apply.
 OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 
@@ -65,7 +66,7 @@ OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 # -- the handler --------------------------------------------------------------------
 
 
-class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods):
+class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, StateMethods):
     """Answers JSON-RPC requests from one :class:`Workshop`'s chain."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -240,15 +241,11 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods):
             return hex(sb.chain.backend.estimate(call, at))
 
     def rpc_eth_createAccessList(self, sb: Any, params: list[Any]) -> Any:
-        """Needs an engine trace: refused (-32000) on py-evm and revm until the backend offers one."""
+        """EIP-2930 access list of a call and the gas to send it with (py-evm; other engines answer -32000 saying why)."""
         tx, block = params_of(params, 1, 2, "eth_createAccessList")
-        call = self._call_request(sb, tx)
-        backend = sb.chain.backend
-        create = getattr(backend, "create_access_list", None)
-        if create is None:
-            raise RpcError(REFUSED, f"eth_createAccessList needs an execution trace, which the {backend.engine} engine does not give the node yet; "
-                                    "send the transaction without an access list (it is optional)")
-        access_list, gas = create(call, self._number(sb, block))
+        call, at = self._call_request(sb, tx), self._number(sb, block)
+        access_list, _ = sb.chain.backend.create_access_list(call, at)
+        gas = sb.chain.backend.estimate(dict(call, access_list=access_list), at)  # anvil's gasUsed: the estimate with the list
         return {"accessList": [{"address": e["address"], "storageKeys": list(e["storage_keys"])} for e in access_list], "gasUsed": hex(gas)}
 
     def _call_request(self, sb: Any, tx: Any) -> dict[str, Any]:
@@ -267,10 +264,20 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods):
         if not overrides:
             yield at
             return
-        if not isinstance(overrides, dict):
-            raise RpcError(INVALID_PARAMS, f"state overrides must be an object of address -> fields, got {overrides!r}")
         if at not in ("latest", "pending") and at != sb.chain.backend.block_number():
             raise RpcError(INVALID_PARAMS, "state overrides apply to the latest block only on the sandbox node; call at 'latest'")
+        backend = sb.chain.backend
+        snapshot = backend.snapshot()
+        try:
+            self._override_state(sb, overrides)
+            yield "latest"
+        finally:
+            backend.revert(snapshot)
+
+    def _override_state(self, sb: Any, overrides: Any) -> None:
+        """Check and apply geth's state override set through the backend's cheatcodes (the caller undoes them)."""
+        if not isinstance(overrides, dict):
+            raise RpcError(INVALID_PARAMS, f"state overrides must be an object of address -> fields, got {overrides!r}")
         for address, fields in overrides.items():
             address_param(address, "state override address")
             extra = set(fields) - OVERRIDE_FIELDS if isinstance(fields, dict) else {"(not an object)"}
@@ -280,24 +287,19 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods):
             if "state" in fields and "stateDiff" in fields:
                 raise RpcError(INVALID_PARAMS, f"state override for {address} has both 'state' and 'stateDiff'; send one of them")
         backend = sb.chain.backend
-        snapshot = backend.snapshot()
-        try:
-            for address, fields in overrides.items():
-                if fields.get("balance") is not None:
-                    backend.set_balance(address, quantity(fields["balance"], "balance"))
-                if fields.get("nonce") is not None:
-                    backend.set_nonce(address, quantity(fields["nonce"], "nonce"))
-                if fields.get("code") is not None:
-                    backend.set_code(address, bytes.fromhex(data_hex(fields["code"], "code")[2:]))
-                slots = fields.get("stateDiff") or {}
-                if fields.get("state") is not None:  # the whole storage replaced: every slot set now is cleared first
-                    stored = backend.dump_state().accounts.get(bytes.fromhex(address[2:]), {}).get("storage") or {}
-                    slots = {**{hex(slot): "0x0" for slot in stored}, **fields["state"]}
-                for slot, value in slots.items():
-                    backend.set_storage(address, int(data_hex(_even(slot), "slot"), 16), int(data_hex(_even(value), "value"), 16))
-            yield "latest"
-        finally:
-            backend.revert(snapshot)
+        for address, fields in overrides.items():
+            if fields.get("balance") is not None:
+                backend.set_balance(address, quantity(fields["balance"], "balance"))
+            if fields.get("nonce") is not None:
+                backend.set_nonce(address, quantity(fields["nonce"], "nonce"))
+            if fields.get("code") is not None:
+                backend.set_code(address, bytes.fromhex(data_hex(fields["code"], "code")[2:]))
+            slots = fields.get("stateDiff") or {}
+            if fields.get("state") is not None:  # the whole storage replaced: every slot set now is cleared first
+                stored = backend.dump_state().accounts.get(bytes.fromhex(address[2:]), {}).get("storage") or {}
+                slots = {**{hex(slot): "0x0" for slot in stored}, **fields["state"]}
+            for slot, value in slots.items():
+                backend.set_storage(address, int(data_hex(_even(slot), "slot"), 16), int(data_hex(_even(value), "value"), 16))
 
     def rpc_eth_sendTransaction(self, sb: Any, params: list[Any]) -> str:
         """Dev accounts and impersonated ones; authorizationList (EIP-7702) on engines that run delegations."""

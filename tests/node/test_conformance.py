@@ -36,7 +36,6 @@ from tests.node.conftest import Server
 KNOWN_DIFFERENCES: dict[str, str] = {
     "test_eth_send_raw_transaction": "the test signs for eth-tester's chain id 131277322940537; the node refuses a raw transaction "
                                      "signed for another chain (EIP-155 replay protection), anvil accepts it",
-    "test_eth_simulate_v1": "eth_simulateV1 is not served yet (a block of calls with overrides; needs a backend method)",
     "test_sign_authorization_send_raw_and_send_set_code_transactions[node-revm]":
         "the revm engine does not apply a type-4 transaction's EIP-7702 authorizations yet (engine: sandbox/backends/revm)",
 }

@@ -29,7 +29,8 @@ def w3(server: Server) -> Web3:
 
 @pytest.fixture
 def manual(w3: Web3) -> Iterator[Web3]:
-    """The server in manual mining; automine again (and an empty pool) afterwards."""
+    """The server in manual mining with an empty pool; automine again (and an empty pool) afterwards."""
+    result(w3, "anvil_dropAllTransactions")  # what earlier tests left queued (nonce gaps)
     assert result(w3, "evm_setAutomine", False) is None
     yield w3
     result(w3, "anvil_dropAllTransactions")

@@ -20,7 +20,7 @@ from sandbox.backends.revm.blocks import resume_blocks
 from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
 
 
-class ResumableRevmBackend(Resumed, RevmBackend):  # type: ignore[misc]
+class ResumableRevmBackend(Resumed, RevmBackend):
     """RevmBackend able to continue a saved chain (``sandbox.backends.history``)."""
 
     def _engine_head(self) -> int:
@@ -63,6 +63,18 @@ class RevmChainBackend(TesterBackend):
 
     def _pending_header_timestamp(self) -> int:
         return int(self.engine_backend.pending.timestamp)
+
+    def create_access_list(self, tx: Any, block: Any = "latest") -> Any:
+        from sandbox.errors import ChainError
+
+        raise ChainError("an access list needs the slots a run touches, and pyrevm 0.3.7 (the revm engine's binding) has no "
+                         "inspector to report them; use the py-evm backend (--backend pyevm), or send without an access list (it is optional)")
+
+    def get_proof(self, address: str, slots: list[int], block: Any = "latest") -> Any:
+        from sandbox.errors import ChainError
+
+        raise ChainError("a Merkle proof needs a state trie, and the revm engine keeps accounts in a flat map "
+                         "(its blocks carry a placeholder stateRoot); use the py-evm backend (--backend pyevm) for eth_getProof")
 
     # -- the pending block (sandbox.backends.mining) ---------------------------------
 
