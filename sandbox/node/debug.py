@@ -47,6 +47,14 @@ def _step_options(options: dict[str, Any]) -> StepOptions:
                        storage=not options.get("disableStorage"), limit=limit)
 
 
+def _replayable(tx_hash: str, index: int) -> None:
+    """A transaction is run again on its parent block's state: exact for the first of its block only."""
+    if index > 0:
+        raise RpcError(REFUSED, f"transaction {tx_hash} is number {index} of its block: the node replays a transaction on its parent "
+                                "block's state, which would miss the block's earlier transactions (mined together under manual or "
+                                "interval mining); trace it with {\"tracer\": \"callTracer\"} if it was recorded, or mine one per block")
+
+
 def _intrinsic(call: dict[str, Any]) -> int:
     """The gas a transaction pays before its code runs (21000, calldata, creation, access list)."""
     data = bytes(call.get("data") or b"")
@@ -107,15 +115,18 @@ class DebugMethods:
             raise RpcError(REFUSED, f"transaction {tx_hash} not found: debug_traceTransaction traces transactions mined on this chain "
                                     "(eth_getTransactionByHash gives null for it)")
         gas_used = int(receipt["gas_used"])
+        block, index = int(tx["block_number"]), int(tx.get("transaction_index") or 0)
         if options.get("tracer") == "callTracer":
             config = options.get("tracerConfig") or {}
             recorded = backend.recording(tx_hash)
             root: Frame | None = recorded.root if recorded is not None else None
             if root is None:  # older than the recordings kept (or a reloaded chain): run it again
-                root = self._run(backend, self._replay(tx), int(tx["block_number"]) - 1, None)[0].root
+                _replayable(tx_hash, index)
+                root = self._run(backend, self._replay(tx), block - 1, None)[0].root
             assert root is not None
             return call_tracer(root, with_log=bool(config.get("withLog")), only_top=bool(config.get("onlyTopCall")), gas_used=gas_used)
-        recording, failed = self._run(backend, self._replay(tx), int(tx["block_number"]) - 1, _step_options(options))
+        _replayable(tx_hash, index)
+        recording, failed = self._run(backend, self._replay(tx), block - 1, _step_options(options))
         return _struct_log(recording, failed, gas_used)
 
     def rpc_debug_traceCall(self, sb: Any, params: list[Any]) -> Any:

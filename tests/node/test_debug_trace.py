@@ -191,3 +191,22 @@ def test_cast_run_and_call_trace_on_the_node(node: Chain) -> None:
     assert 'console::log("work called with", 3)' in replayed and f"Gas used: {int(receipt['gasUsed'], 16)}" in replayed
     traced = cast("call", node.logger.address, "work(uint256)", "3", "--trace")
     assert 'console::log("Callee.double")' in traced and "[Return] 0x" + "00" * 31 + "06" in traced
+
+
+def test_struct_logs_of_a_later_transaction_in_its_block_are_refused(tmp_path: Path) -> None:
+    from sandbox.node.server import BackgroundServer, create_app
+    from sandbox.workshop.session import Workshop
+
+    ws = Workshop(INSPECT, state=tmp_path / "state.json", backend="pyevm")
+    with BackgroundServer(create_app(ws)) as server:
+        chain = _populate("manual", server.url)
+        alice = chain.sb.accounts.alice.address
+        data = "0x" + keccak(text="work(uint256)")[:4].hex() + (2).to_bytes(32, "big").hex()
+        chain.result("evm_setAutomine", False)
+        sent = [chain.result("eth_sendTransaction", {"from": alice, "to": chain.logger.address, "data": data, "gas": hex(200_000)}) for _ in range(2)]
+        chain.result("evm_mine")
+        receipts = [chain.result("eth_getTransactionReceipt", h) for h in sent]
+        assert receipts[0]["blockNumber"] == receipts[1]["blockNumber"] and receipts[1]["transactionIndex"] == "0x1"
+        assert chain.result("debug_traceTransaction", sent[0], {})["failed"] is False  # first of its block: exact
+        reply = chain.rpc("debug_traceTransaction", sent[1], {})
+    assert reply["error"]["code"] == -32000 and sent[1] in reply["error"]["message"] and "number 1 of its block" in reply["error"]["message"]
