@@ -41,7 +41,14 @@ PEERS = ("titanoboa==0.1.10", "boa-solidity==0.1.1")
 PEER_HOME = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nft-dapp-sandbox" / "bench-peers"
 
 
-def uri() -> str:
+#: A token URI as collections publish them (an IPFS link, three storage slots); a data: URI
+#: with its SVG inline (sandbox.helpers.nft.metadata_uri, ~1.9 kB, ~60 slots) is --data-uri.
+IPFS_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/1.json"
+
+
+def uri(data: bool = False) -> str:
+    if not data:
+        return IPFS_URI
     from sandbox.helpers.nft import metadata_uri
 
     return metadata_uri("Bench #1", description="benchmark token")
@@ -190,14 +197,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=0, help="also mint up to this many tokens on anvil and compare ms per mint")
     parser.add_argument("--no-boa", action="store_true", help="leave titanoboa out")
+    parser.add_argument("--data-uri", action="store_true", help="mint with a 1.9 kB data: URI (art inline) instead of an IPFS link")
     options = parser.parse_args()
 
     from sandbox.chain.anvil import Anvil
 
-    art, token_uri = artifact(), uri()
+    art, token_uri = artifact(), uri(options.data_uri)
     boa = None if options.no_boa else boa_row(art, token_uri)
     base_name = "titanoboa 0.1 + boa-solidity (py-evm)" if boa is not None else "web3.py + EthereumTesterProvider"
-    print(f"OpenZeppelin ERC-721 workload: deploy, {MINTS} mints with receipts, {READS} reads (same artifact on every row)")
+    print(f"OpenZeppelin ERC-721 workload: deploy, {MINTS} mints with receipts, {READS} reads (same artifact on every row); "
+          f"token URI of {len(token_uri)} bytes")
     print(f"ratios against: {base_name}" + ("" if boa is not None else " (titanoboa could not be installed)"))
     print(f"{'row':<40} {'deploy ms':>9} {'mints/s':>9} {'x base':>7} {'reads/s':>9} {'x base':>7}  target")
     rows: dict[str, dict[str, float]] = {}

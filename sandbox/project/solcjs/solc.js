@@ -2,6 +2,7 @@
 // as WebAssembly). Understands what py-solc-x and forge send: --version,
 // --standard-json (input on stdin), --base-path, --include-path, --allow-paths.
 // Other path flags are accepted and ignored. See sandbox/compiler.py.
+// --serve keeps the compiler loaded and answers one request per line (worker.py).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -47,7 +48,7 @@ function writeAll(fd, text) {
 }
 
 const args = process.argv.slice(2);
-const opts = { basePath: null, includePaths: [], allowPaths: [], standardJson: false, version: false };
+const opts = { basePath: null, includePaths: [], allowPaths: [], standardJson: false, version: false, serve: false };
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const value = () => {
@@ -56,6 +57,7 @@ for (let i = 0; i < args.length; i++) {
     return args[i];
   };
   if (a === "--version") opts.version = true;
+  else if (a === "--serve") opts.serve = true;
   else if (a === "--standard-json") opts.standardJson = true;
   else if (a.startsWith("--base-path")) opts.basePath = value();
   else if (a.startsWith("--include-path")) opts.includePaths.push(value());
@@ -80,13 +82,12 @@ if (opts.version) {
   process.exit(0);
 }
 const solc = loadSolc();
-if (!opts.standardJson) fail("only --version and --standard-json are supported by the solc-js wrapper", 2);
+if (!opts.standardJson && !opts.serve) fail("only --version, --standard-json and --serve are supported by the solc-js wrapper", 2);
 
-const input = fs.readFileSync(0, "utf8");
 // Allowed paths are searched too (after the base and include paths): the
 // sandbox allows its own repository so a project without node_modules can
 // import OpenZeppelin from it, whatever the working directory.
-const roots = [opts.basePath, ...opts.includePaths, ...opts.allowPaths, process.cwd()].filter(Boolean);
+let roots = [opts.basePath, ...opts.includePaths, ...opts.allowPaths, process.cwd()].filter(Boolean);
 
 function findImports(importPath) {
   const candidates = path.isAbsolute(importPath) ? [importPath] : roots.map((r) => path.resolve(r, importPath));
@@ -98,14 +99,43 @@ function findImports(importPath) {
   return { error: "File not found: " + importPath + " (searched " + roots.join(", ") + ")" };
 }
 
-let output;
-try {
+function compile(input) {
   // solc-js before 0.5 takes the callback positionally, as compileStandardWrapper.
-  output = solc.compileStandardWrapper && /^0\.4\./.test(solc.version())
+  return solc.compileStandardWrapper && /^0\.4\./.test(solc.version())
     ? solc.compileStandardWrapper(input, findImports)
     : solc.compile(input, { import: findImports });
-} catch (e) {
-  fail(String(e && e.message ? e.message : e), 1);
 }
-writeAll(1, output + "\n");
-process.exit(0);
+
+if (opts.serve) {
+  // A worker kept loaded between compiles (sandbox/project/solcjs/worker.py): one request a
+  // line, {"input": standard JSON text, "cwd": the caller's folder}; each answer is its byte
+  // length on a line, then the output ("E" before the length: an error message instead).
+  const readline = require("readline");
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  lines.on("line", (line) => {
+    let answer;
+    let failed = false;
+    try {
+      const request = JSON.parse(line);
+      roots = [request.cwd || process.cwd()];
+      answer = compile(request.input);
+    } catch (e) {
+      failed = true;
+      answer = String(e && e.message ? e.message : e);
+    }
+    const buf = Buffer.from(answer, "utf8");
+    writeAll(1, (failed ? "E" : "") + buf.length + "\n");
+    writeAll(1, answer);
+  });
+  lines.on("close", () => process.exit(0));
+} else {
+  const input = fs.readFileSync(0, "utf8");
+  let output;
+  try {
+    output = compile(input);
+  } catch (e) {
+    fail(String(e && e.message ? e.message : e), 1);
+  }
+  writeAll(1, output + "\n");
+  process.exit(0);
+}
