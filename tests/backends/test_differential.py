@@ -146,6 +146,7 @@ def test_the_sandboxs_own_road_gives_what_web3py_gives_on_the_same_chain(backend
         assert receipt.status == 1, name
         gas = int(sb.chain.backend.get_transaction(receipt.tx_hash)["gas"])
         fast = _mined(sb, receipt.tx_hash)
+        assert sb.chain.backend._own_receipt(receipt.tx_hash) == sb.chain.backend.get_receipt(receipt.tx_hash)  # the send's shortcut
         fast_reads = [nft.balanceOf(a) for a in (bob, carol)]
         sb.revert(snapshot)
         plain = _mined(sb, "0x" + bytes(theirs(gas)).hex())
