@@ -72,6 +72,9 @@ class StateDump:
     #: The saved chain's past (``sandbox.backends.history``): with it, a backend started from this
     #: dump continues at block ``history.head + 1`` and answers for the blocks before from it.
     history: Any = None
+    #: The engine's own saved database (a ``get(key) -> bytes | None`` reader), when the engine
+    #: keeps one (py-evm: its trie nodes): a load reads it lazily instead of rebuilding the state.
+    engine_db: Any = None
 
 
 @dataclass
@@ -320,6 +323,20 @@ class ChainBackend(ABC):
 
     def last_recording(self) -> Any:
         """The recording of the latest send, call or estimate (``None`` on engines that record nothing)."""
+        return None
+
+    def state_changes(self, *, since_load: bool = False) -> dict[bytes, dict[str, Any]]:
+        """Accounts written since the last call (``since_load``: since the chain started), read at the head.
+
+        ``{address: {"nonce", "balance", "code", "storage": {slot: value}, "wiped": bool}}`` with
+        every slot written (0 when cleared); ``wiped``: the storage was deleted first. What a save
+        writes, at a cost that follows the changes, not the chain.
+        """
+        return self._unsupported("state changes")  # type: ignore[no-any-return]
+
+    def take_engine_writes(self) -> dict[bytes, bytes | None] | None:
+        """What the engine wrote to its own key-value database since the last call (``None``: it keeps
+        none worth saving). Saved with the chain and given back as ``StateDump.engine_db``."""
         return None
 
     def raw_header(self, block: BlockId = "latest") -> bytes | None:

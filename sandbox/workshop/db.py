@@ -56,6 +56,7 @@ CREATE TABLE logs (block INTEGER NOT NULL, tx INTEGER NOT NULL, idx INTEGER NOT 
 CREATE INDEX logs_by_address ON logs (address, block);
 CREATE INDEX logs_by_topic0 ON logs (topic0, block);
 CREATE TABLE records (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE engine_nodes (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 """
 
 FIX = "the store is kept as it is; move it away, or run `sandbox reset` to start a new chain (it keeps a copy)"
@@ -189,8 +190,12 @@ class ChainStore:
         with self._guard:
             return dict(conn.execute("SELECT key, value FROM meta").fetchall())
 
-    def load(self, default_chain_id: int) -> Saved | None:
-        """The saved chain (``None`` when there is no store, or it holds no chain yet)."""
+    def load(self, default_chain_id: int, *, lazy: bool = False) -> Saved | None:
+        """The saved chain (``None`` when there is no store, or it holds no chain yet).
+
+        ``lazy``: the engine reads its own saved database (py-evm's trie): when that holds the
+        head's state, the accounts are not read at all, so opening costs the same at any size.
+        """
         conn = self.connect()
         if conn is None:
             return None
@@ -204,9 +209,11 @@ class ChainStore:
                     if head is None:
                         return Saved(None, int(meta.get("chain_id", default_chain_id)), records, meta.get("generation", ""))
                     accounts: dict[bytes, dict[str, Any]] = {}
-                    for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts"):
+                    root = bytes.fromhex(json.loads(head[1])["state_root"][2:])
+                    skip = lazy and conn.execute("SELECT 1 FROM engine_nodes WHERE key = ?", (root,)).fetchone() is not None
+                    for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts WHERE ?", (not skip,)):
                         accounts[bytes(address)] = {"nonce": int(nonce), "balance": int(balance, 16), "code": bytes(code), "storage": {}}
-                    for address, slot, value in conn.execute("SELECT address, slot, value FROM storage"):
+                    for address, slot, value in conn.execute("SELECT address, slot, value FROM storage WHERE ?", (not skip,)):
                         accounts[bytes(address)]["storage"][int.from_bytes(slot, "big")] = int.from_bytes(value, "big")
                 finally:
                     conn.execute("COMMIT")
@@ -214,7 +221,7 @@ class ChainStore:
             raise StateFileError(f"{self.path} is a damaged chain store ({type(exc).__name__}: {exc}); {FIX}") from None
         number, record = int(head[0]), json.loads(head[1])
         history = StoreHistory(self, number)
-        dump = StateDump(accounts, number, int(record["timestamp"]), bytes.fromhex(record["state_root"][2:]), history)
+        dump = StateDump(accounts, number, int(record["timestamp"]), bytes.fromhex(record["state_root"][2:]), history, StoreNodes(self))
         return Saved(dump, int(meta["chain_id"]), records, meta.get("generation", ""))
 
     # -- writing -----------------------------------------------------------------
@@ -276,7 +283,7 @@ class ChainStore:
         with self._guard:
             conn.execute("BEGIN")
             try:
-                for table in ("meta", "accounts", "storage", "blocks", "transactions", "logs", "records"):
+                for table in ("meta", "accounts", "storage", "blocks", "transactions", "logs", "records", "engine_nodes"):
                     rows = sorted(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)) for row in conn.execute(f"SELECT * FROM {table}"))
                     for row in rows:
                         digest.update(row.encode())
@@ -350,6 +357,8 @@ class Change:
         self.slots: dict[tuple[bytes, int], int] = {}
         self.wiped: set[bytes] = set()
         self.records: dict[str, Any] = {}
+        #: The engine's own database writes (``ChainBackend.take_engine_writes``): key -> value or None.
+        self.engine_writes: dict[bytes, bytes | None] = {}
 
     def apply(self, conn: sqlite3.Connection) -> None:
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('chain_id', ?)", (str(self.chain_id),))
@@ -382,6 +391,21 @@ class Change:
                 conn.execute("DELETE FROM storage WHERE address = ? AND slot = ?", (address, key))
         for name, record in self.records.items():
             conn.execute("INSERT OR REPLACE INTO records VALUES (?, ?)", (name, _dumps(record)))
+        conn.executemany("INSERT OR REPLACE INTO engine_nodes VALUES (?, ?)", [(k, v) for k, v in self.engine_writes.items() if v is not None])
+        conn.executemany("DELETE FROM engine_nodes WHERE key = ?", [(k,) for k, v in self.engine_writes.items() if v is None])
+
+    def updates(self, changes: dict[bytes, dict[str, Any]]) -> None:
+        """Record accounts as ``ChainBackend.state_changes`` gives them (their written slots only)."""
+        for address, account in changes.items():
+            if account.get("wiped"):
+                self.wiped.add(address)
+            storage = account["storage"]
+            if not (account["nonce"] or account["balance"] or account["code"] or any(storage.values())):
+                self.accounts[address] = None  # empty now (EIP-161), storage gone with it
+                continue
+            self.accounts[address] = account
+            for slot, value in storage.items():
+                self.slots[(address, slot)] = value
 
     def state(self, before: dict[bytes, dict[str, Any]], after: dict[bytes, dict[str, Any]]) -> None:
         """Record the difference between two states (``StateDump.accounts`` shape)."""
@@ -400,6 +424,20 @@ class Change:
                 self.slots[(address, slot)] = 0
         for address in before.keys() - after.keys():
             self.accounts[address] = None
+
+
+class StoreNodes:
+    """The engine's saved key-value database, read one key at a time (``StateDump.engine_db``)."""
+
+    def __init__(self, store: ChainStore) -> None:
+        self.store = store
+
+    def get(self, key: bytes) -> bytes | None:
+        conn = self.store.connect()
+        assert conn is not None
+        with self.store._guard:
+            row = conn.execute("SELECT value FROM engine_nodes WHERE key = ?", (bytes(key),)).fetchone()
+        return None if row is None else bytes(row[0])
 
 
 class StoreHistory(History):

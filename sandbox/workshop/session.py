@@ -62,9 +62,10 @@ class Workshop:
         self._sb: Sandbox | None = None
         self._generation: str | None = None
         self._records: dict[str, Any] = {}
-        #: The state as last saved (or loaded), to write only what a session changed.
-        self._saved_accounts: dict[bytes, dict[str, Any]] = {}
+        #: The head block as last saved, and a new chain's genesis accounts until its first save.
         self._saved_head = -1
+        self._genesis_accounts: dict[bytes, dict[str, Any]] | None = None
+        self._engine_writes: dict[bytes, bytes | None] = {}
         self._transfers: tuple[tuple[int, str], list[dict[str, Any]]] | None = None
         self._mutex = threading.RLock()
         #: Token metadata read from the chain, by (contract, token id); emptied on reload.
@@ -104,7 +105,7 @@ class Workshop:
         generation = self.store.generation()
         if self._sb is not None and generation == self._generation:  # nobody committed since (or still never saved)
             return self._sb
-        saved = self.store.load(DEFAULT_CHAIN_ID)
+        saved = self.store.load(DEFAULT_CHAIN_ID, lazy=self.backend == "pyevm")
         state = saved.state if saved is not None else None
         chain_id = saved.chain_id if saved is not None else DEFAULT_CHAIN_ID
         # An embedded chain even when SANDBOX_RPC is set: the workshop's chain is the store's.
@@ -112,8 +113,13 @@ class Workshop:
         self._sb = Sandbox(self.project.root, chain=chain)
         self._generation = generation
         self._records = {"contracts": [], **(saved.records if saved is not None else {})}
-        self._saved_accounts = _copy(state.accounts) if state is not None else {}
         self._saved_head = state.block_number if state is not None else -1
+        self._engine_writes = {}
+        if state is None:  # a new chain: its genesis accounts are the first change to save
+            chain.backend.state_changes()
+            self._genesis_accounts = _copy(chain.dump_state().accounts)
+        else:
+            self._genesis_accounts = None
         self._transfers = None
         self.cache = {}
         self.version += 1
@@ -143,11 +149,16 @@ class Workshop:
             txs = list(block["transactions"])
             receipts = [backend.get_receipt(str(tx["hash"])) for tx in txs]
             change.blocks.append((dict(block, transactions=[tx["hash"] for tx in txs]), header, list(zip(txs, receipts, strict=True))))
-        dump = self._sb.chain.dump_state()
-        change.state(self._saved_accounts, dump.accounts)
+        if self._genesis_accounts is not None:
+            change.state({}, self._genesis_accounts)
+        # What the commands wrote since the last save; after a revert behind it, all since the load.
+        change.updates(backend.state_changes(since_load=change.drop_after is not None))
+        # The engine's database writes wait here until a commit takes them (a failed one keeps them).
+        self._engine_writes.update(backend.take_engine_writes() or {})
+        change.engine_writes = self._engine_writes
         change.records = dict(self._records)
         self._generation = self.store.commit(change)
-        self._saved_accounts, self._saved_head = _copy(dump.accounts), head
+        self._saved_head, self._genesis_accounts, self._engine_writes = head, None, {}
         self.version += 1
 
     def reset(self) -> Path | None:

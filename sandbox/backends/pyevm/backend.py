@@ -122,11 +122,16 @@ class PyEvmChainBackend(TesterBackend):
                         for k in private_keys}
         engine = SandboxPyEVMBackend(genesis_state=dev_accounts)
         engine.account_keys = private_keys
-        loaded: dict[bytes, dict[str, Any]] = dev_accounts
-        if genesis.state is not None and genesis.state.accounts:
-            loaded = genesis.state.accounts
+        loaded: dict[bytes, dict[str, Any]] | None = dev_accounts
+        if genesis.state is not None and (genesis.state.accounts or genesis.state.history is not None):
+            # A chain opened lazily from a store (its trie saved) has no accounts to read: None.
+            loaded = genesis.state.accounts if genesis.state.accounts or genesis.state.engine_db is None else None
             start_from(engine, genesis.state)  # may build a new chain (and chain class)
             engine.history = genesis.state.history
+        if persistent:
+            from sandbox.backends.pyevm.lazydb import adopt
+
+            adopt(engine)  # its database's writes are saved with the chain (a reload then rebuilds nothing)
         chain_class = type(engine.chain)
         # Each PyEVMBackend configures its own chain class, so this touches no one else.
         chain_class.chain_id = genesis.chain_id
@@ -136,7 +141,8 @@ class PyEvmChainBackend(TesterBackend):
         engine.chain.gas_estimator = estimator
         self.recorder: StateRecorder | None = None
         if persistent or genesis.state is not None:
-            self.recorder = StateRecorder(engine, {a: {**v, "storage": dict(v.get("storage") or {})} for a, v in loaded.items()})
+            self.recorder = StateRecorder(engine, None if loaded is None else
+                                          {a: {**v, "storage": dict(v.get("storage") or {})} for a, v in loaded.items()})
             self.recorder.install()
         super().__init__(EthereumTester(engine), estimator, genesis.chain_id)
         from sandbox.backends.pyevm.hooks import install as observe
@@ -283,6 +289,17 @@ class PyEvmChainBackend(TesterBackend):
         except Exception:  # unknown block: eth-tester raises BlockNotFound, py-evm HeaderNotFound
             return None
         return bytes(rlp.encode(header))
+
+    def state_changes(self, *, since_load: bool = False) -> dict[bytes, dict[str, Any]]:
+        if self.recorder is None:
+            raise ChainError("this py-evm chain does not record its state; start it with persistent=True (Chain(persistent=True))")
+        return self.recorder.changes(since_load=since_load)
+
+    def take_engine_writes(self) -> dict[bytes, bytes | None] | None:
+        from sandbox.backends.pyevm.lazydb import overlay_of
+
+        overlay = overlay_of(self._chain)
+        return None if overlay is None else overlay.take()
 
     def dump_state(self) -> StateDump:
         if self.recorder is None:

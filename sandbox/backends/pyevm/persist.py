@@ -31,7 +31,7 @@ def start_from(backend: Any, state: StateDump) -> None:
     if state.history is not None:
         from sandbox.backends.pyevm.resume import resume
 
-        resume(backend, state.accounts, state.history)
+        resume(backend, state.accounts, state.history, state.engine_db)
         return
     if state.state_root is not None and install(backend, state.accounts, state.timestamp, state.state_root):
         return
@@ -50,7 +50,7 @@ class StateRecorder:
     database is swapped for a subclass that notes every slot it writes.
     """
 
-    def __init__(self, backend: Any, loaded: dict[bytes, dict[str, Any]]) -> None:
+    def __init__(self, backend: Any, loaded: dict[bytes, dict[str, Any]] | None) -> None:
         self.backend = backend
         self.accounts: set[bytes] = set()
         self.slots: dict[bytes, set[int]] = {}
@@ -61,6 +61,10 @@ class StateRecorder:
         self._last_head: tuple[int, bytes] | None = None
         self._recent_accounts: set[bytes] = set()
         self._recent_slots: dict[bytes, set[int]] = {}
+        # Written since the last :meth:`changes` (what a save has not seen yet).
+        self._changed_accounts: set[bytes] = set()
+        self._changed_slots: dict[bytes, set[int]] = {}
+        self._changed_wiped: set[bytes] = set()
 
     def install(self) -> None:
         from eth.db.account import AccountDB
@@ -71,20 +75,25 @@ class StateRecorder:
             def _set_account(self, address: Any, account: Any) -> None:
                 recorder.accounts.add(address)
                 recorder._recent_accounts.add(address)
+                recorder._changed_accounts.add(address)
                 super()._set_account(address, account)
 
             def set_storage(self, address: Any, slot: int, value: int) -> None:
                 recorder.slots.setdefault(address, set()).add(slot)
                 recorder._recent_slots.setdefault(address, set()).add(slot)
+                recorder._changed_slots.setdefault(address, set()).add(slot)
                 super().set_storage(address, slot, value)
 
             def delete_account(self, address: Any) -> None:
                 recorder.wiped.add(address)
                 recorder.accounts.add(address)
+                recorder._changed_wiped.add(address)
+                recorder._changed_accounts.add(address)
                 super().delete_account(address)
 
             def delete_storage(self, address: Any) -> None:
                 recorder.wiped.add(address)
+                recorder._changed_wiped.add(address)
                 super().delete_storage(address)
 
         chain_class = type(self.backend.chain)
@@ -96,6 +105,11 @@ class StateRecorder:
 
     def dump(self) -> StateDump:
         """``(accounts, block_number, timestamp, state_root)`` of the chain's latest block."""
+        if self._loaded is None:
+            from sandbox.errors import ChainError
+
+            raise ChainError("this chain was opened from a store without reading its accounts (py-evm reads its saved trie); "
+                             "the store itself holds the full state (sandbox.workshop.db.ChainStore.load)")
         chain = self.backend.chain
         head = chain.get_canonical_head()
         state = chain.get_vm(head).state
@@ -130,6 +144,29 @@ class StateRecorder:
         dumped = {a: dict(v, storage=dict(v["storage"])) for a, v in result.items()}
         return StateDump(dumped, int(head.block_number), int(head.timestamp), bytes(head.state_root))
 
+    def changes(self, *, since_load: bool = False) -> dict[bytes, dict[str, Any]]:
+        """Accounts written since the last call (or since the load), with their written slots, read at the head.
+
+        Each entry is ``{"nonce", "balance", "code", "storage": {slot: value}, "wiped"}``: every
+        slot written (0 when cleared now), and ``wiped`` when the account's storage was deleted.
+        Cost follows what was written, not the size of the chain.
+        """
+        chain = self.backend.chain
+        state = chain.get_vm(chain.get_canonical_head()).state
+        if since_load:
+            accounts, slots, wiped = self.accounts, self.slots, self.wiped
+        else:
+            accounts, slots, wiped = self._changed_accounts, self._changed_slots, self._changed_wiped
+        out: dict[bytes, dict[str, Any]] = {}
+        for address in accounts | set(slots) | wiped:
+            out[address] = {
+                "nonce": state.get_nonce(address), "balance": state.get_balance(address), "code": state.get_code(address),
+                "storage": {slot: state.get_storage(address, slot) for slot in slots.get(address, ())},
+                "wiped": address in wiped,
+            }
+        self._changed_accounts, self._changed_slots, self._changed_wiped = set(), {}, set()
+        return out
+
     def _walk(self, address: bytes, root: bytes, entry: dict[str, Any]) -> bool:
         """Read all of ``address``'s storage in one trie walk; ``False`` if a slot's preimage is unknown."""
         from eth_utils import keccak
@@ -137,7 +174,7 @@ class StateRecorder:
         from sandbox.backends.pyevm.genesis import storage_of
 
         values = storage_of(self.backend.chain.chaindb.db, root, address)
-        known = set(entry["storage"]) | self.slots.get(address, set()) | set(self._loaded.get(address, {}).get("storage", {}))
+        known = set(entry["storage"]) | self.slots.get(address, set()) | set((self._loaded or {}).get(address, {}).get("storage", {}))
         preimages = {keccak(slot.to_bytes(32, "big")): slot for slot in known}
         if any(hashed not in preimages for hashed in values):
             return False

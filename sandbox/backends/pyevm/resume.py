@@ -22,25 +22,33 @@ from sandbox.backends.history import RECENT, History, decode_header
 BLANK_NODE = b"\x80"
 
 
-def resume(backend: Any, accounts: dict[bytes, dict[str, Any]], history: History) -> None:
-    """Put ``backend``'s chain on ``accounts`` at ``history``'s head block (py-evm)."""
+def resume(backend: Any, accounts: dict[bytes, dict[str, Any]], history: History, base: Any = None) -> None:
+    """Put ``backend``'s chain on ``accounts`` at ``history``'s head block (py-evm).
+
+    ``base``: the engine database saved with the chain (``OverlayDB``'s base); when it holds the
+    head's state trie, nothing is rebuilt and ``accounts`` is not read.
+    """
     from eth.constants import BLANK_ROOT_HASH
     from eth.db.atomic import AtomicDB
 
     from sandbox.backends.pyevm.genesis import state_root
+    from sandbox.backends.pyevm.lazydb import OverlayDB
 
     headers = [decode_header(raw) for raw in history.raw_headers(RECENT)]
     head = headers[-1]
-    nodes: dict[bytes, bytes] = {}
-    root = state_root(accounts, nodes)
-    db = AtomicDB()
+    overlay = OverlayDB(base)
+    db = AtomicDB(overlay)
+    if base is None or base.get(head.state_root) is None:
+        nodes: dict[bytes, bytes] = {}
+        root = state_root(accounts, nodes)
+        with db.atomic_batch() as batch:
+            for key, value in nodes.items():
+                batch[key] = value
+            if root != head.state_root and root in nodes:
+                batch[head.state_root] = nodes[root]
     with db.atomic_batch() as batch:
-        for key, value in nodes.items():
-            batch[key] = value
-        if root != head.state_root and root in nodes:
-            batch[head.state_root] = nodes[root]
         for body_root in (head.transaction_root, head.receipt_root):
-            if body_root != BLANK_ROOT_HASH:
+            if body_root != BLANK_ROOT_HASH and not overlay._exists(body_root):
                 batch[body_root] = BLANK_NODE
     chain_class = type(backend.chain)
     chain_class.get_chaindb_class()(db).persist_header_chain(headers, genesis_parent_hash=headers[0].parent_hash)

@@ -4,7 +4,7 @@ Transactions and receipts are py-evm's own objects (so hashes, signatures,
 typed envelopes, blooms and the transaction/receipt tries are exactly
 py-evm's); headers are py-evm's Prague headers. The one field that is not
 real is ``state_root``: revm's state has no Merkle trie, so it holds a
-placeholder derived from the block number and the state log.
+placeholder derived from the parent hash, the block number and the state log.
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ class Block:
             parent_hash=self.parent_hash,
             uncles_hash=EMPTY_UNCLE_HASH,
             coinbase=self.coinbase,
-            state_root=keccak(b"revm-state" + self.number.to_bytes(8, "big") + (self.mark or 0).to_bytes(8, "big")),
+            # Unique per chain history (the parent hash chains back through random mix hashes), so a
+            # py-evm reload that makes this root name the rebuilt state never meets another state under it.
+            state_root=keccak(b"revm-state" + self.parent_hash + self.number.to_bytes(8, "big") + (self.mark or 0).to_bytes(8, "big")),
             transaction_root=tx_root,
             receipt_root=receipt_root,
             bloom=bloom,

@@ -44,6 +44,8 @@ class RevmChainBackend(TesterBackend):
         if genesis.state is not None and genesis.state.history is not None:
             resume_blocks(engine, genesis.state.history)
         super().__init__(EthereumTester(engine), engine.estimator, genesis.chain_id)
+        #: Lengths of the state's write log at the start and at the last :meth:`state_changes`.
+        self._load_mark = self._changes_mark = len(engine.state.log)
 
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         engine = self.engine_backend
@@ -110,6 +112,25 @@ class RevmChainBackend(TesterBackend):
         signed = engine._unsigned(engine._normalize_transaction(raw)).as_signed_transaction(eth_keys.PrivateKey(STAND_IN_KEY))
         signed.__dict__["sender"] = raw["from"]  # revm's blocks keep this object: its records name the real sender
         return "0x" + bytes(engine._apply(signed)).hex()
+
+    def state_changes(self, *, since_load: bool = False) -> dict[bytes, dict[str, Any]]:
+        state = self.engine_backend.state
+        log = state.log
+        start = self._load_mark if since_load or self._changes_mark > len(log) else self._changes_mark
+        addresses: set[bytes] = set()
+        slots: dict[bytes, set[int]] = {}
+        for is_storage, key, _old, _new in log[start:]:
+            if is_storage:
+                slots.setdefault(key[0], set()).add(int(key[1]))
+            else:
+                addresses.add(key)
+        out: dict[bytes, dict[str, Any]] = {}
+        for address in addresses | set(slots):
+            balance, nonce, _ = state.account(address)
+            out[address] = {"nonce": int(nonce), "balance": int(balance), "code": bytes(state.code(address)),
+                            "storage": {slot: int(state.slot(address, slot)) for slot in slots.get(address, ())}, "wiped": False}
+        self._changes_mark = len(log)
+        return out
 
     def _engine_raw_header(self, block: int | str) -> bytes | None:
         import rlp

@@ -1,0 +1,147 @@
+"""Store bench: the workshop chain at 100, 1,000 and 10,000 tokens, SQLite store beside the JSON file it replaced.
+
+For each size, in one run: the store's size on disk, the time to open it
+(load the state and continue the chain), one more mint in-process (open,
+mint, commit) and one more ``sandbox mint`` end to end (a new process);
+and the same chain written as the JSON state file of earlier releases
+(``bench/json_store.py``, kept verbatim): its size, load (parse and build
+the chain) and one more mint in-process (load, mint, dump, rewrite the
+file). Ratios are against the 100-token row of the same run; the target
+(issue 14) is one more mint at 10,000 tokens costing no more than at 100.
+
+    .venv/bin/python bench/store_bench.py [--sizes 100,1000,10000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from json_store import ChainState, StateStore  # noqa: E402 (the baseline, beside this file)
+
+from sandbox.chain.chain import Chain  # noqa: E402
+from sandbox.helpers.nft import metadata_uri  # noqa: E402
+from sandbox.main import Sandbox  # noqa: E402
+from sandbox.workshop.session import Workshop  # noqa: E402
+
+
+def size_of(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(str(path) + "-wal")) if p.exists())
+
+
+def median_time(fn: Any, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def build(path: Path, tokens: int) -> Workshop:
+    """A chain with ``tokens`` minted NFTs (built on revm, the fast engine; the store is engine-neutral)."""
+    ws = Workshop(REPO, state=path, backend="revm")
+    done = 0
+    while done < tokens:
+        with ws.session(write=True) as sb:
+            nft = ws.collection(sb, create=True)
+            alice = sb.accounts.alice
+            for i in range(done, min(tokens, done + 1000)):
+                nft.mint(sb.accounts[i % 10], metadata_uri(f"Bulk #{i}", description="bench token"), sender=alice)
+            done = min(tokens, done + 1000)
+    return ws
+
+
+def store_row(path: Path, runs: int) -> dict[str, float]:
+    def open_() -> None:
+        ws = Workshop(REPO, state=path)
+        with ws.session():
+            pass
+        ws.store.close()
+
+    def mint_in_process() -> None:
+        ws = Workshop(REPO, state=path)
+        with ws.session(write=True) as sb:
+            nft = ws.collection(sb)
+            nft.mint(sb.accounts.bob, metadata_uri("One more", description="bench token"), sender=sb.accounts.alice)
+        ws.store.close()
+
+    env = {**os.environ, "SANDBOX_STATE": str(path), "SANDBOX_PROJECT": str(REPO)}
+
+    def cli_mint() -> None:
+        done = subprocess.run([sys.executable, "-m", "sandbox.cli", "mint", "--to", "bob", "--name", "End to end"], cwd=REPO, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(done.stderr)
+
+    return {"size": size_of(path), "open": median_time(open_, runs), "mint": median_time(mint_in_process, runs),
+            "cli": median_time(cli_mint, runs)}
+
+
+def json_row(ws: Workshop, path: Path, runs: int) -> dict[str, float]:
+    with ws.session() as sb:
+        dump = sb.chain.dump_state()
+        address = ws.collection(sb).address
+    fresh = ChainState({}, 31337)
+    StateStore(path).write(ChainState(dump.accounts, 31337, dump.block_number, dump.timestamp, {"contracts": ws.contracts()}, None))
+
+    def load() -> Sandbox:
+        state = StateStore(path).read()
+        assert state is not None
+        return Sandbox(REPO, chain=Chain(chain_id=state.chain_id, state=state.to_dump(), persistent=True))
+
+    def mint() -> None:
+        state = StateStore(path).read()
+        assert state is not None
+        sb = Sandbox(REPO, chain=Chain(chain_id=state.chain_id, state=state.to_dump(), persistent=True))
+        sb.at("SandboxNFT", address).mint(sb.accounts.bob, metadata_uri("One more", description="bench token"), sender=sb.accounts.alice)
+        again = sb.chain.dump_state()
+        StateStore(path).write(ChainState(again.accounts, 31337, again.block_number, again.timestamp, state.extra, again.state_root))
+
+    del fresh
+    return {"size": size_of(path), "open": median_time(load, runs), "mint": median_time(mint, runs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for tokens in sizes:
+            start = time.perf_counter()
+            ws = build(Path(tmp) / f"chain-{tokens}.db", tokens)
+            built = time.perf_counter() - start
+            ws.store.close()
+            store = store_row(Path(tmp) / f"chain-{tokens}.db", options.runs)
+            legacy = json_row(ws, Path(tmp) / f"chain-{tokens}.json", options.runs)
+            rows.append((tokens, built, store, legacy))
+            print(f"  built {tokens:,} tokens in {built:.0f} s", file=sys.stderr)
+    base_store, base_json = rows[0][2], rows[0][3]
+    print("NFT & DApp Sandbox — store bench (SQLite store vs the JSON file it replaced), one run")
+    print(f"{'tokens':>8} | {'store MB':>8} {'open ms':>8} {'mint ms':>8} {'x100':>5} {'sandbox mint ms':>15} {'x100':>5} |"
+          f" {'JSON MB':>8} {'load ms':>8} {'mint ms':>8} {'x100':>5}")
+    for tokens, _, store, legacy in rows:
+        print(f"{tokens:>8,} | {store['size'] / 1e6:8.2f} {store['open'] * 1000:8.0f} {store['mint'] * 1000:8.0f} "
+              f"{store['mint'] / base_store['mint']:5.2f} {store['cli'] * 1000:15.0f} {store['cli'] / base_store['cli']:5.2f} |"
+              f" {legacy['size'] / 1e6:8.2f} {legacy['open'] * 1000:8.0f} {legacy['mint'] * 1000:8.0f} {legacy['mint'] / base_json['mint']:5.2f}")
+    last = rows[-1]
+    print(f"target: one more sandbox mint at {last[0]:,} tokens <= at {rows[0][0]:,} (within noise): "
+          f"{last[2]['cli'] / base_store['cli']:.2f}x; the JSON file's in-process mint: {last[3]['mint'] / base_json['mint']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
