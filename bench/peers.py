@@ -13,7 +13,9 @@ ERC721URIStorage underneath), 200 mints each with its receipt (or logs), 400
 
 Each ratio is against the titanoboa row of this same run (the web3.py +
 eth-tester row when titanoboa cannot be installed), printed with its target.
-``--scale`` adds the node rows' mint rate at 100 and 1,000 tokens.
+Then the 20-test suite (bench/nft_suite; its titanoboa twin bench/nft_suite_boa)
+as the wall time of one pytest process on each chain. ``--scale`` adds the
+node rows' cost per mint at 100 and at N tokens.
 
     .venv/bin/python bench/peers.py                 # the table
     .venv/bin/python bench/peers.py --scale 1000    # plus cost per mint at 100 vs 1,000 tokens on anvil
@@ -190,6 +192,37 @@ def scale_rows(url: str, art: Any, token_uri: str, tokens: int) -> list[tuple[st
     return [(name, a, b) for (name, _), a, b in zip(rows, early, late, strict=True)]
 
 
+# -- the 20-test suite -----------------------------------------------------------------------
+
+
+def suite_seconds(python: Path, args: list[str], env: dict[str, str] | None = None, cwd: Path = REPO) -> float:
+    """Wall seconds of one pytest process (start-up, collection and the tests), which must pass."""
+    start = time.perf_counter()
+    done = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"pytest {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
+    return wall
+
+
+def suite_rows(art: Any, boa: Path | None) -> dict[str, float]:
+    """bench/nft_suite on each Sandbox chain, and its titanoboa twin (bench/nft_suite_boa) on the same bytes."""
+    rows: dict[str, float] = {}
+    if boa is not None:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+            json.dump({"abi": art.abi, "bytecode": art.bytecode.removeprefix("0x")}, file)
+        try:
+            rows["titanoboa"] = suite_seconds(boa, ["-o", "addopts=", "."], {"PEER_ARTIFACT": file.name}, REPO / "bench" / "nft_suite_boa")
+        finally:
+            os.unlink(file.name)
+    python = Path(sys.executable)
+    rows["Sandbox, py-evm"] = suite_seconds(python, ["bench/nft_suite"], {"SANDBOX_BACKEND": "pyevm"})
+    rows["Sandbox, revm"] = suite_seconds(python, ["bench/nft_suite"], {"SANDBOX_BACKEND": "revm"})
+    rows["Sandbox on anvil"] = suite_seconds(python, ["--sandbox-anvil", "bench/nft_suite"])
+    return rows
+
+
 # -- the table ------------------------------------------------------------------------------
 
 
@@ -197,6 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=0, help="also mint up to this many tokens on anvil and compare ms per mint")
     parser.add_argument("--no-boa", action="store_true", help="leave titanoboa out")
+    parser.add_argument("--no-suite", action="store_true", help="leave the 20-test suite rows out")
     parser.add_argument("--data-uri", action="store_true", help="mint with a 1.9 kB data: URI (art inline) instead of an IPFS link")
     options = parser.parse_args()
 
@@ -239,6 +273,16 @@ def main() -> None:
         rows_said = f"mints >= web3.py + anvil: {vs:.2f}x {'met' if vs >= 1 else 'NOT met'}"
         show("Sandbox on anvil", ours, lambda mx, rx: rows_said)
         scaled = scale_rows(node.url, art, token_uri, options.scale) if options.scale else []
+    if not options.no_suite:
+        suites = suite_rows(art, None if boa is None else boa_python())
+        base_suite = suites.get("titanoboa") or suites["Sandbox, py-evm"]
+        print(f"\n20-test NFT suite, wall of one pytest process (start-up included); ratios against {'titanoboa' if 'titanoboa' in suites else 'py-evm'}")
+        suite_targets = {"Sandbox, py-evm": 1.0, "Sandbox, revm": 0.6}
+        for name, wall in suites.items():
+            ratio = wall / base_suite
+            target = suite_targets.get(name) if "titanoboa" in suites else None
+            said = f"target <= {target:g}x: {'met' if ratio <= target else 'NOT met'}" if target is not None else ""
+            print(f"{name:<40} {wall:>8.2f} s {ratio:>7.2f}x  {said}")
     if scaled:
         print(f"\nms per mint on anvil, at ~100 tokens and at ~{options.scale} tokens (target: flat)")
         for name, early, late in scaled:
