@@ -51,3 +51,27 @@ def test_subscriptions_push_heads_and_pending_transactions(server: Server) -> No
     assert seen["bad"] is not None and seen["bad"] < 0
     assert seen["chainId"] == "0x7a69"
     assert seen["unsubscribed"] is True and seen["again"] is False
+
+
+async def _pending_while_manual(server: Server) -> tuple[Any, str, bool]:
+    def rpc(method: str, *params: Any) -> Any:
+        return httpx.post(server.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=30).json()["result"]
+
+    async with websockets.connect(server.url.replace("http", "ws")) as socket:
+        await socket.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newPendingTransactions"]}))
+        subscription = json.loads(await asyncio.wait_for(socket.recv(), 15))["result"]
+        rpc("evm_setAutomine", False)
+        try:
+            tx_hash = rpc("eth_sendTransaction", {"from": ALICE, "to": BOB, "value": "0x1", "gas": hex(21000)})
+            message = json.loads(await asyncio.wait_for(socket.recv(), 15))
+            still_pending = rpc("eth_getTransactionReceipt", tx_hash) is None
+        finally:
+            rpc("evm_setAutomine", True)
+    assert message["params"]["subscription"] == subscription
+    return message["params"]["result"], tx_hash, still_pending
+
+
+def test_pending_transactions_are_pushed_while_they_wait(server: Server) -> None:
+    """Under manual mining the subscription reports the transaction before any block takes it."""
+    pushed, tx_hash, still_pending = asyncio.run(_pending_while_manual(server))
+    assert pushed == tx_hash and still_pending
