@@ -173,18 +173,67 @@ class PendingBlock:
         sender = to_canonical_address(tx["from"])
         if "nonce" not in raw:
             raw["nonce"] = int(self.engine_backend.get_nonce(sender, "pending"))
+        if not held and sender not in self.impersonated:
+            raise TransactionRejected(f"unknown account {tx['from']}: this chain signs only for its dev accounts; sign it yourself and send it raw")
+        after = self._make_room(sender, int(raw["nonce"]), raw.get("max_fee_per_gas", raw.get("gas_price")))
         try:
-            if not held and sender in self.impersonated:
-                return self._send_unsigned(raw)
             if not held:
-                raise TransactionRejected(f"unknown account {tx['from']}: this chain signs only for its dev accounts; sign it yourself and send it raw")
-            return "0x" + bytes(self.engine_backend.send_transaction(raw)).hex()
+                tx_hash = self._send_unsigned(raw)
+            else:
+                tx_hash = "0x" + bytes(self.engine_backend.send_transaction(raw)).hex()
         except REFUSALS as exc:
             raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
+        finally:
+            self._apply_again(after)
+        return tx_hash
 
     def _raw_to_pending(self, raw: bytes) -> str:
         self._stamp()
+        decoded = _decode(raw)
+        after = [] if decoded is None else self._make_room(bytes(decoded.sender), int(decoded.nonce), _fee(decoded))
         try:
             return "0x" + bytes(self.engine_backend.send_raw_transaction(raw)).hex()
         except REFUSALS as exc:
             raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
+        finally:
+            self._apply_again(after)
+
+    def _make_room(self, sender: bytes, nonce: int, fee: int | None) -> list[Any]:
+        """A pending transaction of ``sender`` with ``nonce`` is replaced (as anvil's pool: only by a higher fee).
+
+        The old one and the ones after it leave the pending block; the ones
+        after are returned, to be applied again once the new one is in.
+        """
+        if self._pending_empty():
+            return []
+        waiting = self._pending_objects()
+        for index, old in enumerate(waiting):
+            if bytes(old.sender) == sender and int(old.nonce) == nonce:
+                if fee is not None and fee <= _fee(old):
+                    raise TransactionRejected(f"replacement transaction underpriced: a pending transaction from 0x{sender.hex()} has nonce "
+                                              f"{nonce} at {_fee(old)} wei per gas; send the replacement with a higher fee")
+                self._rebuild(waiting[:index])
+                return waiting[index + 1:]
+        return []
+
+    def _apply_again(self, waiting: list[Any]) -> None:
+        for tx in waiting:
+            try:
+                self._apply_object(tx)
+            except REFUSALS:
+                pass
+
+
+def _fee(tx: Any) -> int:
+    """What a transaction offers per gas (its max fee, or its gas price)."""
+    return int(getattr(tx, "max_fee_per_gas", None) or getattr(tx, "gas_price", 0))
+
+
+def _decode(raw: bytes) -> Any:
+    """``raw`` as a py-evm transaction (for its sender, nonce and fee), ``None`` if it does not decode: the engine says why."""
+    from eth.vm.forks.prague import PragueVM
+
+    try:
+        return PragueVM.get_transaction_builder().decode(raw)
+    except Exception:
+        return None

@@ -354,8 +354,9 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, St
         expected = backend.get_nonce(who[0], "pending") if who is not None else 0
         if who is not None and who[1] > expected:
             return self.queue.hold(who[0], who[1], signed)
-        if who is not None and who[1] < expected:
-            raise RpcError(TX_REJECTED, f"nonce too low: {who[0]} has sent {expected} transactions, this one has nonce {who[1]}; sign it with nonce {expected}")
+        mined = backend.get_nonce(who[0], "latest") if who is not None else 0
+        if who is not None and who[1] < mined:  # between mined and pending: it replaces a pending one
+            raise RpcError(TX_REJECTED, f"nonce too low: {who[0]} has sent {mined} transactions, this one has nonce {who[1]}; sign it with nonce {expected}")
         tx_hash = str(backend.send_raw(signed))
         if who is not None:
             self.queue.release(backend, who[0])

@@ -13,7 +13,7 @@ is listed in :data:`KNOWN_DIFFERENCES` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -181,6 +181,25 @@ def emitter_contract_log_topics() -> Any:
         LogDoubleWithIndex = event_signature_to_log_topic("LogDoubleWithIndex(uint256,uint256)")
 
     return Topics
+
+
+#: Tests that need a transaction to stay pending: web3.py runs them on geth with its miner stopped.
+PENDING_TESTS = ("unmined", "replace_transaction", "modify_transaction")
+
+
+@pytest.fixture(autouse=True)
+def manual_mining_when_pending(request: pytest.FixtureRequest, w3: Web3) -> Iterator[None]:
+    """Manual mining (evm_setAutomine false) for the tests that need pending transactions; automine again after."""
+    name = getattr(request.node, "originalname", request.node.name)
+    if not any(part in name for part in PENDING_TESTS) or "already_mined" in name:
+        yield
+        return
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
 
 
 # -- the classes --------------------------------------------------------------------------

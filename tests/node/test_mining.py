@@ -221,3 +221,20 @@ def test_exact_next_timestamp_moves_the_offset(w3: Web3) -> None:
     assert int(latest(w3)["timestamp"], 16) == target
     result(w3, "evm_mine")
     assert target <= int(latest(w3)["timestamp"], 16) <= target + 3  # anvil may repeat a timestamp; the engines add 1
+
+
+def test_a_pending_raw_transaction_is_replaced_only_by_a_higher_fee(manual: Web3) -> None:
+    w3 = manual
+    chain_id, nonce = int(result(w3, "eth_chainId"), 16), int(result(w3, "eth_getTransactionCount", BOB, "pending"), 16)
+
+    def signed(fee: int, value: int) -> str:
+        tx = {"chainId": chain_id, "nonce": nonce, "to": CAROL, "value": value, "gas": 21000, "maxFeePerGas": fee, "maxPriorityFeePerGas": 10**9}
+        return "0x" + EthAccount.sign_transaction(tx, BOB_KEY).raw_transaction.hex()
+
+    first = result(w3, "eth_sendRawTransaction", signed(3 * 10**9, 1))
+    assert "error" in rpc(w3, "eth_sendRawTransaction", signed(2 * 10**9, 2))  # underpriced: the first one stays
+    replacement = result(w3, "eth_sendRawTransaction", signed(4 * 10**9, 3))
+    assert result(w3, "eth_getTransactionByHash", first) is None
+    assert result(w3, "txpool_status")["pending"] == "0x1"
+    result(w3, "evm_mine")
+    assert latest(w3)["transactions"] == [replacement]
