@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import rlp
-from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_bloom import BloomFilter  # type: ignore[attr-defined]
 from eth_utils import keccak, to_checksum_address
 
@@ -42,27 +41,30 @@ def _hex32(value: int) -> str:
 
 
 def _header_json(raw: bytes) -> dict[str, Any]:
-    header = rlp.decode(raw, sedes=PragueBlockHeader)
+    # A Prague header is an RLP list of these fields in this order (plain RLP: the node layer uses no engine).
+    items = rlp.decode(raw)
     out: dict[str, Any] = {}
-    for wire, field in HEADER:
-        value = getattr(header, field)
+    for (wire, field), value in zip(HEADER, items, strict=True):
         if field == "bloom":
-            out[wire] = "0x" + int(value).to_bytes(256, "big").hex()
+            out[wire] = "0x" + bytes(value).rjust(256, b"\x00").hex()
         elif field in INTS:
-            out[wire] = hex(int(value))
-        elif field == "coinbase":
-            out[wire] = "0x" + bytes(value).hex()
+            out[wire] = hex(int.from_bytes(value, "big"))
         else:
             out[wire] = "0x" + bytes(value).hex()
     return out
 
 
 def _header_rlp(data: dict[str, Any]) -> bytes:
-    fields: dict[str, Any] = {}
+    items: list[Any] = []
     for wire, field in HEADER:
         text = str(data[wire])
-        fields[field] = int(text, 16) if field in INTS else bytes.fromhex(text[2:])
-    return bytes(rlp.encode(PragueBlockHeader(**fields)))
+        if field == "bloom":  # a fixed 256-byte string, not a minimal integer
+            items.append(int(text, 16).to_bytes(256, "big"))
+        elif field in INTS:
+            items.append(int(text, 16))
+        else:
+            items.append(bytes.fromhex(text[2:]))
+    return bytes(rlp.encode(items))
 
 
 def _bloom(logs: list[dict[str, Any]]) -> str:
