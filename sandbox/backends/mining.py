@@ -226,7 +226,7 @@ class PendingBlock:
 
 def _fee(tx: Any) -> int:
     """What a transaction offers per gas (its max fee, or its gas price)."""
-    return int(getattr(tx, "max_fee_per_gas", None) or getattr(tx, "gas_price", 0))
+    return int(getattr(tx, "max_fee_per_gas", None) or getattr(tx, "gas_price", None) or 0)
 
 
 def _decode(raw: bytes) -> Any:
