@@ -221,6 +221,10 @@ class ChainBackend(ABC):
         assert latest is not None
         return max(int(latest["timestamp"]) + 1, int(time.time()))
 
+    def set_block_timestamp_interval(self, seconds: int | None) -> None:
+        """Each next block ``seconds`` after the one before, whatever the clock (``None``: the clock again)."""
+        self._unsupported("a block timestamp interval")
+
     def increase_time(self, seconds: int) -> int:
         """Blocks from now on are ``seconds`` later (evm_increaseTime); returns how far ahead of the wall clock the chain is."""
         self.set_next_timestamp(self.pending_timestamp() + int(seconds))

@@ -22,15 +22,22 @@ class Clock:
         self.offset = max(0, int(latest) - int(time.time()))
         #: The exact timestamp of the next block (``evm_setNextBlockTimestamp``), used once.
         self.exact: int | None = None
+        #: Seconds between blocks whatever the wall clock (``anvil_setBlockTimestampInterval``), until removed.
+        self.interval: int | None = None
 
     def next(self, latest: int) -> int:
         """What the next block gets now, given the latest block's timestamp (nothing is used up)."""
-        wanted = self.exact if self.exact is not None else int(time.time()) + self.offset
+        if self.exact is not None:
+            wanted = self.exact
+        elif self.interval is not None:
+            wanted = int(latest) + self.interval
+        else:
+            wanted = int(time.time()) + self.offset
         return max(wanted, int(latest) + 1)
 
     def mined(self, timestamp: int) -> None:
-        """A block was mined at ``timestamp``: an exact time is used up and becomes the new offset."""
-        if self.exact is not None and timestamp >= self.exact:
+        """A block was mined at ``timestamp``: an exact time (or the interval) is used up and becomes the new offset."""
+        if (self.exact is not None and timestamp >= self.exact) or self.interval is not None:
             self.offset, self.exact = int(timestamp) - int(time.time()), None
 
     def increase(self, seconds: int, latest: int) -> int:

@@ -114,6 +114,10 @@ class PendingBlock:
     def pending_timestamp(self) -> int:
         return self.clock.next(self._head_timestamp())
 
+    def set_block_timestamp_interval(self, seconds: int | None) -> None:
+        self.clock.interval = None if seconds is None else int(seconds)
+        self._stamp()
+
     def increase_time(self, seconds: int) -> int:
         offset = self.clock.increase(seconds, self._head_timestamp())
         self._stamp()

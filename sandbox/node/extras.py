@@ -32,6 +32,8 @@ class TestNodeMethods:
     impersonating: set[str]
     auto_impersonate: bool
     queue: NonceQueue
+    timestamp_interval: bool = False
+    logging_enabled: bool = True
 
     # -- snapshots ------------------------------------------------------------------
 
@@ -81,6 +83,19 @@ class TestNodeMethods:
         count, interval = params_of(params, 0, 2, "anvil_mine")
         _mine(sb, quantity(count, "block count") if count is not None else 1,
               quantity(interval, "interval") if interval is not None else None)
+
+    def rpc_anvil_setBlockTimestampInterval(self, sb: Any, params: list[Any]) -> None:
+        """Each next block that many seconds after the one before, whatever the wall clock."""
+        (seconds,) = params_of(params, 1, 1, "anvil_setBlockTimestampInterval")
+        sb.chain.backend.set_block_timestamp_interval(quantity(seconds, "interval", MAX_TIMESTAMP))
+        self.timestamp_interval = True
+
+    def rpc_anvil_removeBlockTimestampInterval(self, sb: Any, params: list[Any]) -> bool:
+        """Back to the wall clock; whether an interval was set."""
+        params_of(params, 0, 0, "anvil_removeBlockTimestampInterval")
+        sb.chain.backend.set_block_timestamp_interval(None)
+        was, self.timestamp_interval = self.timestamp_interval, False
+        return was
 
     def rpc_evm_setNextBlockTimestamp(self, sb: Any, params: list[Any]) -> None:
         (timestamp,) = params_of(params, 1, 1, "evm_setNextBlockTimestamp")
@@ -135,6 +150,52 @@ class TestNodeMethods:
         if not isinstance(enabled, bool):
             raise RpcError(INVALID_PARAMS, f"anvil_autoImpersonateAccount takes true or false, got {enabled!r}")
         self.auto_impersonate = enabled
+
+    def rpc_anvil_setLoggingEnabled(self, sb: Any, params: list[Any]) -> None:
+        """Accepted (true or false), as anvil; the node's log is its console.log lines."""
+        (enabled,) = params_of(params, 1, 1, "anvil_setLoggingEnabled")
+        if not isinstance(enabled, bool):
+            raise RpcError(INVALID_PARAMS, f"anvil_setLoggingEnabled takes true or false, got {enabled!r}")
+        self.logging_enabled = enabled
+
+    def rpc_anvil_nodeInfo(self, sb: Any, params: list[Any]) -> dict[str, Any]:
+        """anvil's node facts: the head, the hardfork, the fee environment, no fork."""
+        params_of(params, 0, 0, "anvil_nodeInfo")
+        backend = sb.chain.backend
+        head, pending = backend.get_block("latest"), backend.get_block("pending")
+        return {"currentBlockNumber": hex(int(head["number"])), "currentBlockTimestamp": int(head["timestamp"]),
+                "currentBlockHash": str(head["hash"]), "hardFork": backend.evm_version.capitalize(), "transactionOrder": "fifo",
+                "environment": {"baseFee": hex(int(pending["base_fee_per_gas"])), "chainId": int(backend.chain_id),
+                                "gasLimit": hex(int(pending["gas_limit"])), "gasPrice": hex(int(pending["base_fee_per_gas"]) + 10**9)},
+                "forkConfig": {"forkUrl": None, "forkBlockNumber": None, "forkRetryBackoff": None}}
+
+    def rpc_anvil_metadata(self, sb: Any, params: list[Any]) -> dict[str, Any]:
+        """anvil's metadata: client, chain id, head, this node's snapshots."""
+        params_of(params, 0, 0, "anvil_metadata")
+        backend = sb.chain.backend
+        head = backend.get_block("latest")
+        return {"clientVersion": backend.client_version(), "chainId": int(backend.chain_id), "instanceId": hex(id(self)),
+                "latestBlockNumber": int(head["number"]), "latestBlockHash": str(head["hash"]), "forkedNetwork": None,
+                "snapshots": {str(wire): str(head["hash"]) for wire, _ in self._snapshot_ids(sb)}}
+
+    def rpc_eth_sendUnsignedTransaction(self, sb: Any, params: list[Any]) -> str:
+        """A transaction from any address without its key (anvil's impersonated send), mined as any other."""
+        (tx,) = params_of(params, 1, 1, "eth_sendUnsignedTransaction")
+        if not isinstance(tx, dict) or not isinstance(tx.get("from"), str):
+            raise RpcError(INVALID_PARAMS, f"eth_sendUnsignedTransaction takes a transaction object with 'from', got {tx!r}")
+        sender = address_param(tx["from"], "from")
+        backend = sb.chain.backend
+        held = sender.lower() in {a.lower() for a in backend.accounts()}
+        lent = not held and not self.may_send_as(sb, sender)
+        if lent:
+            backend.impersonate(sender)
+            self.impersonating.add(sender.lower())
+        try:
+            return str(self.rpc_eth_sendTransaction(sb, [tx]))  # type: ignore[attr-defined]
+        finally:
+            if lent:
+                backend.stop_impersonating(sender)
+                self.impersonating.discard(sender.lower())
 
     def may_send_as(self, sb: Any, address: str) -> bool:
         """Whether the node sends for ``address`` without its key (impersonated, or auto-impersonation on)."""

@@ -58,7 +58,8 @@ MAX_BATCH = 1000
 MAX_LOG_BLOCKS = 100_000
 #: Methods that change the chain: their session takes the lock and saves.
 WRITES = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "anvil_mine", "evm_revert", "evm_increaseTime",
-                    "evm_setNextBlockTimestamp", "evm_setBalance", "evm_setCode", "evm_setStorageAt", "evm_setNonce", "anvil_loadState"})
+                    "evm_setNextBlockTimestamp", "evm_setBalance", "evm_setCode", "evm_setStorageAt", "evm_setNonce", "anvil_loadState",
+                    "eth_sendUnsignedTransaction"})
 #: The state-override fields eth_call and eth_estimateGas take, and the ones the node can apply.
 OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 

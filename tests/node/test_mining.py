@@ -238,3 +238,39 @@ def test_a_pending_raw_transaction_is_replaced_only_by_a_higher_fee(manual: Web3
     assert result(w3, "txpool_status")["pending"] == "0x1"
     result(w3, "evm_mine")
     assert latest(w3)["transactions"] == [replacement]
+
+
+# -- the rest of anvil's time and node methods ----------------------------------------------------
+
+
+def test_block_timestamp_interval_spaces_blocks_until_removed(w3: Web3) -> None:
+    assert result(w3, "anvil_setBlockTimestampInterval", 100) is None
+    try:
+        result(w3, "evm_mine")
+        first = int(latest(w3)["timestamp"], 16)
+        result(w3, "evm_mine")
+        assert int(latest(w3)["timestamp"], 16) - first == 100
+    finally:
+        assert result(w3, "anvil_removeBlockTimestampInterval") is True
+    assert result(w3, "anvil_removeBlockTimestampInterval") is False
+    result(w3, "evm_mine")
+    assert int(latest(w3)["timestamp"], 16) - first < 200  # the clock again, with the offset the interval left
+
+
+def test_node_info_and_metadata_have_anvils_fields(w3: Web3) -> None:
+    info = result(w3, "anvil_nodeInfo")
+    assert {"currentBlockNumber", "currentBlockTimestamp", "currentBlockHash", "hardFork", "environment", "forkConfig"} <= set(info)
+    assert info["currentBlockHash"] == latest(w3)["hash"] and info["environment"]["chainId"] == 31337
+    meta = result(w3, "anvil_metadata")
+    assert {"clientVersion", "chainId", "latestBlockNumber", "latestBlockHash", "forkedNetwork", "snapshots"} <= set(meta)
+    assert meta["latestBlockHash"] == latest(w3)["hash"] and meta["forkedNetwork"] is None
+    assert result(w3, "anvil_setLoggingEnabled", True) is None
+
+
+def test_send_unsigned_transaction_sends_from_an_address_without_its_key(w3: Web3) -> None:
+    stranger = "0x000000000000000000000000000000000000dEaD"
+    result(w3, "anvil_setBalance", stranger, hex(10**18))
+    tx_hash = result(w3, "eth_sendUnsignedTransaction", {"from": stranger, "to": CAROL, "value": "0x5", "gas": hex(21000)})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    assert receipt["status"] == 1 and receipt["from"].lower() == stranger.lower()
+    assert "error" in rpc(w3, "eth_sendTransaction", {"from": stranger, "to": CAROL, "value": "0x1"})  # not impersonated after it
