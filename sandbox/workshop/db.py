@@ -40,7 +40,7 @@ FORMAT = 2
 #: SQLite's application id for a sandbox store ("SBX1"), so ``file`` and a load can tell it apart.
 APPLICATION_ID = 0x53425831
 #: How long a command waits for another one holding the chain (seconds).
-LOCK_TIMEOUT = 120.0
+LOCK_TIMEOUT = 300.0
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
