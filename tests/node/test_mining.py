@@ -274,3 +274,21 @@ def test_send_unsigned_transaction_sends_from_an_address_without_its_key(w3: Web
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     assert receipt["status"] == 1 and receipt["from"].lower() == stranger.lower()
     assert "error" in rpc(w3, "eth_sendTransaction", {"from": stranger, "to": CAROL, "value": "0x1"})  # not impersonated after it
+
+
+def test_pending_transactions_are_not_saved_until_a_block_keeps_them(server: Server, manual: Web3) -> None:
+    """Another command reading the store while transactions wait sees the latest block's state, then the mined one."""
+    if server.is_anvil:
+        pytest.skip("node-only: anvil keeps no store")
+    from sandbox.workshop.session import Workshop
+
+    def saved_balance() -> int:
+        reader = Workshop(server.workshop.project.root, state=server.workshop.store.path, backend=server.workshop.backend)
+        with reader.session() as sb:
+            return int(sb.chain.backend.get_balance(CAROL))
+
+    before = int(result(manual, "eth_getBalance", CAROL, "latest"), 16)
+    transfer(manual, 9)
+    assert saved_balance() == before
+    result(manual, "evm_mine")
+    assert saved_balance() == before + 9

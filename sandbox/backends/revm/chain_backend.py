@@ -114,6 +114,14 @@ class RevmChainBackend(TesterBackend):
         return "0x" + bytes(engine._apply(signed)).hex()
 
     def state_changes(self, *, since_load: bool = False) -> dict[bytes, dict[str, Any]]:
+        waiting = self._restart()  # at the head: what pending transactions wrote is not saved until a block keeps it
+        try:
+            return self._changes_at_head(since_load=since_load)
+        finally:
+            if waiting:
+                self._rebuild(waiting)
+
+    def _changes_at_head(self, *, since_load: bool) -> dict[bytes, dict[str, Any]]:
         state = self.engine_backend.state
         log = state.log
         start = self._load_mark if since_load or self._changes_mark > len(log) else self._changes_mark
