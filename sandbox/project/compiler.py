@@ -28,11 +28,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import solcx
 from semantic_version import Version
-from solcx.exceptions import SolcError
 
 from sandbox.errors import CompileError, ProjectError, SolcVersionError, ToolchainError, UnknownContractError
+from sandbox.project import bundled
 from sandbox.project.config import Project
 from sandbox.project.evm import EVM_TABLE_VERSION, check_backend_runs, check_evm_version, max_evm_version, unit_evm_version
 from sandbox.project.imports import Graph, build_graph
@@ -182,6 +181,9 @@ class CompiledProject:
 
 
 def _binary_version(path: Path) -> str | None:
+    import solcx
+    from solcx.exceptions import SolcError
+
     try:
         return str(solcx.wrapper.get_solc_version(path))
     except (OSError, SolcError, subprocess.SubprocessError, ValueError):
@@ -319,6 +321,8 @@ def compile_project(
         raise CompileError(str(failed[0]), failed[0].errors)
     if not force:
         cached = _load_cache(cache_file, project.src)
+        if cached is None and not cache_file.exists() and bundled.seed(cache_file, project.root):  # this repository's own contracts
+            cached = _load_cache(cache_file, project.src)
         if cached is not None:
             return CompiledProject(cached[0], True, cached[1], project.src, project.root, source_paths=cached[2])
     if not files:
@@ -379,8 +383,17 @@ def compile_project(
 
 
 def _run_solc(solc: SolcBinary, standard_input: dict[str, Any], graph: Graph) -> dict[str, Any]:
+    import solcx
+    from solcx.exceptions import SolcError
+
+    from sandbox.project.solcjs.worker import WorkerError, compile_standard
+
     try:
+        if solc.kind == "solcjs" or (solc.path.name == "solc" and solc.path.with_name("solc.js").exists()):
+            return compile_standard(standard_input, solc.path)  # the release kept loaded (solcjs/worker.py)
         return dict(solcx.compile_standard(standard_input, solc_binary=solc.path, allow_empty=True))
+    except WorkerError as exc:
+        raise ToolchainError(f"solc {solc.version} at {solc.path} could not run ({exc}); {SETUP_HINT}") from None
     except SolcError as exc:
         errors = getattr(exc, "error_dict", None) or []
         if not errors:

@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-_WORKERS: dict[Path, Worker] = {}
+_WORKERS: dict[tuple[Path, str], Worker] = {}
 _LOCK = threading.Lock()
 
 
@@ -33,15 +33,15 @@ class WorkerError(RuntimeError):
 class Worker:
     """One node process with one solc-js release loaded; requests are answered one at a time."""
 
-    def __init__(self, script: Path) -> None:
+    def __init__(self, script: Path, node: str) -> None:
         self.script = script
+        self.node = node
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._process is None or self._process.poll() is not None:
-            node = os.environ.get("SANDBOX_NODE") or "node"
-            self._process = subprocess.Popen([node, str(self.script), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self._process = subprocess.Popen([self.node, str(self.script), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                              stderr=subprocess.DEVNULL)
         return self._process
 
@@ -83,12 +83,13 @@ def _answer(stdout: IO[bytes]) -> str:
 
 
 def worker_for(solc: Path) -> Worker:
-    """The worker of the release whose ``solc`` wrapper is ``solc`` (``solc.js`` beside it), started on first use."""
-    script = Path(solc).with_name("solc.js")
+    """The worker of the release whose ``solc`` wrapper is ``solc`` (``solc.js`` beside it), on the node the
+    wrapper would use (``SANDBOX_NODE``, else ``node``); started on first use."""
+    key = (Path(solc).with_name("solc.js"), os.environ.get("SANDBOX_NODE") or "node")
     with _LOCK:
-        found = _WORKERS.get(script)
+        found = _WORKERS.get(key)
         if found is None:
-            found = _WORKERS[script] = Worker(script)
+            found = _WORKERS[key] = Worker(*key)
         return found
 
 
