@@ -65,6 +65,14 @@ def decode_header(raw: bytes) -> Any:
     return rlp.decode(raw, sedes=PragueBlockHeader)
 
 
+def encode_header(fields: dict[str, Any]) -> bytes:
+    """The RLP of a Prague header from its py-evm field names (``parent_hash``, ``block_number``, ...)."""
+    import rlp
+    from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+    return bytes(rlp.encode(PragueBlockHeader(**fields)))
+
+
 def block_number(ref: Any) -> int | None:
     """A block id as a number when it is one (``int`` or a ``0x`` quantity shorter than a hash)."""
     if isinstance(ref, int) and not isinstance(ref, bool):
@@ -198,4 +206,4 @@ def _found(record: Record | None, message: str) -> Record:
     return record
 
 
-__all__ = ["RECENT", "History", "Resumed", "block_number", "decode_header", "to_engine"]
+__all__ = ["RECENT", "History", "Resumed", "block_number", "decode_header", "encode_header", "to_engine"]

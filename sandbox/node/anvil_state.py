@@ -22,6 +22,7 @@ import rlp
 from eth_bloom import BloomFilter  # type: ignore[attr-defined]
 from eth_utils import keccak, to_checksum_address
 
+from sandbox.backends.history import decode_header, encode_header
 from sandbox.errors import StateFileError
 from sandbox.node.wire import raw_transaction, transaction_out
 from sandbox.workshop.db import ChainStore, Change
@@ -176,6 +177,8 @@ def import_anvil(data: dict[str, Any], store: ChainStore, chain_id: int, path: P
         receipts: dict[str, dict[str, Any]] = {str(t["info"]["transaction_hash"]).lower(): t for t in data.get("transactions") or []}
         best = int(data.get("best_block_number") or 0)
         blocks = [b for b in data.get("blocks") or [] if int(str(b["header"]["number"]), 16) <= best]
+        if not blocks and isinstance(data.get("sandbox"), dict) and data["sandbox"].get("format") == 1:
+            return _import_legacy(data, accounts, store, path)
         if not blocks:
             raise StateFileError(f"{path} has no blocks: anvil 1.3 and later dump them; dump again with a newer anvil")
         for block in blocks:
@@ -191,6 +194,28 @@ def import_anvil(data: dict[str, Any], store: ChainStore, chain_id: int, path: P
         raise StateFileError(f"{path} is not an anvil dump this sandbox reads ({type(exc).__name__}: {exc}); it reads anvil 1.3 and later") from None
     store.commit(change)
     return int(change.blocks[-1][0]["number"])
+
+
+def _import_legacy(data: dict[str, Any], accounts: dict[bytes, dict[str, Any]], store: ChainStore, path: Path) -> int:
+    """The JSON state file of sandbox 0.1 (format 1): state only, so the chain starts a new history at its time."""
+    from sandbox.chain.chain import Chain
+
+    section = data["sandbox"]
+    chain_id = int(section.get("chain_id", 31337))
+    timestamp = int(str(data["block"].get("timestamp", "0x0")), 16)
+    from sandbox.backends.base import StateDump
+
+    chain = Chain(backend="pyevm", chain_id=chain_id, state=StateDump(accounts, 0, timestamp), persistent=True)
+    backend = chain.backend
+    genesis, header = backend.get_block(0, full=False), backend.raw_header(0)
+    assert genesis is not None and header is not None
+    change = Change(chain_id)
+    change.state({}, accounts)
+    change.blocks.append((genesis, header, []))
+    # Its token histories were a list beside the state (0.1 kept no blocks): kept as a record, shown before the chain's own.
+    change.records = {"contracts": list(section.get("contracts") or []), "imported_transfers": list(section.get("transfers") or [])}
+    store.commit(change)
+    return 0
 
 
 def _block_record(header: dict[str, Any], block_hash: str, tx_hashes: list[str], size: int) -> dict[str, Any]:

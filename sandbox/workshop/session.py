@@ -103,6 +103,14 @@ class Workshop:
 
     def _refresh(self) -> Sandbox:
         generation = self.store.generation()
+        if generation is None and self.store.path.name == "chain.db" and self.store.path.with_name("chain.json").exists():
+            from sandbox.errors import StateFileError
+
+            legacy = self.store.path.with_name("chain.json")
+            raise StateFileError(
+                f"{legacy} is the chain file of an earlier sandbox; this one keeps the chain in {self.store.path}. "
+                f"Bring it over with `sandbox state import {legacy}` (then remove or keep the JSON file), or move it away to start a new chain"
+            )
         if self._sb is not None and generation == self._generation:  # nobody committed since (or still never saved)
             return self._sb
         saved = self.store.load(DEFAULT_CHAIN_ID, lazy=self.backend == "pyevm")
@@ -180,7 +188,9 @@ class Workshop:
             assert head is not None
             key = (int(head["number"]), str(head["hash"]))
             if self._transfers is None or self._transfers[0] != key:
-                self._transfers = (key, self._transfers_in(0, key[0]))
+                # A chain imported from sandbox 0.1's JSON file keeps that file's transfer list (it had no blocks).
+                imported = [dict(t, block=0) for t in self._records.get("imported_transfers", [])]
+                self._transfers = (key, imported + self._transfers_in(0, key[0]))
             return list(self._transfers[1])
 
     def _transfers_in(self, first: int, last: int) -> list[dict[str, Any]]:

@@ -22,6 +22,8 @@ from sandbox.workshop.db import FORMAT, ChainStore, reset_store
 from sandbox.workshop.session import Workshop
 from tests.workshop.conftest import REPO
 
+ZERO = "0x0000000000000000000000000000000000000000"
+
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, int]:
@@ -385,3 +387,30 @@ def test_checkpoints_snapshot_list_restore(saved: tuple[Path, str, str, int], tm
     assert name.code == 1 and "not a checkpoint name" in name.err
     info = json.loads(run("state", "info", "--json", "--state", str(path)).out)  # type: ignore[operator]
     assert info["head"] == saved[3] and info["format"] == FORMAT and info["chain_id"] == 31337
+
+
+def test_the_json_file_of_an_earlier_sandbox_is_named_and_imports(tmp_path: Path, sandbox_cmd: object) -> None:
+    """Sandbox 0.1 kept .sandbox/chain.json (state only); a new command names it instead of starting an empty chain."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from json_store import ChainState, StateStore  # the earlier format, kept as the bench's baseline
+
+    from sandbox import Sandbox
+
+    sb = Sandbox(REPO, chain=Chain(backend="pyevm", persistent=True))
+    nft = sb.deploy("SandboxNFT", "Old", "OLD", sb.accounts.alice, sender=sb.accounts.alice)
+    nft.mint(sb.accounts.bob, metadata_uri("From 0.1"), sender=sb.accounts.alice)
+    dump = sb.chain.dump_state()
+    legacy = tmp_path / "chain.json"
+    transfer = {"contract": nft.address, "token_id": 0, "from": ZERO, "to": sb.accounts.bob.address, "block": 2, "timestamp": dump.timestamp,
+                "tx": "0x" + "11" * 32}
+    StateStore(legacy).write(ChainState(dump.accounts, 31337, dump.block_number, dump.timestamp,
+                                        {"contracts": [{"name": "SandboxNFT", "address": nft.address, "role": "collection"}],
+                                         "transfers": [transfer]}, dump.state_root))
+    store = tmp_path / "chain.db"
+    refused = sandbox_cmd("list", "--state", str(store))  # type: ignore[operator]
+    assert refused.code == 1 and f"sandbox state import {legacy}" in refused.err and not store.exists()
+    assert sandbox_cmd("state", "import", str(legacy), "--state", str(store)).code == 0  # type: ignore[operator]
+    listed = sandbox_cmd("list", "--json", "--state", str(store))  # type: ignore[operator]
+    assert listed.code == 0 and [t["name"] for t in json.loads(listed.out)] == ["From 0.1"]
