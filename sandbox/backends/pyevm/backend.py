@@ -177,7 +177,7 @@ class PyEvmChainBackend(TesterBackend):
         spoof = SpoofTransaction(engine._get_normalized_and_unsigned_evm_transaction(raw, block), from_=raw["from"])
         snapshot = state.snapshot()
         try:
-            computation = state.apply_transaction(spoof)
+            computation = speed.call_executor(state)(spoof) if free else state.apply_transaction(spoof)
         finally:
             state.revert(snapshot)
         if computation.is_error:

@@ -61,3 +61,91 @@ def install() -> None:
     cached_decode._sandbox_cached = True  # type: ignore[attr-defined]
     hexary.decode_node = cached_decode
     hexary.HexaryTrie._persist_node = persist_node
+    _install_values(hexary.HexaryTrie)
+    _install_key_hashes()
+
+
+#: Values by (trie root, key): a root names one immutable trie, so its answer for a key never changes.
+_values: dict[tuple[bytes, bytes], bytes] = {}
+
+
+def _install_values(trie_class: Any) -> None:
+    """``HexaryTrie.get`` answered from :data:`_values` when the same root was asked the same key before.
+
+    Each transaction and call builds its state afresh from a state root, so the
+    same accounts and slots are looked up again at the same roots (the
+    estimate, then the transaction, then the calls after it).
+    """
+    walk = trie_class.get
+
+    def get(trie: Any, key: bytes) -> bytes:
+        found = _values.get((trie.root_hash, key))
+        if found is None:
+            found = walk(trie, key)
+            if len(_values) >= MAX_NODES:
+                _values.clear()
+            _values[(trie.root_hash, key)] = found
+        return found
+
+    trie_class.get = get
+
+
+def _install_key_hashes() -> None:
+    """The keccak of account addresses and storage slots (the trie keys) remembered: a few hundred, asked thousands of times."""
+    from functools import lru_cache
+
+    import eth.db.hash_trie as hash_trie
+    import eth.db.storage as storage
+
+    keccak = hash_trie.keccak
+    remembered = lru_cache(maxsize=65_536)(lambda key: keccak(key))
+
+    def key_hash(key: bytes) -> bytes:
+        return remembered(key) if key.__class__ is bytes else keccak(key)  # bytearray: not hashable
+
+    hash_trie.HashTrie.keymap = staticmethod(key_hash)
+    storage.keccak = key_hash
+
+
+_CALL_EXECUTORS: dict[type, type] = {}
+
+
+def call_executor(state: Any) -> Any:
+    """The state's transaction executor for a gas-free call (``eth_call``): its result, without the bookkeeping.
+
+    A call's effects are thrown away, so buying gas at price 0 (an account
+    write), bumping the sender's nonce (another) and settling refunds and the
+    coinbase fee (two more) change nothing it returns, yet were a third of a
+    call on py-evm. The message is built as the fork builds it (intrinsic
+    gas, EIP-7702 delegation, access-list warmth in ``build_computation``), so
+    the code runs with the same gas and sees the same state; creations and
+    blob transactions, whose message needs the nonce or the fee, keep the
+    fork's own path.
+    """
+    base = state.transaction_executor_class
+    lean = _CALL_EXECUTORS.get(base)
+    if lean is None:
+        lean = _CALL_EXECUTORS[base] = _lean_executor(base)
+    return lean(state)
+
+
+def _lean_executor(base: type) -> type:
+    from eth.constants import CREATE_CONTRACT_ADDRESS
+    from eth.vm.message import Message
+
+    class CallExecutor(base):  # type: ignore[misc, valid-type]
+        def build_evm_message(self, transaction: Any) -> Any:
+            state = self.vm_state
+            if (transaction.to == CREATE_CONTRACT_ADDRESS or getattr(transaction, "type_id", None) == 3
+                    or state.get_gas_price(transaction) != 0 or not hasattr(self, "get_code_at_address")):
+                return super().build_evm_message(transaction)
+            code, delegation = self.get_code_at_address(transaction.to)
+            return Message(gas=transaction.gas - transaction.intrinsic_gas, to=transaction.to, sender=transaction.sender,
+                           value=transaction.value, data=transaction.data, code=code, create_address=None,
+                           refund=self.calc_message_refund(transaction), is_delegation=delegation is not None)
+
+        def finalize_computation(self, transaction: Any, computation: Any) -> Any:
+            return computation
+
+    CallExecutor.__name__ = CallExecutor.__qualname__ = f"Call{base.__name__}"
+    return CallExecutor
