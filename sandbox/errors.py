@@ -109,11 +109,11 @@ class ContractReverted(SandboxError):
 
 
 class StateFileError(SandboxError, ValueError):
-    """Raised when the saved chain state file is corrupt, foreign or unreadable (the file is kept)."""
+    """Raised when the chain store is damaged, foreign, newer, unreadable or cannot be written (it is kept as it is)."""
 
 
 class StateLockedError(SandboxError, TimeoutError):
-    """Raised when another sandbox command holds the chain's state file for too long."""
+    """Raised when another sandbox command holds the chain store for too long."""
 
 
 class TokenError(SandboxError, ValueError):

@@ -256,11 +256,11 @@ def send(
 
 @app.command()
 def reset(project: ProjectOpt = None, state: StateOpt = None) -> None:
-    """Forget the chain and start a new one (a damaged state file is kept as .bak)."""
+    """Forget the chain and start a new one (a store that does not open is kept as .bak)."""
     ws = _workshop(project, state)
     backup = ws.reset()
     say("[green]✓[/] new chain: the next command starts from block 0 with funded accounts"
-                  + (f" (the unreadable state file was kept as {backup})" if backup else ""))
+                  + (f" (the store that did not open was kept as {backup})" if backup else ""))
 
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 opens it to your network.")]

@@ -26,7 +26,7 @@ def resolve(
     document: Annotated[bool, typer.Option("--document", help="Print only the DID document.")] = False,
     registry: Annotated[str, typer.Option("--registry", help="The ERC-1056 registry: deployed name or address.")] = "IdentityRegistry",
     project: Annotated[Path | None, typer.Option("--project", envvar="SANDBOX_PROJECT", help="Project folder (default: current folder).")] = None,
-    state: Annotated[Path | None, typer.Option("--state", envvar="SANDBOX_STATE", help="Chain state file.")] = None,
+    state: Annotated[Path | None, typer.Option("--state", envvar="SANDBOX_STATE", help="Chain store (default: PROJECT/.sandbox/chain.db).")] = None,
 ) -> None:
     """Resolve DID to its DID document and metadata (W3C DID resolution result)."""
     from sandbox.cli.app import _workshop
