@@ -213,11 +213,11 @@ def _mine(sb: Any, count: int, interval: int | None) -> None:
     if count < 1 or count > MAX_MINE:
         raise RpcError(INVALID_PARAMS, f"block count must be 1..{MAX_MINE:,}, got {count:,}")
     backend = sb.chain.backend
-    if interval is None:
+    if not interval:
         backend.mine(count)
         return
-    for _ in range(count):
-        set_next_timestamp(sb, sb.chain.timestamp + max(interval, 1))
+    for _ in range(count):  # as anvil: time moves on by the interval before each block (the offset grows)
+        backend.increase_time(interval)
         backend.mine(1)
 
 

@@ -55,6 +55,10 @@ def test_viem_deploys_watches_sends_in_parallel_signs_and_uses_a_test_client(ser
     assert seen["balance"] == str(5 * 10**18)
     assert seen["impersonated"]["status"] == "success"
     assert seen["impersonated"]["from"].lower() == "0x00000000000000000000000000000000000000a1"
+    assert seen["automine"] is False
+    assert seen["manual"] == {"pending": 2, "receiptWhilePending": "TransactionReceiptNotFoundError", "pendingBlockNumber": None,
+                              "minedTogether": True}
+    assert seen["increasedTime"] is True
 
 
 def test_ethers_and_viem_get_events_and_heads_pushed_over_websocket(server: Server) -> None:

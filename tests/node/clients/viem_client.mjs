@@ -69,4 +69,20 @@ const whaleReceipt = await publicClient.waitForTransactionReceipt({ hash: whaleH
 out.impersonated = { status: whaleReceipt.status, from: whaleReceipt.from };
 await test.stopImpersonatingAccount({ address: whale });
 
+// Manual mining with the test client: two transactions wait, txpool shows them, one mine takes both.
+await test.setAutomine(false);
+out.automine = await test.getAutomine();
+const waiting = [await wallet.sendTransaction({ to: other, value: 11n }), await wallet.sendTransaction({ to: other, value: 12n })];
+const pool = await test.getTxpoolStatus();
+let receiptWhilePending = "found";
+try { await publicClient.getTransactionReceipt({ hash: waiting[0] }); } catch (error) { receiptWhilePending = error.name; }
+const pendingTx = await publicClient.getTransaction({ hash: waiting[1] });
+await test.mine({ blocks: 1 });
+const block = await publicClient.getBlock({ blockTag: "latest" });
+await test.setAutomine(true);
+out.manual = { pending: pool.pending, receiptWhilePending, pendingBlockNumber: pendingTx.blockNumber, minedTogether: waiting.every((h) => block.transactions.includes(h)) };
+const skew = await test.increaseTime({ seconds: 60 });
+await test.mine({ blocks: 1 });
+out.increasedTime = Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp) - Math.floor(Date.now() / 1000) >= 58;
+
 console.log(JSON.stringify(out));
