@@ -170,10 +170,10 @@ def scale_rows(url: str, art: Any, token_uri: str, tokens: int) -> list[tuple[st
         nft.mint(bob, token_uri, sender=alice)
 
     def web3_mint() -> None:
-        w3.eth.wait_for_transaction_receipt(raw.functions.mint(bob, token_uri).transact({"from": alice}))
+        w3.eth.wait_for_transaction_receipt(raw.functions.mint(bob.address, token_uri).transact({"from": alice.address}))
 
     def web3_fast_mint() -> None:
-        w3.eth.wait_for_transaction_receipt(raw.functions.mint(bob, token_uri).transact({"from": alice}), poll_latency=0.001)
+        w3.eth.wait_for_transaction_receipt(raw.functions.mint(bob.address, token_uri).transact({"from": alice.address}), poll_latency=0.001)
 
     rows = [("Sandbox on anvil", sandbox_mint), ("web3.py + anvil, defaults", web3_mint),
             ("web3.py + anvil, 1 ms poll", web3_fast_mint)]
@@ -231,6 +231,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=0, help="also mint up to this many tokens on anvil and compare ms per mint")
     parser.add_argument("--no-boa", action="store_true", help="leave titanoboa out")
     parser.add_argument("--no-suite", action="store_true", help="leave the 20-test suite rows out")
+    parser.add_argument("--readme", action="store_true", help="write this run's table into README.md's Benchmarks section")
     parser.add_argument("--data-uri", action="store_true", help="mint with a 1.9 kB data: URI (art inline) instead of an IPFS link")
     options = parser.parse_args()
 
@@ -244,6 +245,8 @@ def main() -> None:
     print(f"ratios against: {base_name}" + ("" if boa is not None else " (titanoboa could not be installed)"))
     print(f"{'row':<40} {'deploy ms':>9} {'mints/s':>9} {'x base':>7} {'reads/s':>9} {'x base':>7}  target")
     rows: dict[str, dict[str, float]] = {}
+    table = [f"| row ({MINTS} mints with receipts, {READS} reads; token URI {len(token_uri)} bytes) | mints/s | × base | reads/s | × base | target |",
+             "|---|---|---|---|---|---|"]
 
     def show(name: str, row: dict[str, float], target: Callable[[float, float], str] | None = None) -> None:
         rows[name] = row
@@ -251,6 +254,7 @@ def main() -> None:
         mints, reads = MINTS / row["mint"], READS / row["read"]
         mx, rx = mints / (MINTS / base["mint"]), reads / (READS / base["read"])
         said = target(mx, rx) if target is not None and boa is not None else ""
+        table.append(f"| {name} | {mints:,.1f} | {mx:.2f} | {reads:,.0f} | {rx:.2f} | {said or '—'} |")
         print(f"{name:<40} {row['deploy'] * 1000:>9.0f} {mints:>9.1f} {mx:>7.2f} {reads:>9.1f} {rx:>7.2f}  {said}", flush=True)
 
     def versus(tm: float, tr: float) -> Callable[[float, float], str]:
@@ -283,10 +287,29 @@ def main() -> None:
             target = suite_targets.get(name) if "titanoboa" in suites else None
             said = f"target <= {target:g}x: {'met' if ratio <= target else 'NOT met'}" if target is not None else ""
             print(f"{name:<40} {wall:>8.2f} s {ratio:>7.2f}x  {said}")
+            table.append(f"| 20-test suite, {name} | {wall:.2f} s | {ratio:.2f} | | | {said or '—'} |")
     if scaled:
         print(f"\nms per mint on anvil, at ~100 tokens and at ~{options.scale} tokens (target: flat)")
         for name, early, late in scaled:
             print(f"{name:<40} {early:>8.1f} {late:>8.1f}   {late / early:.2f}x")
+            table.append(f"| ms per mint, {name}, ~100 → ~{options.scale:,} tokens | {early:.1f} → {late:.1f} | {late / early:.2f} | | | flat |")
+    if options.readme:
+        write_readme(table, base_name)
+
+
+README = REPO / "README.md"
+START, END = "<!-- bench/peers.py: start (generated, do not edit) -->", "<!-- bench/peers.py: end -->"
+
+
+def write_readme(table: list[str], base: str) -> None:
+    """Put this run's table between the markers in README.md (the Benchmarks section)."""
+    text = README.read_text()
+    if START not in text or END not in text:
+        sys.exit(f"README.md has no {START} ... {END} block to fill")
+    block = "\n".join([START, f"Ratios against {base}, measured in the same run (`make bench`, shared 2-core machine):", "", *table, END])
+    head, rest = text.split(START, 1)
+    README.write_text(head + block + rest.split(END, 1)[1])
+    print(f"README.md: table written ({len(table) - 2} rows)")
 
 
 if __name__ == "__main__":
