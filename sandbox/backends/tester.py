@@ -55,6 +55,48 @@ def _remember_checksums() -> None:
 
 _remember_checksums()
 
+
+def _faster_signing() -> None:
+    """eth-keys as the engines sign with it, without its per-signature set-up (a fifth of a mint on revm).
+
+    Each ``key.backend`` look-up built a new backend (an import and an
+    environment read), and each coincurve signature derived the key's public
+    key again. One backend per ``ECC_BACKEND_CLASS`` value, and coincurve's key
+    objects kept per private key; RFC 6979 signatures are the same bytes.
+    """
+    import os
+
+    from eth_keys import datatypes
+    from eth_keys.backends import coincurve as with_coincurve
+    from eth_keys.backends import get_backend
+
+    if getattr(datatypes.LazyBackend.get_backend, "_sandbox", False):
+        return
+    made: dict[str | None, Any] = {}
+
+    def one_backend(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return get_backend(*args, **kwargs)
+        choice = os.environ.get("ECC_BACKEND_CLASS")
+        if choice not in made:
+            made[choice] = get_backend()
+        return made[choice]
+
+    one_backend._sandbox = True  # type: ignore[attr-defined]
+    datatypes.LazyBackend.get_backend = classmethod(one_backend)  # type: ignore[method-assign, assignment]
+    if with_coincurve.is_coincurve_available():
+        import coincurve
+
+        key_object = lru_cache(maxsize=1024)(coincurve.PrivateKey)
+
+        def ecdsa_sign(backend: Any, msg_hash: bytes, private_key: Any) -> Any:
+            return datatypes.Signature(key_object(private_key.to_bytes()).sign_recoverable(msg_hash, hasher=None), backend=backend)
+
+        with_coincurve.CoinCurveECCBackend.ecdsa_sign = ecdsa_sign  # type: ignore[method-assign]
+
+
+_faster_signing()
+
 FEE_FIELDS = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
 OPTIONAL_FIELDS = ("nonce", *FEE_FIELDS)
 
