@@ -86,6 +86,7 @@ bench: setup
 	$(PY) bench/backends.py
 	$(PY) bench/suite_compare.py
 	$(PY) bench/workshop_bench.py
+	$(PY) bench/store_bench.py
 	$(PY) bench/sweep_bench.py
 
 # Refresh the pinned Python versions after changing pyproject.toml.
