@@ -1,0 +1,1 @@
+"""The solc-compatible command line over solc-js (``solc``, ``solc.js``) and its kept-loaded worker (``worker.py``)."""
