@@ -92,7 +92,7 @@ def _faster_signing() -> None:
         def ecdsa_sign(backend: Any, msg_hash: bytes, private_key: Any) -> Any:
             return datatypes.Signature(key_object(private_key.to_bytes()).sign_recoverable(msg_hash, hasher=None), backend=backend)
 
-        with_coincurve.CoinCurveECCBackend.ecdsa_sign = ecdsa_sign  # type: ignore[method-assign]
+        setattr(with_coincurve.CoinCurveECCBackend, "ecdsa_sign", ecdsa_sign)  # noqa: B010
 
 
 _faster_signing()
@@ -323,8 +323,8 @@ class TesterBackend(PendingBlock, ChainBackend):
         return tx_hash
 
     def estimate(self, tx: TxRequest, block: BlockId = "latest", *, confirm: bool = True) -> int:
-        if block == "pending":
-            block = "latest"  # every transaction is mined at once: the pending state is the latest one
+        if block == "pending" and self._pending_empty():
+            block = "latest"  # nothing waits: the pending state is the latest one
         self.estimator.confirm = confirm
         self.estimator.revert_data = None
         if self.observer is not None:

@@ -60,8 +60,16 @@ def _entry_used(compiler: Any, project: Any, backend: str) -> Path:
     """The cache entry a compile of ``project`` for ``backend`` reads or writes (the compiler names it)."""
     seen: list[Path] = []
     load, store = compiler._load_cache, compiler._write_cache
-    compiler._load_cache = lambda file, src: (seen.append(file), load(file, src))[1]
-    compiler._write_cache = lambda file, payload: (seen.append(file), store(file, payload))[1]
+
+    def noted_load(file: Path, src: str) -> Any:
+        seen.append(file)
+        return load(file, src)
+
+    def noted_store(file: Path, payload: Any) -> None:
+        seen.append(file)
+        store(file, payload)
+
+    compiler._load_cache, compiler._write_cache = noted_load, noted_store
     try:
         compiler.compile_project(project, backend=backend)
     finally:

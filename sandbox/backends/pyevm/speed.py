@@ -32,7 +32,7 @@ def install() -> None:
     import trie.hexary as hexary
     from trie.utils.nodes import decode_node
 
-    if getattr(hexary.decode_node, "_sandbox_cached", False):
+    if getattr(getattr(hexary, "decode_node"), "_sandbox_cached", False):  # noqa: B009 (not re-exported, for mypy)
         return
 
     def cached_decode(encoded: Any) -> Any:
@@ -59,8 +59,8 @@ def install() -> None:
         return key
 
     cached_decode._sandbox_cached = True  # type: ignore[attr-defined]
-    hexary.decode_node = cached_decode
-    hexary.HexaryTrie._persist_node = persist_node
+    setattr(hexary, "decode_node", cached_decode)  # noqa: B010 (py-trie's module global, not re-exported)
+    setattr(hexary.HexaryTrie, "_persist_node", persist_node)  # noqa: B010
     _install_values(hexary.HexaryTrie)
     _install_key_hashes()
 
@@ -97,14 +97,14 @@ def _install_key_hashes() -> None:
     import eth.db.hash_trie as hash_trie
     import eth.db.storage as storage
 
-    keccak = hash_trie.keccak
+    keccak = getattr(hash_trie, "keccak")  # noqa: B009 (eth-hash's, imported there)
     remembered = lru_cache(maxsize=65_536)(lambda key: keccak(key))
 
     def key_hash(key: bytes) -> bytes:
-        return remembered(key) if key.__class__ is bytes else keccak(key)  # bytearray: not hashable
+        return bytes(remembered(key) if key.__class__ is bytes else keccak(key))  # bytearray: not hashable
 
-    hash_trie.HashTrie.keymap = staticmethod(key_hash)
-    storage.keccak = key_hash
+    setattr(hash_trie.HashTrie, "keymap", staticmethod(key_hash))  # noqa: B010
+    setattr(storage, "keccak", key_hash)  # noqa: B010
 
 
 _CALL_EXECUTORS: dict[type, type] = {}
@@ -133,7 +133,7 @@ def _lean_executor(base: type) -> type:
     from eth.constants import CREATE_CONTRACT_ADDRESS
     from eth.vm.message import Message
 
-    class CallExecutor(base):  # type: ignore[misc, valid-type]
+    class CallExecutor(base):  # type: ignore[misc]
         def build_evm_message(self, transaction: Any) -> Any:
             state = self.vm_state
             if (transaction.to == CREATE_CONTRACT_ADDRESS or getattr(transaction, "type_id", None) == 3
@@ -141,7 +141,7 @@ def _lean_executor(base: type) -> type:
                 return super().build_evm_message(transaction)
             code, delegation = self.get_code_at_address(transaction.to)
             return Message(gas=transaction.gas - transaction.intrinsic_gas, to=transaction.to, sender=transaction.sender,
-                           value=transaction.value, data=transaction.data, code=code, create_address=None,
+                           value=transaction.value, data=transaction.data, code=code, create_address=None,  # type: ignore[arg-type]
                            refund=self.calc_message_refund(transaction), is_delegation=delegation is not None)
 
         def finalize_computation(self, transaction: Any, computation: Any) -> Any:

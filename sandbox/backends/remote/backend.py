@@ -56,7 +56,7 @@ class RemoteChainBackend(ChainBackend):
         # The chain id is asked once per connection: web3.py's transaction defaults and
         # validation ask it on every send (four eth_chainId round trips a mint, unasked).
         provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, cache_allowed_requests=True,
-                                cacheable_requests={"eth_chainId", "net_version"})  # type: ignore[arg-type]
+                                cacheable_requests={"eth_chainId", "net_version"})
         self._w3 = Web3(provider)
         trim_middleware(self._w3)
         try:
