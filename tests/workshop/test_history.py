@@ -141,6 +141,23 @@ def test_a_reload_answers_the_same_through_the_api(saved: tuple[Path, dict[str, 
         assert [t["to"] for t in again.transfers()][-1] == sb.accounts.resolve("erin")
 
 
+def test_the_explorer_shows_blocks_and_transactions_from_before_the_restart(saved: tuple[Path, dict[str, Any], dict[str, Any], str],
+                                                                            tmp_path: Path) -> None:
+    from sandbox.web import create_app as create_gallery
+
+    path, _, before, engine = saved
+    copy = tmp_path / "chain.db"
+    ChainStore(path).copy_to(copy)
+    ws = Workshop(REPO, state=copy, backend=engine)
+    old = before["blocks"][3]  # the addDelegate transaction
+    with BackgroundServer(create_gallery(ws)) as server:
+        block = httpx.get(f"{server.url}/block/{old['number']}", timeout=60)
+        assert block.status_code == 200 and old["hash"] in block.text
+        tx = old["transactions"][0]["hash"]
+        page = httpx.get(f"{server.url}/tx/{tx}", timeout=60)
+        assert page.status_code == 200 and tx in page.text and "DelegateChanged" in page.text
+
+
 def _rpc(url: str, method: str, *params: Any) -> Any:
     reply = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=60).json()
     assert "error" not in reply, (method, reply)
