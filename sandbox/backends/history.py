@@ -147,27 +147,21 @@ class Resumed:
         return super().get_block_by_hash(block_hash, full_transaction)  # type: ignore[misc]
 
     def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
-        from eth_tester.exceptions import TransactionNotFound
-
-        try:
-            return super().get_transaction_by_hash(transaction_hash)  # type: ignore[misc]
-        except TransactionNotFound:
-            if self.history is None:
-                raise
-            found = self.history.transaction("0x" + bytes(transaction_hash).hex())
-            if found is None:
-                raise
-            return to_engine(found)
+        return self._engine_or_saved(super().get_transaction_by_hash, "transaction", transaction_hash)  # type: ignore[misc]
 
     def get_transaction_receipt(self, transaction_hash: bytes) -> Any:
+        return self._engine_or_saved(super().get_transaction_receipt, "receipt", transaction_hash)  # type: ignore[misc]
+
+    def _engine_or_saved(self, engine_lookup: Any, kind: str, transaction_hash: bytes) -> Any:
+        """The engine's answer, else the saved record (transactions before the head are only in the store)."""
         from eth_tester.exceptions import TransactionNotFound
 
         try:
-            return super().get_transaction_receipt(transaction_hash)  # type: ignore[misc]
+            return engine_lookup(transaction_hash)
         except TransactionNotFound:
             if self.history is None:
                 raise
-            found = self.history.receipt("0x" + bytes(transaction_hash).hex())
+            found = getattr(self.history, kind)("0x" + bytes(transaction_hash).hex())
             if found is None:
                 raise
             return to_engine(found)
