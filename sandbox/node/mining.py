@@ -33,7 +33,12 @@ MAX_BLOCK_TIME = 86_400
 
 
 class IntervalMiner:
-    """A thread that mines a block every ``seconds`` through ``mine()`` until stopped."""
+    """A thread that mines a block every ``seconds`` through ``mine(stopped)`` until stopped.
+
+    ``stop()`` does not wait for the thread: it is called from a request that holds the
+    workshop's lock, which a block being mined waits for; ``mine`` checks ``stopped`` once it
+    has the lock, so no block is mined after ``stop()`` returns.
+    """
 
     def __init__(self, seconds: int, mine: Any) -> None:
         self.seconds = seconds
@@ -45,14 +50,12 @@ class IntervalMiner:
     def _run(self) -> None:
         while not self._stop.wait(self.seconds):
             try:
-                self._mine()
+                self._mine(self._stop)
             except Exception:  # a bad block must not end the node's clock; the next interval tries again
                 log.exception("interval mining failed")
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
 
 
 class MiningMethods:
@@ -91,8 +94,10 @@ class MiningMethods:
         if seconds:
             self.interval = IntervalMiner(seconds, self._mine_interval_block)
 
-    def _mine_interval_block(self) -> None:
+    def _mine_interval_block(self, stopped: threading.Event) -> None:
         with self.ws.session(write=True) as sb:
+            if stopped.is_set():  # stopped while this block waited for the lock
+                return
             self.sync_mining(sb)
             sb.chain.backend.mine(1)
 

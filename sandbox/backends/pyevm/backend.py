@@ -93,6 +93,15 @@ class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
         txs = [dict(t, **{"from": spoofed[t["hash"]]}) if t["hash"] in spoofed else t for t in block["transactions"]]
         return dict(block, transactions=txs)
 
+    def estimate_gas(self, transaction: Any, block_number: Any = "latest") -> Any:
+        if block_number != "pending":
+            return super().estimate_gas(transaction, block_number)
+        # eth-tester refuses "pending"; with transactions waiting (manual mining) it is the pending header's state
+        from eth.vm.spoof import SpoofTransaction
+
+        unsigned = self._get_normalized_and_unsigned_evm_transaction(dict(transaction, gas=21000), "pending")
+        return self.chain.estimate_gas(SpoofTransaction(unsigned, from_=transaction["from"]), self.chain.header)
+
     def revert_to_snapshot(self, snapshot: bytes) -> None:
         from eth.constants import GENESIS_PARENT_HASH
 

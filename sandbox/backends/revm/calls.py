@@ -120,9 +120,7 @@ class CallsMixin:
         return BlockContext(block.number + 1, max(block.timestamp + 1, int(time.time())), block.coinbase, _costless_gas_limit(block), 0, b"\x00" * 32)
 
     def estimate_gas(self, transaction: dict[str, Any], block_number: Any = "latest") -> int:
-        if block_number == "pending":
-            raise NotImplementedError('"pending" block identifier is unsupported in eth-tester')
-        block = self._block(block_number)  # type: ignore[attr-defined]
+        block = self._block(block_number)  # type: ignore[attr-defined]  # "pending": the pending block (manual mining)  # type: ignore[attr-defined]
         cap = _costless_gas_limit(block)
 
         def run(gas: int) -> Outcome:
