@@ -120,7 +120,7 @@ class CallsMixin:
         return BlockContext(block.number + 1, max(block.timestamp + 1, int(time.time())), block.coinbase, _costless_gas_limit(block), 0, b"\x00" * 32)
 
     def estimate_gas(self, transaction: dict[str, Any], block_number: Any = "latest") -> int:
-        block = self._block(block_number)  # type: ignore[attr-defined]  # "pending": the pending block (manual mining)  # type: ignore[attr-defined]
+        block = self._block(block_number)  # type: ignore[attr-defined]  # "pending": the pending block (manual mining)
         cap = _costless_gas_limit(block)
 
         def run(gas: int) -> Outcome:
