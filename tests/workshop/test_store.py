@@ -41,8 +41,12 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, int
             nft.mint(carol, "undone", sender=alice)
         head = sb.chain.backend.get_block("latest")
         address = nft.address
+        engine_state = sb.chain.dump_state().accounts
     ws.store.close()
     assert head is not None
+    saved_state = ChainStore(path).load(31337)
+    assert saved_state is not None and saved_state.state is not None
+    assert saved_state.state.accounts == engine_state  # the store's accounts are the engine's state (on either engine)
     return path, address, str(head["state_root"]), int(head["number"])
 
 
@@ -61,11 +65,12 @@ def test_a_saved_chain_loads_with_the_same_state_root_and_head(saved: tuple[Path
         nft = sb.at("SandboxNFT", address)
         assert nft.totalSupply() == 3  # the isolated mint was reverted before saving
         assert nft.ownerOf(1) == sb.accounts.carol and nft.ownerOf(2) == sb.accounts.bob
-    from sandbox.backends.pyevm.genesis import state_root
+    if ws.backend == "pyevm":  # py-evm's root is a real trie root: the store's accounts hash to it
+        from sandbox.backends.pyevm.genesis import state_root
 
-    saved_state = ChainStore(path).load(31337)
-    assert saved_state is not None and saved_state.state is not None
-    assert "0x" + state_root(saved_state.state.accounts, {}).hex() == root  # the store's accounts are the engine's state
+        saved_state = ChainStore(path).load(31337)
+        assert saved_state is not None and saved_state.state is not None
+        assert "0x" + state_root(saved_state.state.accounts, {}).hex() == root
 
 
 def test_a_commit_writes_only_what_the_command_changed(saved: tuple[Path, str, str, int], tmp_path: Path) -> None:
@@ -89,7 +94,7 @@ def test_a_commit_writes_only_what_the_command_changed(saved: tuple[Path, str, s
                             "WHERE t.balance IS NULL OR t.balance != a.balance OR t.nonce != a.nonce").fetchone()[0]
     assert 1 <= changed <= 4 and accounts == 2  # the token's owner and balances; carol (nonce, gas) and the fee recipient
     assert rows <= 16  # a block, a transaction, a log, two accounts, a few slots, the records, the generation
-    assert 0 < nodes <= 60  # and py-evm's new trie nodes, header, body and indexes for that one block
+    assert (0 < nodes <= 60) if ws.backend == "pyevm" else nodes == 0  # and py-evm's new trie nodes, header, body and indexes
     assert conn.execute("SELECT MAX(number) FROM blocks").fetchone()[0] == saved[3] + 1
 
 

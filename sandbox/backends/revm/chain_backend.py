@@ -46,6 +46,8 @@ class RevmChainBackend(TesterBackend):
         super().__init__(EthereumTester(engine), engine.estimator, genesis.chain_id)
         #: Lengths of the state's write log at the start and at the last :meth:`state_changes`.
         self._load_mark = self._changes_mark = len(engine.state.log)
+        self._reported_accounts: set[bytes] = set()
+        self._reported_slots: dict[bytes, set[int]] = {}
 
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         engine = self.engine_backend
@@ -127,6 +129,11 @@ class RevmChainBackend(TesterBackend):
         start = self._load_mark if since_load or self._changes_mark > len(log) else self._changes_mark
         addresses: set[bytes] = set()
         slots: dict[bytes, set[int]] = {}
+        if start == self._load_mark:
+            # Since the load: what earlier calls reported too, for a revert may have undone it from the log since.
+            addresses |= self._reported_accounts
+            for address, keys in self._reported_slots.items():
+                slots.setdefault(address, set()).update(keys)
         for is_storage, key, _old, _new in log[start:]:
             if is_storage:
                 slots.setdefault(key[0], set()).add(int(key[1]))
@@ -138,6 +145,9 @@ class RevmChainBackend(TesterBackend):
             out[address] = {"nonce": int(nonce), "balance": int(balance), "code": bytes(state.code(address)),
                             "storage": {slot: int(state.slot(address, slot)) for slot in slots.get(address, ())}, "wiped": False}
         self._changes_mark = len(log)
+        self._reported_accounts |= addresses
+        for address, keys in slots.items():
+            self._reported_slots.setdefault(address, set()).update(keys)
         return out
 
     def _engine_raw_header(self, block: int | str) -> bytes | None:
