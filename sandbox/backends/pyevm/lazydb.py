@@ -24,7 +24,7 @@ class Base(Protocol):
     def get(self, key: bytes) -> bytes | None: ...
 
 
-class OverlayDB(BaseDB):  # type: ignore[misc]
+class OverlayDB(BaseDB):
     """Memory over an optional read-only base; writes are remembered until :meth:`take`."""
 
     def __init__(self, base: Base | None = None, initial: dict[bytes, bytes] | None = None) -> None:
