@@ -28,12 +28,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from json_store import ChainState, StateStore  # noqa: E402 (the baseline, beside this file)
+from json_store import ChainState, StateStore
 
-from sandbox.chain.chain import Chain  # noqa: E402
-from sandbox.helpers.nft import metadata_uri  # noqa: E402
-from sandbox.main import Sandbox  # noqa: E402
-from sandbox.workshop.session import Workshop  # noqa: E402
+from sandbox.chain.chain import Chain
+from sandbox.helpers.nft import metadata_uri
+from sandbox.main import Sandbox
+from sandbox.workshop.session import Workshop
 
 
 def size_of(path: Path) -> int:

@@ -22,7 +22,6 @@ import rlp
 from eth_bloom import BloomFilter  # type: ignore[attr-defined]
 from eth_utils import keccak, to_checksum_address
 
-from sandbox.backends.history import decode_header, encode_header
 from sandbox.errors import StateFileError
 from sandbox.node.wire import raw_transaction, transaction_out
 from sandbox.workshop.db import ChainStore, Change

@@ -87,8 +87,8 @@ def test_set_nonce_moves_the_next_deploy_address(sb: Sandbox) -> None:
     sb.set_nonce(carol, 40)
     assert sb.w3.eth.get_transaction_count(carol.address) == 40
     deployed = sb.deploy("Token", sender=carol)
-    from eth_utils import keccak
     import rlp
+    from eth_utils import keccak
 
     expected = to_checksum_address(keccak(rlp.encode([bytes.fromhex(carol.address[2:]), 40]))[12:])
     assert deployed.address == expected
@@ -185,7 +185,7 @@ def test_impersonating_off_a_dev_chain_is_refused() -> None:
 class _BareNode(BaseHTTPRequestHandler):
     """A JSON-RPC node with a chain id and no cheatcode methods (as a public RPC endpoint is)."""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if request["method"] == "eth_chainId":
             reply: dict[str, Any] = {"result": "0x7a69"}
