@@ -60,7 +60,10 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         f"did:ethr:{hex(chain_id)}:{carol.address.lower()}",  # a lower-case address, its owner changed
         f"did:ethr:{hex(chain_id)}:{public_key}",  # a public-key DID (#controllerKey)
     ]
-    with BackgroundServer(create_app(ws)) as server:
+    from sandbox.web import create_app as create_gallery
+
+    with BackgroundServer(create_app(ws)) as server, BackgroundServer(create_gallery(ws)) as gallery:
+        GALLERY.append(f"{gallery.url}/1.0/identifiers")
         yield {
             "name": "NFT & DApp Sandbox",
             "implementation": "sandbox node",
@@ -81,6 +84,10 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
                 }
             ],
         }
+
+
+#: The gallery's endpoint (the same binding, mounted by sandbox/web/did_routes.py), set by the fixture.
+GALLERY: list[str] = []
 
 
 def run_suite(manifest: dict[str, Any], work: Path) -> dict[str, Any]:
@@ -122,6 +129,15 @@ def test_the_ccg_did_resolution_suite_passes_against_the_node(manifest: dict[str
     assert any(t.startswith("DID Resolution NFT & DApp Sandbox ") for t in titles)
     assert any("HTTP response status MUST be 410" in t for t in titles)
     assert any("NOT_FOUND error MUST map to HTTP status 404" in t for t in titles)
+
+
+def test_the_ccg_suite_passes_against_the_gallery_too(manifest: dict[str, Any], tmp_path: Path) -> None:
+    resolver = {**manifest["didResolvers"][0], "endpoint": GALLERY[-1]}
+    report = run_suite({**manifest, "implementation": "sandbox ui", "didResolvers": [resolver]}, tmp_path)
+    stats = report["stats"]
+    failed = [f"{t['fullTitle']}: {t['err'].get('message', t['err'])}" for t in report["failures"]]
+    assert not failed, f"{len(failed)} of {stats['tests']} CCG suite tests failed on the gallery:\n" + "\n".join(failed)
+    assert stats["passes"] == stats["tests"] >= BY_HAND, stats
 
 
 def test_the_suite_fails_against_a_wrong_answer(manifest: dict[str, Any], tmp_path: Path) -> None:
