@@ -75,10 +75,45 @@ class MiningMethods:
             self.automine = False
 
     def sync_mining(self, sb: Any) -> None:
-        """Put the node's mode on the chain's backend (a reloaded chain starts in automine)."""
+        """Put the node's mode on the chain's backend (a reloaded chain starts in automine).
+
+        When the workshop reloaded its chain (another process committed to the store), the
+        transactions still pending on the old chain are sent again to the new one, in order, as a
+        pool keeps its transactions when the chain moves on; one the new state refuses (a nonce
+        another process used, funds) is dropped, as a pool drops it, and the node's log says so.
+        """
         backend = sb.chain.backend
+        previous = getattr(self, "_mining_backend", None)
+        self._mining_backend = backend
+        waiting: list[dict[str, Any]] = []
+        if previous is not None and previous is not backend and not previous.automine():
+            for tx_hash in previous.pending_transactions():
+                record = previous.get_transaction(tx_hash)
+                if record is not None:
+                    waiting.append(record)
         if backend.automine() != self.automine:
             backend.set_automine(self.automine)
+        for record in waiting:
+            self._pend_again(previous, backend, record)
+
+    @staticmethod
+    def _pend_again(previous: Any, backend: Any, record: dict[str, Any]) -> None:
+        from sandbox.errors import SandboxError
+        from sandbox.node.wire import raw_transaction
+
+        try:
+            if previous.is_impersonating(str(record["from"])):  # its signature is a stand-in's: send it unsigned again
+                backend.impersonate(str(record["from"]))
+                request = {k: record[k] for k in ("from", "to", "value", "gas", "nonce", "data") if record.get(k) not in (None, "")}
+                for fee in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas"):
+                    if record.get(fee) is not None:
+                        request[fee] = record[fee]
+                request["data"] = bytes.fromhex(str(record.get("data") or "0x")[2:])
+                backend.send_transaction(request)
+            else:
+                backend.send_raw(bytes.fromhex(raw_transaction(record)[2:]))
+        except (SandboxError, ValueError, KeyError) as exc:
+            log.warning("dropped pending transaction %s after the chain was reloaded: %s", record.get("hash"), exc)
 
     def close(self) -> None:
         """Stop interval mining (the server is shutting down)."""

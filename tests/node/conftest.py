@@ -49,7 +49,7 @@ def start_server(name: str, tmp: Path) -> Iterator[Server]:
     from sandbox.node.server import BackgroundServer, create_app
     from sandbox.workshop.session import Workshop
 
-    ws = Workshop(REPO, state=tmp / f"{name}.json", backend=name.removeprefix("node-"))
+    ws = Workshop(REPO, state=tmp / f"{name}.db", backend=name.removeprefix("node-"))
     with BackgroundServer(create_app(ws)) as node:
         yield Server(name, node.url, ws)
 
