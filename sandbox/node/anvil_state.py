@@ -145,6 +145,10 @@ def _transaction(tx: dict[str, Any]) -> dict[str, Any]:
 # -- in ---------------------------------------------------------------------------------
 
 
+class ChainIdMismatch(ValueError):
+    """Raised when a dump's transactions are signed for another chain id than the import's."""
+
+
 def read_dump(path: Path) -> dict[str, Any]:
     """An anvil dump (or the JSON state file of an older sandbox), checked enough to import."""
     try:
@@ -189,6 +193,8 @@ def import_anvil(data: dict[str, Any], store: ChainStore, chain_id: int, path: P
                        for index, entry in enumerate(block.get("transactions") or [])]
             record = _block_record(block["header"], block_hash, [tx["hash"] for tx, _ in entries], len(raw))
             change.blocks.append((record, raw, entries))
+    except ChainIdMismatch as exc:
+        raise StateFileError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFileError(f"{path} is not an anvil dump this sandbox reads ({type(exc).__name__}: {exc}); it reads anvil 1.3 and later") from None
     store.commit(change)
@@ -254,6 +260,9 @@ def _imported(tx: dict[str, Any], receipts: dict[str, Any], block_hash: str, num
     if kind == 0:
         record["gas_price"] = num("gasPrice")
     else:
+        if num("chainId", hex(chain_id)) != chain_id:
+            raise ChainIdMismatch(f"transaction {tx_hash} in the dump is signed for chain id {num('chainId')}, not {chain_id}; "
+                                  f"import it with --chain-id {num('chainId')} (the chain id anvil ran with)")
         record.update(chain_id=num("chainId", hex(chain_id)), y_parity=num("yParity", str(tx.get("v") or "0x0")),
                       access_list=[{"address": to_checksum_address(e["address"]), "storage_keys": list(e.get("storageKeys") or [])}
                                    for e in tx.get("accessList") or []])

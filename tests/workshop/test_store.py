@@ -357,6 +357,9 @@ def test_a_chain_anvil_dumped_imports_and_continues(tmp_path: Path, sandbox_cmd:
         assert block is not None and block["parent_hash"] == head["hash"].to_0x_hex() and receipt["token_id"] == 0
     again = sandbox_cmd("state", "import", str(dump), "--state", str(state))  # type: ignore[operator]
     assert again.code == 1 and "already holds a chain" in again.err
+    other = sandbox_cmd("state", "import", str(dump), "--chain-id", "1337", "--state", str(tmp_path / "other.db"))  # type: ignore[operator]
+    assert other.code == 1 and "signed for chain id 31337, not 1337; import it with --chain-id 31337" in other.err
+    assert ChainStore(tmp_path / "other.db").head() is None  # nothing written
 
 
 @pytest.mark.parametrize(
