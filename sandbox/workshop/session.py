@@ -187,7 +187,15 @@ class Workshop:
             head = backend.get_block("latest")
             assert head is not None
             key = (int(head["number"]), str(head["hash"]))
-            if self._transfers is None or self._transfers[0] != key:
+            if self._transfers is not None and self._transfers[0] != key:
+                # Only the blocks since the last read, while that read's head is still on the chain.
+                (number, block_hash), known = self._transfers
+                seen = backend.get_block(number) if number <= key[0] else None
+                if seen is not None and seen["hash"] == block_hash:
+                    self._transfers = (key, known + self._transfers_in(number + 1, key[0]))
+                else:  # a revert went behind it: read the chain again
+                    self._transfers = None
+            if self._transfers is None:
                 # A chain imported from sandbox 0.1's JSON file keeps that file's transfer list (it had no blocks).
                 imported = [dict(t, block=0) for t in self._records.get("imported_transfers", [])]
                 self._transfers = (key, imported + self._transfers_in(0, key[0]))

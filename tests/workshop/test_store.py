@@ -105,11 +105,14 @@ def test_a_revert_behind_a_save_replaces_the_blocks_it_undid(saved: tuple[Path, 
     with ws.session(write=True) as sb:
         snapshot = sb.chain.snapshot()
         sb.at("SandboxNFT", saved[1]).mint(sb.accounts.dave, "kept for now", sender=sb.accounts.alice)
+    assert [t["token_id"] for t in ws.transfers()][-1] == 3  # read incrementally from here on
     with ws.session(write=True) as sb:
         sb.chain.revert(snapshot)
         sb.at("SandboxNFT", saved[1]).transferFrom(sb.accounts.bob, sb.accounts.erin, 0, sender=sb.accounts.bob)
         engine = {n: sb.chain.backend.get_block(n)["hash"] for n in range(sb.chain.backend.block_number() + 1)}  # type: ignore[index]
     assert ws.store.stored_hashes(0) == engine
+    assert [(t["token_id"], t["to"]) for t in ws.transfers()][-1] == (0, ws.sandbox.accounts.erin)  # type: ignore[union-attr]
+    assert 3 not in [t["token_id"] for t in ws.transfers()]  # the undone mint is gone from the history too
     again = Workshop(REPO, state=path)
     with again.session() as sb:
         nft = sb.at("SandboxNFT", saved[1])
