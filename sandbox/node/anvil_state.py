@@ -176,7 +176,7 @@ def import_anvil(data: dict[str, Any], store: ChainStore, chain_id: int, path: P
                 "nonce": int(nonce, 16) if isinstance(nonce, str) else int(nonce),
                 "balance": int(str(account.get("balance", "0x0")), 16),
                 "code": bytes.fromhex(str(account.get("code") or "0x")[2:]), "storage": storage}
-        change.state({}, accounts)
+        change.updates(accounts)
         receipts: dict[str, dict[str, Any]] = {str(t["info"]["transaction_hash"]).lower(): t for t in data.get("transactions") or []}
         best = int(data.get("best_block_number") or 0)
         blocks = [b for b in data.get("blocks") or [] if int(str(b["header"]["number"]), 16) <= best]
@@ -215,7 +215,7 @@ def _import_legacy(data: dict[str, Any], accounts: dict[bytes, dict[str, Any]], 
     genesis, header = backend.get_block(0, full=False), backend.raw_header(0)
     assert genesis is not None and header is not None
     change = Change(chain_id)
-    change.state({}, accounts)
+    change.updates(accounts)
     change.blocks.append((genesis, header, []))
     # Its token histories were a list beside the state (0.1 kept no blocks): kept as a record, shown before the chain's own.
     change.records = {"contracts": list(section.get("contracts") or []), "imported_transfers": list(section.get("transfers") or [])}

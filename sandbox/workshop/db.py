@@ -211,10 +211,11 @@ class ChainStore:
                     accounts: dict[bytes, dict[str, Any]] = {}
                     root = bytes.fromhex(json.loads(head[1])["state_root"][2:])
                     skip = lazy and conn.execute("SELECT 1 FROM engine_nodes WHERE key = ?", (root,)).fetchone() is not None
-                    for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts WHERE ?", (not skip,)):
-                        accounts[bytes(address)] = {"nonce": int(nonce), "balance": int(balance, 16), "code": bytes(code), "storage": {}}
-                    for address, slot, value in conn.execute("SELECT address, slot, value FROM storage WHERE ?", (not skip,)):
-                        accounts[bytes(address)]["storage"][int.from_bytes(slot, "big")] = int.from_bytes(value, "big")
+                    if not skip:
+                        for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts"):
+                            accounts[bytes(address)] = {"nonce": int(nonce), "balance": int(balance, 16), "code": bytes(code), "storage": {}}
+                        for address, slot, value in conn.execute("SELECT address, slot, value FROM storage"):
+                            accounts[bytes(address)]["storage"][int.from_bytes(slot, "big")] = int.from_bytes(value, "big")
                 finally:
                     conn.execute("COMMIT")
         except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as exc:
@@ -395,7 +396,8 @@ class Change:
         conn.executemany("DELETE FROM engine_nodes WHERE key = ?", [(k,) for k, v in self.engine_writes.items() if v is None])
 
     def updates(self, changes: dict[bytes, dict[str, Any]]) -> None:
-        """Record accounts as ``ChainBackend.state_changes`` gives them (their written slots only)."""
+        """Record accounts as ``ChainBackend.state_changes`` gives them (their written slots), or whole
+        (``StateDump.accounts``: a new chain's genesis, an import)."""
         for address, account in changes.items():
             if account.get("wiped"):
                 self.wiped.add(address)
@@ -406,24 +408,6 @@ class Change:
             self.accounts[address] = account
             for slot, value in storage.items():
                 self.slots[(address, slot)] = value
-
-    def state(self, before: dict[bytes, dict[str, Any]], after: dict[bytes, dict[str, Any]]) -> None:
-        """Record the difference between two states (``StateDump.accounts`` shape)."""
-        for address, account in after.items():
-            old = before.get(address)
-            if old is None or (old["nonce"], old["balance"], old["code"]) != (account["nonce"], account["balance"], account["code"]):
-                self.accounts[address] = account
-            old_storage = old["storage"] if old is not None else {}
-            new_storage = account["storage"]
-            if old_storage is new_storage or old_storage == new_storage:
-                continue
-            for slot, value in new_storage.items():
-                if old_storage.get(slot) != value:
-                    self.slots[(address, slot)] = value
-            for slot in old_storage.keys() - new_storage.keys():
-                self.slots[(address, slot)] = 0
-        for address in before.keys() - after.keys():
-            self.accounts[address] = None
 
 
 class StoreNodes:

@@ -158,7 +158,7 @@ class Workshop:
             receipts = [backend.get_receipt(str(tx["hash"])) for tx in txs]
             change.blocks.append((dict(block, transactions=[tx["hash"] for tx in txs]), header, list(zip(txs, receipts, strict=True))))
         if self._genesis_accounts is not None:
-            change.state({}, self._genesis_accounts)
+            change.updates(self._genesis_accounts)
         # What the commands wrote since the last save; after a revert behind it, all since the load.
         change.updates(backend.state_changes(since_load=change.drop_after is not None))
         # The engine's database writes wait here until a commit takes them (a failed one keeps them).

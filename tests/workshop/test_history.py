@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox import Sandbox
 from sandbox.errors import ChainError
 from sandbox.helpers.identity import EthrResolver, bytes32, did_for
 from sandbox.node.server import BackgroundServer, create_app
@@ -203,4 +202,3 @@ def test_a_chain_the_sandbox_api_built_is_the_one_the_store_holds(saved: tuple[P
     store = ChainStore(path)
     assert store.head() == before["head"]
     assert store.stored_hashes(0) == {b["number"]: b["hash"] for b in before["blocks"]}
-    assert isinstance(Sandbox, type)

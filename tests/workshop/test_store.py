@@ -18,7 +18,7 @@ from sandbox.errors import ChainError, StateFileError, StateLockedError
 from sandbox.helpers.nft import metadata_uri
 from sandbox.project.toolchain import foundry_binary
 from sandbox.workshop import collection
-from sandbox.workshop.db import FORMAT, ChainStore, reset_store
+from sandbox.workshop.db import APPLICATION_ID, FORMAT, ChainStore, reset_store
 from sandbox.workshop.session import Workshop
 from tests.workshop.conftest import REPO
 
@@ -267,8 +267,14 @@ def test_a_store_on_a_non_dev_chain_id_does_not_sign_with_public_keys(saved: tup
         collection.mint(ws, sb, to="bob", name="Mainnet?")
 
 
-def test_the_format_is_versioned() -> None:
-    assert FORMAT == 2  # 1 was the JSON file; bump it with a migration when the schema changes
+def test_a_new_store_says_what_it_is(tmp_path: Path) -> None:
+    """A store names its format and itself (SQLite's application id), which is what a later release checks first."""
+    path = tmp_path / "chain.db"
+    ChainStore(path).connect(create=True)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()[0] == str(FORMAT)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 # -- anvil ---------------------------------------------------------------------------------
