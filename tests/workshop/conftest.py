@@ -1,4 +1,4 @@
-"""Fixtures for the workshop tests: the repository's contracts, a chain state file in tmp_path."""
+"""Fixtures for the workshop tests: the repository's contracts, a chain store in tmp_path, a JSON-RPC call."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,3 +59,12 @@ def run_process(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO)
         [sys.executable, "-m", "sandbox.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
         env={**os.environ, **(env or {})},
     )
+
+
+def rpc_result(url: str, method: str, *params: Any) -> Any:
+    """One JSON-RPC call to a node at ``url``; its ``result`` (an ``error`` fails the test, naming the method)."""
+    import httpx
+
+    reply = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=120).json()
+    assert "error" not in reply, (method, reply)
+    return reply["result"]

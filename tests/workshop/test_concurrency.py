@@ -11,21 +11,14 @@ import json
 import threading
 from pathlib import Path
 
-import httpx
-
 from sandbox.node.server import BackgroundServer, create_app
 from sandbox.workshop import collection
 from sandbox.workshop.session import Workshop
-from tests.workshop.conftest import REPO, run_process
+from tests.workshop.conftest import REPO, rpc_result, run_process
 
 ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 BOB = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
-
-def rpc(url: str, method: str, *params: object) -> object:
-    reply = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=120).json()
-    assert "error" not in reply, (method, reply)
-    return reply["result"]
 
 
 def test_rpc_transactions_and_commands_at_once_all_land_and_the_node_never_goes_back(state_file: Path) -> None:
@@ -34,15 +27,15 @@ def test_rpc_transactions_and_commands_at_once_all_land_and_the_node_never_goes_
         collection.mint(ws, sb, to="bob", name="Before the race")
     env = {"SANDBOX_STATE": str(state_file), "SANDBOX_PROJECT": str(REPO)}
     with BackgroundServer(create_app(ws)) as server:
-        first_hash = rpc(server.url, "eth_sendTransaction", {"from": ALICE, "to": BOB, "value": "0x1"})
+        first_hash = rpc_result(server.url, "eth_sendTransaction", {"from": ALICE, "to": BOB, "value": "0x1"})
         hashes: list[object] = []
         heights: list[int] = []
         results: list[object] = []
 
         def send() -> None:
             for _ in range(30):
-                hashes.append(rpc(server.url, "eth_sendTransaction", {"from": ALICE, "to": BOB, "value": "0x1"}))
-                heights.append(int(str(rpc(server.url, "eth_blockNumber")), 16))
+                hashes.append(rpc_result(server.url, "eth_sendTransaction", {"from": ALICE, "to": BOB, "value": "0x1"}))
+                heights.append(int(str(rpc_result(server.url, "eth_blockNumber")), 16))
 
         commands = [threading.Thread(target=lambda i=i: results.append(run_process("mint", "--to", "carol", "--name", f"Racer {i}", env=env)))
                     for i in range(5)]
@@ -53,7 +46,7 @@ def test_rpc_transactions_and_commands_at_once_all_land_and_the_node_never_goes_
             thread.join()
         assert all(r.returncode == 0 for r in results), [r.stderr for r in results]  # type: ignore[attr-defined]
         assert heights == sorted(heights)  # the node never went back
-        receipts = [rpc(server.url, "eth_getTransactionReceipt", h) for h in [first_hash, *hashes]]
+        receipts = [rpc_result(server.url, "eth_getTransactionReceipt", h) for h in [first_hash, *hashes]]
         assert all(r is not None and r["status"] == "0x1" for r in receipts)  # type: ignore[index]
     # A new process sees all of it, in one history.
     listed = run_process("list", "--json", env=env)

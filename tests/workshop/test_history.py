@@ -26,7 +26,7 @@ from sandbox.workshop import collection
 from sandbox.workshop.db import ChainStore
 from sandbox.workshop.session import Workshop
 from tests.helpers.conftest import reference_resolve
-from tests.workshop.conftest import REPO
+from tests.workshop.conftest import REPO, rpc_result
 
 DAY = 86_400
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -157,21 +157,16 @@ def test_the_explorer_shows_blocks_and_transactions_from_before_the_restart(save
         assert page.status_code == 200 and tx in page.text and "DelegateChanged" in page.text
 
 
-def _rpc(url: str, method: str, *params: Any) -> Any:
-    reply = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=60).json()
-    assert "error" not in reply, (method, reply)
-    return reply["result"]
-
 
 def node_answers(url: str, history: dict[str, Any], head: int) -> dict[str, Any]:
-    blocks = [_rpc(url, "eth_getBlockByNumber", hex(n), True) for n in range(head + 1)]
+    blocks = [rpc_result(url, "eth_getBlockByNumber", hex(n), True) for n in range(head + 1)]
     return {
         "blocks": blocks,
-        "by_hash": [_rpc(url, "eth_getBlockByHash", b["hash"], False) for b in blocks],
-        "receipts": [_rpc(url, "eth_getTransactionReceipt", t["hash"]) for b in blocks for t in b["transactions"]],
-        "logs": _rpc(url, "eth_getLogs", {"fromBlock": "0x0", "toBlock": "latest"}),
-        "registry_logs": _rpc(url, "eth_getLogs", {"fromBlock": "earliest", "toBlock": hex(head), "address": history["registry"]}),
-        "blockhash": [_rpc(url, "eth_call", {"to": history["reader"], "data": "0x" + word(n).hex()}, "latest") for n in range(max(0, head - 5), head)],
+        "by_hash": [rpc_result(url, "eth_getBlockByHash", b["hash"], False) for b in blocks],
+        "receipts": [rpc_result(url, "eth_getTransactionReceipt", t["hash"]) for b in blocks for t in b["transactions"]],
+        "logs": rpc_result(url, "eth_getLogs", {"fromBlock": "0x0", "toBlock": "latest"}),
+        "registry_logs": rpc_result(url, "eth_getLogs", {"fromBlock": "earliest", "toBlock": hex(head), "address": history["registry"]}),
+        "blockhash": [rpc_result(url, "eth_call", {"to": history["reader"], "data": "0x" + word(n).hex()}, "latest") for n in range(max(0, head - 5), head)],
         "reference": [r["result"] for r in reference_resolve(url, history["registry"], 31337, [], [{"did": d} for d in history["dids"][:4]])],
     }
 
