@@ -59,18 +59,14 @@ def info(project: ProjectOpt = None, state: StateOpt = None,
     ws = _ws(project, state)
     store = ws.store
     meta = store.meta()
-    conn = store.connect()
-    counts: dict[str, int] = {}
-    if conn is not None:
-        for table in ("blocks", "transactions", "logs", "accounts", "storage"):
-            counts[table] = int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    counts = store.counts()
     size = sum(Path(str(store.path) + s).stat().st_size for s in ("", "-wal") if Path(str(store.path) + s).exists())
-    data = {"path": str(store.path), "exists": conn is not None, "format": int(meta.get("format", 0) or 0) or None,
+    data = {"path": str(store.path), "exists": bool(counts), "format": int(meta.get("format", 0) or 0) or None,
             "chain_id": int(meta["chain_id"]) if "chain_id" in meta else None, "head": store.head(), "bytes": size, **counts}
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    if conn is None:
+    if not counts:
         _say(f"no chain at {store.path} yet: `sandbox mint` or `sandbox deploy` starts one")
         return
     _say(f"{store.path} (store format {data['format']}, chain id {data['chain_id']}): head block {data['head']}, "

@@ -81,23 +81,19 @@ def _bloom(logs: list[dict[str, Any]]) -> str:
 
 def export_anvil(store: ChainStore) -> dict[str, Any]:
     """The saved chain as anvil's ``--dump-state`` JSON (``anvil --load-state FILE`` starts from it)."""
-    conn = store.connect()
-    if conn is None or store.head() is None:
+    if store.head() is None:
         raise StateFileError(f"there is no chain at {store.path} yet; mint or deploy something first")
-    with store._guard:
-        conn.execute("BEGIN")
-        try:
-            accounts: dict[str, Any] = {}
-            for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts ORDER BY address"):
-                accounts["0x" + bytes(address).hex()] = {"nonce": int(nonce), "balance": balance, "code": "0x" + bytes(code).hex(), "storage": {}}
-            for address, slot, value in conn.execute("SELECT address, slot, value FROM storage ORDER BY address, slot"):
-                accounts["0x" + bytes(address).hex()]["storage"]["0x" + bytes(slot).hex()] = "0x" + bytes(value).hex()
-            blocks = conn.execute("SELECT number, hash, header, record FROM blocks ORDER BY number").fetchall()
-            txs: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-            for number, record, receipt in conn.execute("SELECT block, record, receipt FROM transactions ORDER BY block, idx"):
-                txs.setdefault(int(number), []).append((json.loads(record), json.loads(receipt)))
-        finally:
-            conn.execute("COMMIT")
+    with store.reading() as conn:
+        assert conn is not None
+        accounts: dict[str, Any] = {}
+        for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts ORDER BY address"):
+            accounts["0x" + bytes(address).hex()] = {"nonce": int(nonce), "balance": balance, "code": "0x" + bytes(code).hex(), "storage": {}}
+        for address, slot, value in conn.execute("SELECT address, slot, value FROM storage ORDER BY address, slot"):
+            accounts["0x" + bytes(address).hex()]["storage"]["0x" + bytes(slot).hex()] = "0x" + bytes(value).hex()
+        blocks = conn.execute("SELECT number, hash, header, record FROM blocks ORDER BY number").fetchall()
+        txs: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        for number, record, receipt in conn.execute("SELECT block, record, receipt FROM transactions ORDER BY block, idx"):
+            txs.setdefault(int(number), []).append((json.loads(record), json.loads(receipt)))
     out_blocks, out_txs = [], []
     for number, block_hash, raw, _record in blocks:
         header = _header_json(bytes(raw))

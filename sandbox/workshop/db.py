@@ -190,34 +190,51 @@ class ChainStore:
         with self._guard:
             return dict(conn.execute("SELECT key, value FROM meta").fetchall())
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection | None]:
+        """The connection inside one read transaction (a consistent view while a writer commits); ``None``: no store."""
+        conn = self.connect()
+        if conn is None:
+            yield None
+            return
+        with self._guard:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (what ``sandbox state info`` shows); empty when there is no store."""
+        with self.reading() as conn:
+            if conn is None:
+                return {}
+            return {table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+                    for table in ("blocks", "transactions", "logs", "accounts", "storage")}
+
     def load(self, default_chain_id: int, *, lazy: bool = False) -> Saved | None:
         """The saved chain (``None`` when there is no store, or it holds no chain yet).
 
         ``lazy``: the engine reads its own saved database (py-evm's trie): when that holds the
         head's state, the accounts are not read at all, so opening costs the same at any size.
         """
-        conn = self.connect()
-        if conn is None:
-            return None
         try:
-            with self._guard:
-                conn.execute("BEGIN")
-                try:
-                    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-                    head = conn.execute("SELECT number, record FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
-                    records = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM records")}
-                    if head is None:
-                        return Saved(None, int(meta.get("chain_id", default_chain_id)), records, meta.get("generation", ""))
-                    accounts: dict[bytes, dict[str, Any]] = {}
-                    root = bytes.fromhex(json.loads(head[1])["state_root"][2:])
-                    skip = lazy and conn.execute("SELECT 1 FROM engine_nodes WHERE key = ?", (root,)).fetchone() is not None
-                    if not skip:
-                        for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts"):
-                            accounts[bytes(address)] = {"nonce": int(nonce), "balance": int(balance, 16), "code": bytes(code), "storage": {}}
-                        for address, slot, value in conn.execute("SELECT address, slot, value FROM storage"):
-                            accounts[bytes(address)]["storage"][int.from_bytes(slot, "big")] = int.from_bytes(value, "big")
-                finally:
-                    conn.execute("COMMIT")
+            with self.reading() as conn:
+                if conn is None:
+                    return None
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                head = conn.execute("SELECT number, record FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
+                records = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM records")}
+                if head is None:
+                    return Saved(None, int(meta.get("chain_id", default_chain_id)), records, meta.get("generation", ""))
+                accounts: dict[bytes, dict[str, Any]] = {}
+                root = bytes.fromhex(json.loads(head[1])["state_root"][2:])
+                skip = lazy and conn.execute("SELECT 1 FROM engine_nodes WHERE key = ?", (root,)).fetchone() is not None
+                if not skip:
+                    for address, nonce, balance, code in conn.execute("SELECT address, nonce, balance, code FROM accounts"):
+                        accounts[bytes(address)] = {"nonce": int(nonce), "balance": int(balance, 16), "code": bytes(code), "storage": {}}
+                    for address, slot, value in conn.execute("SELECT address, slot, value FROM storage"):
+                        accounts[bytes(address)]["storage"][int.from_bytes(slot, "big")] = int.from_bytes(value, "big")
         except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as exc:
             raise StateFileError(f"{self.path} is a damaged chain store ({type(exc).__name__}: {exc}); {FIX}") from None
         number, record = int(head[0]), json.loads(head[1])
@@ -277,19 +294,14 @@ class ChainStore:
         """
         import hashlib
 
-        conn = self.connect()
-        if conn is None:
-            return None
         digest = hashlib.sha256()
-        with self._guard:
-            conn.execute("BEGIN")
-            try:
-                for table in ("meta", "accounts", "storage", "blocks", "transactions", "logs", "records", "engine_nodes"):
-                    rows = sorted(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)) for row in conn.execute(f"SELECT * FROM {table}"))
-                    for row in rows:
-                        digest.update(row.encode())
-            finally:
-                conn.execute("COMMIT")
+        with self.reading() as conn:
+            if conn is None:
+                return None
+            for table in ("meta", "accounts", "storage", "blocks", "transactions", "logs", "records", "engine_nodes"):
+                rows = sorted(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)) for row in conn.execute(f"SELECT * FROM {table}"))
+                for row in rows:
+                    digest.update(row.encode())
         return digest.hexdigest()
 
     def stored_hashes(self, first: int) -> dict[int, str]:
