@@ -304,13 +304,14 @@ class ChainStore:
                     digest.update(row.encode())
         return digest.hexdigest()
 
-    def stored_hashes(self, first: int) -> dict[int, str]:
-        """Hashes of the saved blocks from ``first`` on (to find where the engine's chain departs)."""
+    def stored_hashes(self, first: int, last: int | None = None) -> dict[int, str]:
+        """Hashes of the saved blocks ``first..last`` (to the end by default): where the engine's chain departs."""
         conn = self.connect()
         if conn is None:
             return {}
+        end = 2**62 if last is None else last
         with self._guard:
-            return {int(n): str(h) for n, h in conn.execute("SELECT number, hash FROM blocks WHERE number >= ?", (first,))}
+            return {int(n): str(h) for n, h in conn.execute("SELECT number, hash FROM blocks WHERE number BETWEEN ? AND ?", (first, end))}
 
     def head(self) -> int | None:
         conn = self.connect()

@@ -142,10 +142,13 @@ class Workshop:
         fork = min(self._saved_head, head)
         if fork >= 0:
             # Normally the saved head is still the engine's; after a revert behind it, find where they part.
-            stored = self.store.stored_hashes(max(0, fork - 256))
-            while fork >= 0 and fork in stored:
+            stored: dict[int, str] = {}
+            while fork >= 0:
+                if fork not in stored:  # the saved hashes below, a window at a time (one row when nothing was reverted)
+                    window = 1 if not stored else 256
+                    stored.update(self.store.stored_hashes(max(0, fork - window + 1), fork))
                 block = backend.get_block(fork)
-                if block is not None and block["hash"] == stored[fork]:
+                if block is not None and block["hash"] == stored.get(fork):
                     break
                 fork -= 1
             if fork < self._saved_head:
