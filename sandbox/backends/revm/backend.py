@@ -27,6 +27,8 @@ from eth_utils import to_tuple
 from sandbox.backends.revm.blocks import Block, child_of, effective_gas_price, genesis_block, serialize_block, serialize_receipt
 from sandbox.backends.revm.calls import CallsMixin, Estimator
 from sandbox.backends.revm.state import BlockContext, InvalidTransaction, WorldState
+from sandbox.backends.revm.tracing import Tracer
+from sandbox.backends.trace import Recording
 
 #: eth-tester's own tester chain id (PyEVMBackend's MainnetTesterPosChain).
 TESTER_CHAIN_ID = 131277322940537
@@ -48,6 +50,8 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
         self.builder: Any = PragueVM.get_transaction_builder()
         self._genesis: tuple[dict[str, Any], Any] | None = None
         self.estimator = Estimator()
+        #: Traces runs into a recorder (sandbox.backends.revm.tracing) when the sandbox sets one.
+        self.tracer: Tracer | None = None
         self.reset_to_genesis(genesis_parameters, genesis_state)
 
     # -- genesis -------------------------------------------------------------
@@ -62,6 +66,7 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
         self.account_keys = get_default_account_keys(quantity=len(genesis_state))
         self._genesis = (params, genesis_state)
         self.state = WorldState(chain_id=self.chain_id, gas_limit=int(params["gas_limit"]))
+        self.state.tracer = self.__dict__.get("tracer")
         for address, account in genesis_state.items():
             self.state.set_account(
                 address,
@@ -295,6 +300,29 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
         block.outcomes.append(outcome)
         self._tx_block[tx.hash] = block
         return bytes(tx.hash)
+
+    def retrace(self, transaction_hash: bytes, recording: Recording) -> bool:
+        """Run mined transaction ``transaction_hash`` again, traced into ``recording``, on the state before it; False if unknown."""
+        tracer = self.tracer
+        try:
+            block, index = self._find(transaction_hash)
+        except TransactionNotFound:
+            return False
+        outcome = block.outcomes[index]
+        if tracer is None or outcome.mark is None or outcome.mark > len(self.state.log):
+            return False
+        tx = block.transactions[index]
+        undone = self.state.undo_to(outcome.mark)
+        tracer.into = recording
+        try:
+            self.state.execute(self._context(block), sender=tx.sender, to=tx.to or None, data=tx.data, value=tx.value, gas=tx.gas,
+                               gas_price=effective_gas_price(tx, block.base_fee), commit=False, access_list=tuple(getattr(tx, "access_list", ())))
+        except InvalidTransaction:
+            return False
+        finally:
+            tracer.into = None
+            self.state.redo(undone)
+        return True
 
     def _check_funds(self, sender: bytes, nonce: int, gas: int, value: int, tx: Any, base_fee: int) -> int:
         """py-evm's London validation; returns the effective gas price."""

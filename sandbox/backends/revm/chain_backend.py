@@ -12,12 +12,15 @@ from typing import Any
 
 from eth_keys import keys as eth_keys
 from eth_tester import EthereumTester
+from eth_tester.exceptions import TransactionNotFound
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Reverted, StateDump
 from sandbox.backends.history import Resumed
 from sandbox.backends.revm.backend import RevmBackend
 from sandbox.backends.revm.blocks import resume_blocks
+from sandbox.backends.revm.tracing import LazyRecording, Tracer
 from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
+from sandbox.backends.trace import Recorder, Recording
 
 
 class ResumableRevmBackend(Resumed, RevmBackend):
@@ -44,12 +47,65 @@ class RevmChainBackend(TesterBackend):
         if genesis.state is not None and genesis.state.history is not None:
             resume_blocks(engine, genesis.state.history)
         super().__init__(EthereumTester(engine), engine.estimator, genesis.chain_id)
+        self.observer = Recorder()
+        engine.tracer = engine.state.tracer = Tracer(self.observer)
+        #: The latest call's request and the state it ran on (its frames are traced when asked for).
+        self._last_call: tuple[dict[str, Any], int | str, bool, int, Recording] | None = None
         #: Lengths of the state's write log at the start and at the last :meth:`state_changes`.
         self._load_mark = self._changes_mark = len(engine.state.log)
         self._reported_accounts: set[bytes] = set()
         self._reported_slots: dict[bytes, set[int]] = {}
 
+    # -- recordings (sandbox.backends.revm.tracing: runs are traced when they fail or log, others when asked) --
+
+    def recording(self, tx_hash: str) -> Recording | None:
+        assert self.observer is not None
+        found = self.observer.by_tx.get(tx_hash)
+        if found is not None and (found.root is not None or isinstance(found, LazyRecording)):
+            return found
+        engine = self.engine_backend
+        try:
+            engine._find(bytes.fromhex(tx_hash[2:]))
+        except (TransactionNotFound, ValueError):
+            return found
+        lazy = LazyRecording(lambda target: engine.retrace(bytes.fromhex(tx_hash[2:]), target))
+        if found is not None:
+            lazy.console = found.console
+        self.observer.by_tx[tx_hash] = lazy
+        return lazy
+
+    def last_recording(self) -> Recording | None:
+        assert self.observer is not None
+        current = self.observer.current
+        last = self._last_call
+        if current.root is not None or isinstance(current, LazyRecording) or last is None or current is not last[4]:
+            return current
+        engine = self.engine_backend
+        raw, block, free, mark, _ = last
+        if mark != len(engine.state.log):  # the state has moved on since: the call cannot be run again as it was
+            return current
+        tracer = engine.tracer
+
+        def trace(target: Recording) -> None:
+            tracer.into = target
+            try:
+                self._run_call(raw, block, free=free)
+            except Exception:  # a failure is in the recording (the first run gave it to the caller)
+                pass
+            finally:
+                tracer.into = None
+
+        lazy = LazyRecording(trace)
+        lazy.console = current.console
+        self.observer.current = lazy
+        return lazy
+
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
+        assert self.observer is not None
+        self._last_call = (raw, block, free, len(self.engine_backend.state.log), self.observer.current)
+        return self._run_call(raw, block, free=free)
+
+    def _run_call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         engine = self.engine_backend
         if free:  # as geth: no fee fields, gas price 0, so the sender needs no ether for gas (cast calls from 0x0)
             gas = raw.get("gas") or (engine.pending.gas_limit - engine.pending.gas_used)

@@ -23,6 +23,9 @@ from typing import Any
 import pyrevm
 from eth_utils import keccak
 
+from sandbox.backends.revm.replay import RunContext
+from sandbox.backends.revm.tracing import Tracer
+
 # pyrevm's stubs lag its code (AccountInfo takes balance=, deploy takes gas_price=).
 AccountInfo: Any = pyrevm.AccountInfo
 
@@ -61,6 +64,8 @@ class Outcome:
     contract_address: bytes | None = None
     gas_refunded: int = 0
     gas_spent: int = 0
+    #: Length of the state's write log before a committed run (the state to run it again on).
+    mark: int | None = None
 
 
 def _hex(address: bytes) -> str:
@@ -122,6 +127,8 @@ class WorldState:
         #: (is_storage, key, old, new); a mark is a length of this list.
         self.log: list[tuple[bool, Any, Any, Any]] = []
         self._block_key: BlockContext | None = None
+        #: Traces runs when set (sandbox.backends.revm.tracing); eth-tester's RevmBackend alone has none.
+        self.tracer: Tracer | None = None
 
     # -- reads (from the mirror) ---------------------------------------------
 
@@ -253,44 +260,37 @@ class WorldState:
         if prepaid:
             self._put_account(sender, (before[0] - prepaid, before[1], before[2]), log=False)
         checkpoint = evm.snapshot()
-        if access_list:
-            # revm loads access-list entries without journaling them, so they would
-            # stay warm for good; loading each account first (journaled) makes the
-            # checkpoint's revert drop them, slots included.
-            for address, _ in access_list:
-                evm.basic(_hex(address))
-            evm.set_tx_env(pyrevm.TxEnv(access_list=[(_hex(a), [int(k) for k in keys]) for a, keys in access_list]))
-        created: bytes | None = None
+        self._preload(access_list)
+        tracer = self.tracer
+        traced = tracer is not None and tracer.wanted()
+        lines: list[bytes] | None = None
         changes = None
         try:
-            try:
-                if to is None:
-                    created = bytes.fromhex(evm.deploy(_hex(sender), data, value=value, gas=gas, gas_price=0)[2:])
-                    output = b""
-                else:
-                    output = bytes(evm.message_call(_hex(sender), _hex(to), data, value=value, gas=gas, gas_price=0))
-                success, error = True, None
-            except RuntimeError as exc:
-                failure = _FAILURE.match(str(exc))
-                if failure is None:
-                    raise InvalidTransaction(str(exc)) from None
-                success, error = False, failure.group(2) or failure.group(1)
-                output = bytes.fromhex(failure.group(4) or "")
-            result = evm.result
-            revm_gas = int(result.gas_used)
-            outcome = Outcome(
-                success=success,
-                gas_used=max(revm_gas, calldata_floor(data)),
-                output=output,
-                error=error,
-                contract_address=created,
-                gas_refunded=int(result.gas_refunded) if success else 0,
-            )
-            outcome.gas_spent = revm_gas + outcome.gas_refunded
-            if success:
-                outcome.logs = [(bytes.fromhex(log.address[2:]), [int(t, 16) for t in log.topics], bytes(log.data[1])) for log in result.logs]
+            if traced:
+                assert tracer is not None
+                with tracer.capturing(evm) as lines:
+                    outcome = self._run(sender, to, data, value, gas)
+            else:
+                outcome = self._run(sender, to, data, value, gas)
+            journal: str | None = None
+            if tracer is not None and not traced:
+                journal = evm.journal_str
+                if tracer.worth_a_trace(outcome, journal):
+                    # the same transaction again from the same state, traced (the same gas: tracing only watches)
+                    evm.revert(checkpoint)
+                    checkpoint = evm.snapshot()
+                    self._preload(access_list)
+                    with tracer.capturing(evm) as lines:
+                        outcome = self._run(sender, to, data, value, gas)
+                    tracer.retraced += 1
+                    journal = None
+            if lines is not None:
+                assert tracer is not None
+                tracer.record(lines, self.run_context(sender, to, data, value, gas, outcome, access_list))
             if commit:
-                changes = self._read_changes(block, sender, before, gas_price * (gas - outcome.gas_used), (gas_price - block.base_fee) * outcome.gas_used)
+                outcome.mark = len(self.log)
+                changes = self._read_changes(block, sender, before, gas_price * (gas - outcome.gas_used), (gas_price - block.base_fee) * outcome.gas_used,
+                                             journal)
         finally:
             evm.revert(checkpoint)
             if access_list:
@@ -301,10 +301,58 @@ class WorldState:
             self.apply(changes)
         return outcome
 
-    def _read_changes(self, block: BlockContext, sender: bytes, before: tuple[int, int, bytes], refund: int, tip: int) -> list[tuple[bool, Any, Any, Any]]:
+    def _preload(self, access_list: tuple[tuple[bytes, tuple[int, ...]], ...]) -> None:
+        if access_list:
+            # revm loads access-list entries without journaling them, so they would
+            # stay warm for good; loading each account first (journaled) makes the
+            # checkpoint's revert drop them, slots included.
+            for address, _ in access_list:
+                self.evm.basic(_hex(address))
+            self.evm.set_tx_env(pyrevm.TxEnv(access_list=[(_hex(a), [int(k) for k in keys]) for a, keys in access_list]))
+
+    def _run(self, sender: bytes, to: bytes | None, data: bytes, value: int, gas: int) -> Outcome:
+        """One run in the open checkpoint: its outcome (revm's failures read from its error text)."""
+        evm = self.evm
+        created: bytes | None = None
+        try:
+            if to is None:
+                created = bytes.fromhex(evm.deploy(_hex(sender), data, value=value, gas=gas, gas_price=0)[2:])
+                output = b""
+            else:
+                output = bytes(evm.message_call(_hex(sender), _hex(to), data, value=value, gas=gas, gas_price=0))
+            success, error = True, None
+        except RuntimeError as exc:
+            failure = _FAILURE.match(str(exc))
+            if failure is None:
+                raise InvalidTransaction(str(exc)) from None
+            success, error = False, failure.group(2) or failure.group(1)
+            output = bytes.fromhex(failure.group(4) or "")
+        result = evm.result
+        revm_gas = int(result.gas_used)
+        outcome = Outcome(
+            success=success,
+            gas_used=max(revm_gas, calldata_floor(data)),
+            output=output,
+            error=error,
+            contract_address=created,
+            gas_refunded=int(result.gas_refunded) if success else 0,
+        )
+        outcome.gas_spent = revm_gas + outcome.gas_refunded
+        if success:
+            outcome.logs = [(bytes.fromhex(log.address[2:]), [int(t, 16) for t in log.topics], bytes(log.data[1])) for log in result.logs]
+        return outcome
+
+    def run_context(self, sender: bytes, to: bytes | None, data: bytes, value: int, gas: int, outcome: Outcome,
+                    access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()) -> RunContext:
+        """What :mod:`sandbox.backends.revm.replay` needs besides the steps (the state read before the run's writes)."""
+        return RunContext(sender, to, data, value, gas, outcome.success, outcome.error, outcome.output, outcome.gas_spent,
+                          outcome.contract_address, self.code, lambda address: self.account(address)[1], access_list)
+
+    def _read_changes(self, block: BlockContext, sender: bytes, before: tuple[int, int, bytes], refund: int, tip: int,
+                      journal: str | None = None) -> list[tuple[bool, Any, Any, Any]]:
         """What the transaction in the open checkpoint wrote, as log entries."""
         evm = self.evm
-        text = evm.journal_str
+        text = evm.journal_str if journal is None else journal
         journal = text[text.rindex(", journal: [") :]
         loaded, destroyed, new_code, first_seen = _parse_journal(journal)
         coinbase = block.coinbase
