@@ -29,6 +29,14 @@ class Run:
     refund: int
 
 
+def optimistic(first: Run, *, cap: int, intrinsic: int) -> int:
+    """The limit an unconfirmed estimate returns for ``first``, its run at ``cap``: geth's optimistic bound,
+    or the intrinsic gas when no code ran."""
+    if first.spent <= intrinsic:
+        return intrinsic
+    return min(cap, (first.spent + first.refund + CALL_STIPEND) * 64 // 63)
+
+
 def geth_style_estimate(run: Callable[[int], Run], first: Run, *, cap: int, intrinsic: int, confirm: bool = True) -> int:
     """Smallest confirmed gas limit near the true need.
 
@@ -36,17 +44,17 @@ def geth_style_estimate(run: Callable[[int], Run], first: Run, *, cap: int, intr
     away; ``first`` is its successful run at ``cap`` (a failure there is the
     caller's to report, with the engine's own error).
     """
+    bound = optimistic(first, cap=cap, intrinsic=intrinsic)
     if first.spent <= intrinsic:
         # No code ran (a plain transfer to an account without code).
         if not confirm or run(intrinsic).success:
             return intrinsic
         return first.spent
-    optimistic = min(cap, (first.spent + first.refund + CALL_STIPEND) * 64 // 63)
-    if not confirm or run(optimistic).success:
-        return optimistic
+    if not confirm or run(bound).success:
+        return bound
     # Rare: the transaction needs more than the optimistic bound (e.g. gas-dependent
     # logic). Binary-search the remaining range; each probe is a real run.
-    low, high = optimistic, cap
+    low, high = bound, cap
     while high - low > max(1000, high // 100):
         mid = (low + high) // 2
         if run(mid).success:

@@ -1,0 +1,187 @@
+"""One EVM run for a transaction the sandbox signs and sends itself (``transact`` on py-evm).
+
+The seam's ``transact`` estimates (a run at the block gas limit on a throwaway
+state) and then sends at the optimistic bound of that run,
+``(used + refund + 2300) * 64 / 63`` (:mod:`sandbox.backends.gas`): a second
+run of the same code. Here the transaction runs once, on the pending block's
+own state, at the block gas limit, while a few opcodes are watched. When
+nothing it did could come out differently at the bound, the run *is* the
+run at the bound: the bound is computed from it, the transaction is signed
+with that limit, the gas it did not buy is given back, and the block is
+built from it as py-evm's ``MiningChain.apply_transaction`` builds it.
+
+The proof rule. At a limit ``L`` the same instructions see ``cap - L`` less
+gas remaining and nothing else changes, unless the code reads the gas
+(``GAS``), hands on a share of it (``CALL``, ``CALLCODE``, ``DELEGATECALL``,
+``STATICCALL``, ``CREATE``, ``CREATE2``: EIP-150's all but one 64th), or an
+``SSTORE`` runs with 2,300 gas or less left (EIP-2200's stipend rule), which
+is checked with the gas it would have had at ``L``. The estimate the other
+road makes runs on a free copy of the state (base fee 0, its own block
+time), so what reads the price, a balance, or the block's time, fee,
+randomness, coinbase or hashes could see other values there; those opcodes
+send the transaction down the other road too, as does a revert or failure
+(its error is the other road's to report), a creation, a data floor
+(EIP-7623) above the gas used, tracing by steps, and anything the chain
+refuses. Then the state is dropped and the other road runs from the start:
+its answer is the one a user would have had before this module existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth.constants import CREATE_CONTRACT_ADDRESS
+from eth.vm.spoof import SpoofTransaction
+
+from sandbox.backends.gas import CALL_STIPEND, Run, optimistic
+
+#: Opcodes whose result may differ at another gas limit, or between this run and the estimate's free state.
+DEPENDENT = frozenset({
+    0x5A,  # GAS
+    0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA,  # CREATE CALL CALLCODE DELEGATECALL CREATE2 STATICCALL
+    0x3A, 0x31, 0x47, 0x48, 0x4A,  # GASPRICE BALANCE SELFBALANCE BASEFEE BLOBBASEFEE
+    0x40, 0x41, 0x42, 0x44,  # BLOCKHASH COINBASE TIMESTAMP PREVRANDAO
+    0xFF,  # SELFDESTRUCT
+})
+SSTORE = 0x55
+
+
+class Watch:
+    """What the watched opcodes saw during one run."""
+
+    __slots__ = ("dependent", "least_at_sstore")
+
+    def __init__(self) -> None:
+        self.dependent = False
+        #: The least gas remaining when an SSTORE started (None: no SSTORE ran).
+        self.least_at_sstore: int | None = None
+
+
+_WATCHED: dict[type, type] = {}
+
+
+def watched(base: type) -> type:
+    """``base`` (a computation class) with the :data:`DEPENDENT` opcodes and SSTORE noting into ``state._sandbox_watch``."""
+    cls = _WATCHED.get(base)
+    if cls is not None:
+        return cls
+    table = dict(base.opcodes)  # type: ignore[attr-defined]
+
+    def flagging(fn: Any) -> Any:
+        def run(computation: Any) -> Any:
+            computation.state._sandbox_watch.dependent = True
+            return fn(computation=computation)
+
+        run.mnemonic = getattr(fn, "mnemonic", "?")  # type: ignore[attr-defined]
+        run.gas_cost = getattr(fn, "gas_cost", 0)  # type: ignore[attr-defined]
+        return run
+
+    def storing(fn: Any) -> Any:
+        def run(computation: Any) -> Any:
+            watch = computation.state._sandbox_watch
+            left = computation._gas_meter.gas_remaining
+            if watch.least_at_sstore is None or left < watch.least_at_sstore:
+                watch.least_at_sstore = left
+            return fn(computation=computation)
+
+        run.mnemonic = getattr(fn, "mnemonic", "?")  # type: ignore[attr-defined]
+        run.gas_cost = getattr(fn, "gas_cost", 0)  # type: ignore[attr-defined]
+        return run
+
+    for op in DEPENDENT & table.keys():
+        table[op] = flagging(table[op])
+    if SSTORE in table:
+        table[SSTORE] = storing(table[SSTORE])
+    cls = _WATCHED[base] = type(f"Watched{base.__name__}", (base,), {"opcodes": table})
+    return cls
+
+
+class _Unproven(Exception):
+    """The run may differ from a run at the bound: the other road runs the transaction."""
+
+
+def apply_once(chain: Any, raw: dict[str, Any], unsigned_at_cap: Any, key: Any, observer: Any) -> tuple[Any, Any] | None:
+    """Run ``unsigned_at_cap`` once on ``chain``'s pending block and, when the rule proves it, apply it signed at its bound.
+
+    Returns the signed transaction applied and its receipt (``chain.header``
+    then holds it, as after ``chain.apply_transaction``), or ``None`` with
+    nothing changed.
+    """
+    header = chain.header
+    cap = int(header.gas_limit) - int(header.gas_used)
+    if unsigned_at_cap.to == CREATE_CONTRACT_ADDRESS or int(unsigned_at_cap.gas) != cap or getattr(unsigned_at_cap, "type_id", None) == 3:
+        return None
+    vm = chain.get_vm(header)
+    state = vm.state
+    state.lock_changes()
+    snapshot = state.snapshot()
+    try:
+        signed, receipt = _run(vm, state, raw["from"], unsigned_at_cap, cap, key, observer)
+    except _Unproven:
+        state.revert(snapshot)
+        return None
+    finally:
+        state.__dict__.pop("_sandbox_watch", None)
+    # MiningChain.apply_transaction from here on.
+    base_block = vm.get_block()
+    header_with_receipt = vm.add_receipt_to_header(base_block.header, receipt)
+    state.persist()
+    new_header = header_with_receipt.copy(state_root=state.state_root)
+    block = vm.set_block_transactions_and_withdrawals(base_block, new_header, (*base_block.transactions, signed),
+                                                      (*base_block.get_receipts(chain.chaindb), receipt))
+    chain.header = block.header
+    return signed, receipt
+
+
+def _run(vm: Any, state: Any, sender: bytes, unsigned_at_cap: Any, cap: int, key: Any, observer: Any) -> tuple[Any, Any]:
+    """The executor's steps (``BaseTransactionExecutor.__call__``) with the run at ``cap`` turned into the run at the bound."""
+    from eth_utils import ValidationError as EVMValidationError
+
+    spoof = SpoofTransaction(unsigned_at_cap, from_=sender)
+    executor = state.get_transaction_executor()
+    watch = state._sandbox_watch = Watch()
+    try:
+        executor.validate_transaction(spoof)  # at the cap: the sender can buy all of it
+        message = executor.build_evm_message(spoof)
+    except EVMValidationError:
+        raise _Unproven from None
+    state.computation_class = watched(type(state).computation_class)
+    try:
+        computation = executor.build_computation(message, spoof)
+    finally:
+        del state.computation_class
+    if computation.is_error or watch.dependent:
+        raise _Unproven
+    intrinsic = int(unsigned_at_cap.intrinsic_gas)
+    spent = cap - int(computation.get_gas_remaining())
+    limit = optimistic(Run(True, spent, int(computation.get_gas_refund())), cap=cap, intrinsic=intrinsic)  # what the estimate gives
+    less = cap - limit
+    if watch.least_at_sstore is not None and watch.least_at_sstore - less <= CALL_STIPEND:
+        raise _Unproven
+    refunded = executor.calculate_gas_refund(computation, spent)
+    if executor.calc_data_floor_gas(unsigned_at_cap, spent, refunded) != 0:
+        raise _Unproven
+    signed = unsigned_at_cap.copy(gas=limit).as_signed_transaction(key)
+    signed.__dict__["sender"] = sender  # py-evm's cached_property: the key's own address, not recovered again
+    header = vm.get_header()
+    try:
+        vm.validate_transaction_against_header(header, signed)
+    except EVMValidationError:
+        raise _Unproven from None
+    # The run at ``limit``: the gas not bought given back, the meter as if it had started there.
+    if less:
+        state.delta_balance(sender, less * state.get_gas_price(spoof))
+        meter = computation._gas_meter
+        meter.gas_remaining -= less
+        meter.start_gas -= less
+        computation.msg.gas -= less
+        root = None if observer is None else observer.current.root
+        if root is not None and root.message is None and root.gas == cap - intrinsic:
+            root.gas -= less  # the frame the observer recorded: the message's gas at the limit sent
+    executor.finalize_computation(signed, computation)
+    state.clear_transient_storage()
+    receipt = vm.make_receipt(header, signed, computation, state)
+    if receipt.gas_used - header.gas_used != spent - refunded:  # the rule's own cross-check: never expected
+        raise _Unproven
+    vm.validate_receipt(receipt)
+    return signed, receipt
