@@ -193,7 +193,7 @@ class Builder:
 
     # -- the steps ----------------------------------------------------------------------
 
-    def feed(self, lines: list[bytes]) -> None:
+    def feed(self, lines: list[str]) -> None:
         for line in lines:
             self.step(json.loads(line))
         self.finish()

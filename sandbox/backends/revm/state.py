@@ -24,7 +24,8 @@ import pyrevm
 from eth_utils import keccak
 
 from sandbox.backends.revm.replay import RunContext
-from sandbox.backends.revm.tracing import Tracer
+from sandbox.backends.revm.tracing import CONSOLE_CODE, CONSOLE_IN_JOURNAL, CONSOLE_RUN_GAS, Tracer, console_payloads
+from sandbox.backends.trace import CONSOLE_ADDRESS
 
 # pyrevm's stubs lag its code (AccountInfo takes balance=, deploy takes gas_price=).
 AccountInfo: Any = pyrevm.AccountInfo
@@ -263,7 +264,7 @@ class WorldState:
         self._preload(access_list)
         tracer = self.tracer
         traced = tracer is not None and tracer.wanted()
-        lines: list[bytes] | None = None
+        lines: list[str] | None = None
         changes = None
         try:
             if traced:
@@ -273,6 +274,7 @@ class WorldState:
             else:
                 outcome = self._run(sender, to, data, value, gas)
             journal: str | None = None
+            console_run = False
             if tracer is not None and not traced:
                 journal = evm.journal_str
                 if tracer.worth_a_trace(outcome, journal):
@@ -284,13 +286,26 @@ class WorldState:
                         outcome = self._run(sender, to, data, value, gas)
                     tracer.retraced += 1
                     journal = None
-            if lines is not None:
-                assert tracer is not None
-                tracer.record(lines, self.run_context(sender, to, data, value, gas, outcome, access_list))
+                else:
+                    console_run = CONSOLE_IN_JOURNAL in journal
             if commit:
                 outcome.mark = len(self.log)
                 changes = self._read_changes(block, sender, before, gas_price * (gas - outcome.gas_used), (gas_price - block.base_fee) * outcome.gas_used,
                                              journal)
+            if console_run:
+                assert tracer is not None
+                evm.revert(checkpoint)
+                payloads = self._console_run(block, sender, to, data, value, gas, outcome, access_list)
+                checkpoint = evm.snapshot()
+                if payloads is None:  # the console run went another way: the tracer, from the same state
+                    self._preload(access_list)
+                    with tracer.capturing(evm) as lines:
+                        self._run(sender, to, data, value, gas)
+                else:
+                    tracer.heard(payloads)
+            if lines is not None:
+                assert tracer is not None
+                tracer.record(lines, self.run_context(sender, to, data, value, gas, outcome, access_list))
         finally:
             evm.revert(checkpoint)
             if access_list:
@@ -300,6 +315,33 @@ class WorldState:
         if changes is not None:
             self.apply(changes)
         return outcome
+
+    def _console_run(self, block: BlockContext, sender: bytes, to: bytes | None, data: bytes, value: int, gas: int, outcome: Outcome,
+                     access_list: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[bytes] | None:
+        """The console.log payloads of a run, from a second run with code at the console address
+        (:data:`~sandbox.backends.revm.tracing.CONSOLE_CODE`); None when that run did not end as the first.
+
+        The first run's journal checkpoint must be reverted: this one starts from the same state. Its
+        loads cost gas, so it gets more (the receipt is the first run's); code that reads ``gasleft()``
+        may go another way here, which the outcome check catches.
+        """
+        evm = self.evm
+        console = _hex(CONSOLE_ADDRESS)
+        evm.insert_account_info(console, AccountInfo(balance=0, nonce=0, code=CONSOLE_CODE))
+        checkpoint = evm.snapshot()
+        try:
+            self._preload(access_list)
+            second = self._run(sender, to, data, value, min(gas + CONSOLE_RUN_GAS, max(block.gas_limit, gas)))
+            journal = evm.journal_str
+        except InvalidTransaction:
+            return None
+        finally:
+            evm.revert(checkpoint)
+            # back to an account without code (revm's database keeps it as an empty account: the same to every opcode)
+            evm.insert_account_info(console, AccountInfo(balance=0, nonce=0, code_hash=None))
+        if second.success != outcome.success or second.output != outcome.output:
+            return None
+        return console_payloads(journal)
 
     def _preload(self, access_list: tuple[tuple[bytes, tuple[int, ...]], ...]) -> None:
         if access_list:

@@ -1,35 +1,36 @@
-"""Tracing on revm: when a run is traced, and how revm's tracer output is caught.
+"""Tracing on revm: which runs are traced, how revm's tracer output is caught, and console.log without it.
 
 pyrevm 0.3.7 exposes no inspector; ``EVM.tracing = True`` (settable per
-run) makes revm's EIP-3155 tracer write one JSON line per instruction to
-the process's file descriptor 1, from Rust. :class:`Tracer` points fd 1 at
-a temporary file around the traced run, puts it back, and hands the lines to
-:class:`~sandbox.backends.revm.replay.Builder`. Any other output that
-reached fd 1 meanwhile (another thread's) is written back to it.
+run) turns on revm's EIP-3155 tracer, one JSON line per instruction, which
+pyrevm writes through Python's ``print`` (``py.run("print(s, end='')")``
+for every piece serde writes, ~30 per instruction). :class:`Tracer` puts a
+``StringIO`` in ``sys.stdout`` around the traced run and hands the lines to
+:class:`~sandbox.backends.revm.replay.Builder`; other output printed
+meanwhile (another thread's) is passed on. Each piece compiles a line of
+Python, so a traced run costs ~3 ms per instruction (``bench/revm_tracing.py``:
+thousands of times an untraced run). Tracing only watches: a traced run
+uses the same gas, so receipts are the same traced or not. Hence:
 
-Tracing is a second way of running, not a change to the run: the traced run
-uses the same gas (the console address keeps no code), so receipts are the
-same traced or not. Which runs are traced (measured in
-``bench/revm_tracing.py``: a traced run costs several untraced ones):
-
-- every run while the recorder is stepping (``debug_trace*``'s struct
-  logger), while ``pytest --sandbox-coverage`` records (``coverage.HITS``),
-  or while :attr:`Tracer.always` is set;
-- otherwise a run is first made untraced, and made again traced (from the
-  same state: the transaction's journal checkpoint is reverted first) only
-  when it failed or called the console address (revm's journal names every
-  account a run loaded): then its console.log lines, call tree and revert
-  location are there, as on py-evm;
-- a mined transaction that was not traced is traced when its recording is
-  asked for (``sb.trace``, ``debug_traceTransaction``): run again on the
-  state before it (:meth:`sandbox.backends.revm.backend.RevmBackend.retrace`).
+- **console.log without the tracer.** A run is first made untraced; when
+  revm's journal shows it loaded the console address (3 us to read), it is
+  made again from the same state with :data:`CONSOLE_CODE` at that address,
+  which turns its calldata into accounts it loads, listed in order in the
+  journal (:func:`console_payloads`). Its loads cost gas, so that run gets
+  more and its receipt is dropped; one more untraced run (~2x).
+- **The tracer** for a run that failed (not for want of gas: a gas
+  estimate's probes fail so), for every run while the recorder is stepping
+  (``debug_trace*``'s struct logger), while ``pytest --sandbox-coverage``
+  records (``coverage.HITS``), or while :attr:`Tracer.always` is set; and,
+  when its frames are first asked for (``sb.trace``, ``debug_traceTransaction``
+  callTracer, ``debug_traceCall``), for a mined transaction or the latest
+  call: run again on the state before it (:class:`LazyRecording`).
 """
 
 from __future__ import annotations
 
-import os
+import io
+import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,6 +40,37 @@ from sandbox.backends.trace import CONSOLE_ADDRESS, Recorder, Recording
 
 #: The console address as revm's journal prints it.
 CONSOLE_IN_JOURNAL = "AccountLoaded { address: 0x" + CONSOLE_ADDRESS.hex() + " }"
+
+#: Code put at the console address for a console run: its calldata read 12 bytes at a time into the
+#: addresses it asks the BALANCE of, ``0xc0de | tag (GAS at entry, 4 bytes) | offset (2) | 12 bytes``
+#: (offset 0xffff: the header, whose 12 bytes are the calldata's length). A STATICCALL may load
+#: accounts, and revm's journal lists every account loaded, in order: so it carries the payloads out
+#: of the EVM without a tracer. Each load costs 2,600 gas, which is why only a second run has this code.
+CONSOLE_CODE = bytes.fromhex(
+    "5a63ffffffff16"  # GAS, PUSH4 0xffffffff, AND: tag
+    "8060701b61c0de60901b179050"  # base = 0xc0de << 144 | tag << 112
+    "8061ffff60601b173617"  # header = base | 0xffff << 96 | CALLDATASIZE
+    "31505f"  # BALANCE(header), POP; offset = 0
+    "5b36811015603d57"  # loop: if not offset < CALLDATASIZE: jump to the end
+    "803560a01c"  # CALLDATALOAD(offset) >> 160: its first 12 bytes
+    "8160601b178217"  # | offset << 96 | base
+    "3150600c01602156"  # BALANCE, POP; offset += 12; jump to the loop
+    "5b00"  # end: STOP
+)
+#: Gas given to a console run beyond the transaction's own (its loads cost 2,600 each).
+CONSOLE_RUN_GAS = 3_000_000
+_MARKED = re.compile(r"AccountLoaded \{ address: 0xc0de([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{24}) \}")
+
+
+def console_payloads(journal: str) -> list[bytes]:
+    """The console.log calldata a console run's journal carries, in the order the calls ran."""
+    payloads: list[tuple[str, int, bytearray]] = []
+    for tag, offset, data in _MARKED.findall(journal[journal.rfind(", journal: [") :]):
+        if offset == "ffff":
+            payloads.append((tag, int(data, 16), bytearray()))
+        elif payloads and payloads[-1][0] == tag:
+            payloads[-1][2].extend(bytes.fromhex(data))
+    return [bytes(chunks[:length]) for _tag, length, chunks in payloads]
 
 
 def _coverage() -> tuple[Any, Any]:
@@ -55,7 +87,6 @@ class Tracer:
         self.recorder = recorder
         #: Trace every run (not only failed ones and console.log callers).
         self.always = False
-        self._file: Any = None
         #: A recording to trace into instead of the recorder's (a mined transaction run again).
         self.into: Recording | None = None
         #: Runs traced, and how many of them were second runs (counts for tests and the bench).
@@ -75,38 +106,44 @@ class Tracer:
         return CONSOLE_IN_JOURNAL in journal
 
     @contextmanager
-    def capturing(self, evm: Any) -> Iterator[list[bytes]]:
-        """Run the block with revm's tracer on and fd 1 caught; the list is filled with its step lines after it."""
-        if self._file is None:
-            self._file = tempfile.TemporaryFile()  # kept open for the chain's life, reused by each traced run
-        out = self._file
-        out.seek(0)
-        out.truncate()
-        sys.stdout.flush()
-        saved = os.dup(1)
-        lines: list[bytes] = []
-        os.dup2(out.fileno(), 1)
+    def capturing(self, evm: Any) -> Iterator[list[str]]:
+        """Run the block with revm's tracer on and ``sys.stdout`` caught; the list gets its step lines after it."""
+        caught = io.StringIO()
+        saved = sys.stdout
+        lines: list[str] = []
+        sys.stdout = caught
         evm.tracing = True
         try:
             yield lines
         finally:
             evm.tracing = False
-            os.dup2(saved, 1)
-            os.close(saved)
-            out.seek(0)
+            sys.stdout = saved
             foreign = []
-            for line in out.read().splitlines():
-                if line.startswith(b'{"pc"'):
+            for line in caught.getvalue().splitlines():
+                if line.startswith('{"pc"'):
                     lines.append(line)
-                elif not line.startswith(b'{"stateRoot"'):  # revm's summary line of a whole transaction
+                elif not line.startswith('{"stateRoot"'):  # revm's summary line of a whole transaction
                     foreign.append(line)
-            if foreign:
-                os.write(1, b"\n".join(foreign) + b"\n")
+            if foreign:  # another thread's output, printed meanwhile
+                saved.write("\n".join(foreign) + "\n")
             self.traced += 1
 
-    def record(self, lines: list[bytes], ctx: RunContext, recording: Recording | None = None) -> Recording:
+    def heard(self, payloads: list[bytes]) -> None:
+        """Console payloads of an untraced run (a console run): into the current recording, and to the listeners."""
+        recording = self.recorder.current
+        for payload in payloads:
+            recording.console.append(payload)
+            for listener in Recorder.console_listeners:
+                try:
+                    listener(payload)
+                except Exception:  # a listener's failure must not change what the chain runs
+                    pass
+
+    def record(self, lines: list[str], ctx: RunContext, recording: Recording | None = None) -> Recording:
         """The run's steps into ``recording`` (the recorder's current one by default); console listeners hear its lines."""
         target = recording or self.into or self.recorder.current
+        if self.into is not None:  # a run again: it gives the console payloads it found (known from the first run)
+            target.console.clear()
         hits, branches = _coverage()
         builder = Builder(ctx, target, depth=0, step_options=target.step_options if target.steps is not None else None,
                           hits=hits, branches=branches)
