@@ -5,8 +5,11 @@ transaction is the one the engine recorded when it ran
 (:mod:`sandbox.backends.trace`); opcode steps are recorded on demand, by
 running the transaction again as a call on the state of its parent block
 (every transaction of the sandbox is mined in a block of its own, so that
-is the state it ran on). Only engines that record (py-evm) can answer; on
-revm (pyrevm 0.3.7 has no inspector) the methods are refused with -32000.
+is the state it ran on). Both embedded engines answer: py-evm from its
+hooks, revm from revm's EIP-3155 tracer (``sandbox.backends.revm.tracing``:
+a mined transaction is traced again on the state before it when its tree is
+first asked for; slow, ~3 ms per instruction). An engine that records
+nothing is refused with -32000.
 
 Options, as geth takes them: ``{"tracer": "callTracer", "tracerConfig":
 {"withLog": true, "onlyTopCall": true}}``; for the struct logger (no
@@ -81,8 +84,8 @@ class DebugMethods:
     def _tracing_backend(self, sb: Any, method: str) -> Any:
         backend = sb.chain.backend
         if getattr(backend, "observer", None) is None:
-            raise RpcError(REFUSED, f"{method} needs an engine that records execution; the {backend.engine} engine does not "
-                                    "(pyrevm 0.3.7 has no inspector): run the node on py-evm (SANDBOX_BACKEND=pyevm sandbox node)")
+            raise RpcError(REFUSED, f"{method} needs an engine that records execution; the {backend.engine} engine does not: "
+                                    "run the node on py-evm or revm (SANDBOX_BACKEND=pyevm sandbox node)")
         return backend
 
     def _run(self, backend: Any, call: dict[str, Any], block: Any, steps: StepOptions | None) -> tuple[Recording, bool]:
@@ -104,7 +107,7 @@ class DebugMethods:
         return recording, failed or recording.root.reverted
 
     def rpc_debug_traceTransaction(self, sb: Any, params: list[Any]) -> Any:
-        """geth's callTracer (withLog, onlyTopCall) or struct logger (opcode steps) of a mined transaction; py-evm only."""
+        """geth's callTracer (withLog, onlyTopCall) or struct logger (opcode steps) of a mined transaction (py-evm, revm)."""
         tx_hash, raw_options = params_of(params, 1, 2, "debug_traceTransaction")
         tx_hash = hash_param(tx_hash, "transaction hash")
         options = _options(raw_options, "debug_traceTransaction")
@@ -130,7 +133,7 @@ class DebugMethods:
         return _struct_log(recording, failed, gas_used)
 
     def rpc_debug_traceCall(self, sb: Any, params: list[Any]) -> Any:
-        """The same tracers for a call at a block (with stateOverrides); py-evm only."""
+        """The same tracers for a call at a block (with stateOverrides); py-evm, revm."""
         tx, block, raw_options = params_of(params, 1, 3, "debug_traceCall")
         options = _options(raw_options, "debug_traceCall")
         backend = self._tracing_backend(sb, "debug_traceCall")

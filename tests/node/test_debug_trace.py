@@ -162,18 +162,41 @@ def test_unknown_hash_and_unknown_tracer(node: Chain) -> None:
     assert reply["error"]["code"] == -32602
 
 
-def test_refused_on_revm(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def revm_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     from sandbox.node.server import BackgroundServer, create_app
     from sandbox.workshop.session import Workshop
 
-    ws = Workshop(INSPECT, state=tmp_path / "state.json", backend="revm")
+    ws = Workshop(INSPECT, state=tmp_path_factory.mktemp("debug-revm") / "state.json", backend="revm")
     with BackgroundServer(create_app(ws)) as server:
-        sb = Sandbox(INSPECT, rpc=server.url)
-        token = sb.deploy("Token", sender=sb.accounts.alice)
-        chain = Chain("revm", server.url, sb, token, token, token, "", "")
-        tx_hash = token.mint(sb.accounts.alice, 1, sender=sb.accounts.alice).tx_hash
-        reply = chain.rpc("debug_traceTransaction", tx_hash, {"tracer": "callTracer"})
-    assert reply["error"]["code"] == -32000 and "revm" in reply["error"]["message"] and "pyevm" in reply["error"]["message"]
+        yield _populate("revm", server.url)
+
+
+def test_revm_call_tracer_is_py_evms(node: Chain, revm_node: Chain) -> None:
+    """The same trees, gas included, from revm's EIP-3155 steps (sandbox.backends.revm.replay) as from py-evm's hooks."""
+    for tx in ("work", "mint"):
+        config = {"tracer": "callTracer", "tracerConfig": {"withLog": True}}
+        ours = revm_node.result("debug_traceTransaction", getattr(revm_node, tx), config)
+        assert ours == node.result("debug_traceTransaction", getattr(node, tx), config)
+    assert ours["logs"]  # the mint, last: its Transfer event
+    data = "0x" + keccak(text="set(uint256)")[:4].hex() + (200).to_bytes(32, "big").hex()
+    call = {"from": node.sb.accounts.alice.address, "to": node.proxied.address, "data": data, "gas": hex(300_000)}
+    reverted = revm_node.result("debug_traceCall", call, "latest", {"tracer": "callTracer"})
+    assert reverted["revertReason"] == "MathLib: too big" and reverted["calls"][0]["calls"][0]["type"] == "DELEGATECALL"
+    assert reverted == node.result("debug_traceCall", call, "latest", {"tracer": "callTracer"})
+
+
+def test_revm_struct_logs_are_py_evms(node: Chain, revm_node: Chain) -> None:
+    ours = revm_node.result("debug_traceTransaction", revm_node.mint, {"enableMemory": True})
+    theirs = node.result("debug_traceTransaction", node.mint, {"enableMemory": True})
+    for step in theirs["structLogs"]:  # py-evm's name of the opcode; revm's is geth's (and anvil's)
+        step["op"] = "KECCAK256" if step["op"] == "SHA3" else step["op"]
+    assert len(ours["structLogs"]) > 100 and ours == theirs  # stack, memory (rebuilt in Python), storage, gas, refunds
+    data = "0x" + keccak(text="fail(uint256)")[:4].hex() + (9).to_bytes(32, "big").hex()
+    out = revm_node.result("debug_traceCall", {"to": revm_node.logger.address, "data": data}, "latest", {"disableStack": True})
+    assert out["failed"] is True and out["structLogs"][-1]["op"] == "REVERT" and "stack" not in out["structLogs"][0]
+    limited = revm_node.rpc("debug_traceTransaction", revm_node.mint, {"limit": 10})
+    assert limited["error"]["code"] == -32000 and "more than 10 steps" in limited["error"]["message"]
 
 
 def test_cast_run_and_call_trace_on_the_node(node: Chain) -> None:
