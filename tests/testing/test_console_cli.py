@@ -75,11 +75,16 @@ def test_node_log_prints_lines_as_anvil(tmp_path: Path) -> None:
     assert printed[-1] == "6" or "6" in printed[at + 4 :]
 
 
-def test_revm_records_no_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SANDBOX_BACKEND", "revm")  # pyrevm 0.3.7 has no inspector: the output is the command's alone
+def test_revm_prints_the_same_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANDBOX_BACKEND", "revm")  # a console run and revm's tracer (sandbox.backends.revm.tracing) find them
     state = tmp_path / "state.json"
     callee = run("deploy", "Callee", state=state)
     address = callee.stdout.split(" at ")[1].split()[0]
     assert run("deploy", "Logger", address, state=state).returncode == 0
     sent = run("send", "Logger.work", "3", state=state)
-    assert sent.returncode == 0 and "Logger.work in block" in sent.stdout and sent.stderr == ""
+    assert sent.returncode == 0 and "Logger.work in block" in sent.stdout
+    assert sent.stderr.splitlines() == ["console.log:", *("  " + line for line in LINES)]
+    read = run("call", "Logger.quiet", state=state)
+    assert read.stdout.strip() == "6" and read.stderr.splitlines() == ["console.log:", "  6"]
+    failed = run("send", "Logger.fail", "9", state=state)
+    assert failed.returncode == 1 and failed.stderr.splitlines() == ["console.log:", "  about to fail", "error: execution reverted: TooBig(value=9, limit=5)"]
