@@ -195,11 +195,14 @@ class PyEvmChainBackend(TesterBackend):
             observer.start()
         stamp = self._stamp()
         header = chain.header
+        vm = chain.get_vm(header)
+        if raw.get("nonce") is None:  # the pending state's (eth-tester would build the latest block's state to read it: the same)
+            raw["nonce"] = vm.state.get_nonce(raw["from"])
         try:
             unsigned = engine._get_normalized_and_unsigned_evm_transaction(dict(raw, gas=int(header.gas_limit) - int(header.gas_used)))
         except (ValidationError, EVMValidationError):
             return None
-        applied = apply_once(chain, raw, unsigned, self._key_of(raw["from"]), observer)
+        applied = apply_once(chain, vm, raw, unsigned, self._key_of(raw["from"]), observer)
         if applied is None:
             return None
         signed, engine_receipt = applied
@@ -220,19 +223,19 @@ class PyEvmChainBackend(TesterBackend):
         return receipt
 
     def _mine_one(self) -> Any:
-        """Mine the pending block as eth-tester's ``mine_blocks(1)`` does on Prague, and return it (``None``: mined by eth-tester)."""
+        """Mine the pending block of one transaction as eth-tester's ``mine_blocks(1)`` does on Prague, and return it
+        (``None``: mined by eth-tester)."""
         import os
 
         from eth.constants import ZERO_ADDRESS
-        from eth.vm.forks.cancun.state import get_total_blob_gas
         from eth.vm.forks.prague import PragueVM
 
         chain = self._chain
         if not issubclass(chain.get_vm_class_for_block_number(chain.header.block_number), PragueVM):
             self.engine_backend.mine_blocks(1)
             return None
-        return chain.mine_block(coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32),
-                                blob_gas_used=sum(get_total_blob_gas(tx) for tx in chain.get_block().transactions))
+        # The block holds the one transaction just applied, never a blob transaction: no blob gas.
+        return chain.mine_block(coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32), blob_gas_used=0)
 
     def _key_of(self, sender: bytes) -> Any:
         """The engine's key for ``sender`` (eth-tester derives every address again on each look-up)."""
@@ -250,17 +253,25 @@ class PyEvmChainBackend(TesterBackend):
 
         engine = self.engine_backend
         chain = self._chain
-        if block == "latest":  # the header alone (eth-tester builds the whole block, transactions decoded)
-            header = chain.get_canonical_head()
-        elif isinstance(block, int):
-            header = chain.chaindb.get_canonical_block_header_by_number(block)
-        else:
-            header = _get_block_by_number(chain, block).header
         if free:  # as geth: no fee fields, no base fee, so the sender needs no ether for gas
             raw = dict(raw, max_fee_per_gas=0, max_priority_fee_per_gas=0)
-            header = header.copy(base_fee_per_gas=0)
+        latest = chain.chaindb._get_canonical_head_hash(chain.chaindb.db) if block == "latest" else None
+        kept = self.__dict__.get("_kept_latest")
+        if latest is not None and kept is not None and kept[0] == (latest, free):
+            header, state = kept[1], kept[2]  # the same head again: its (free) header and state, not decoded, copied and hashed again
+        else:
+            if block == "latest":  # the header alone (eth-tester builds the whole block, transactions decoded)
+                header = chain.get_canonical_head()
+            elif isinstance(block, int):
+                header = chain.chaindb.get_canonical_block_header_by_number(block)
+            else:
+                header = _get_block_by_number(chain, block).header
+            if free:
+                header = header.copy(base_fee_per_gas=0)
+            state = self._read_state(header)
+            if latest is not None:
+                self.__dict__["_kept_latest"] = ((latest, free), header, state)
         raw.setdefault("gas", header.gas_limit)
-        state = self._read_state(header)
         if raw.get("nonce") is None:  # from this state (eth-tester would build another one to read it)
             raw = dict(raw, nonce=state.get_nonce(raw["from"]))
         spoof = SpoofTransaction(engine._get_normalized_and_unsigned_evm_transaction(raw, block), from_=raw["from"])

@@ -100,8 +100,8 @@ class _Unproven(Exception):
     """The run may differ from a run at the bound: the other road runs the transaction."""
 
 
-def apply_once(chain: Any, raw: dict[str, Any], unsigned_at_cap: Any, key: Any, observer: Any) -> tuple[Any, Any] | None:
-    """Run ``unsigned_at_cap`` once on ``chain``'s pending block and, when the rule proves it, apply it signed at its bound.
+def apply_once(chain: Any, vm: Any, raw: dict[str, Any], unsigned_at_cap: Any, key: Any, observer: Any) -> tuple[Any, Any] | None:
+    """Run ``unsigned_at_cap`` once on ``chain``'s pending block (``vm``: its VM) and, when the rule proves it, apply it signed at its bound.
 
     Returns the signed transaction applied and its receipt (``chain.header``
     then holds it, as after ``chain.apply_transaction``), or ``None`` with
@@ -111,7 +111,6 @@ def apply_once(chain: Any, raw: dict[str, Any], unsigned_at_cap: Any, key: Any, 
     cap = int(header.gas_limit) - int(header.gas_used)
     if unsigned_at_cap.to == CREATE_CONTRACT_ADDRESS or int(unsigned_at_cap.gas) != cap or getattr(unsigned_at_cap, "type_id", None) == 3:
         return None
-    vm = chain.get_vm(header)
     state = vm.state
     state.lock_changes()
     snapshot = state.snapshot()

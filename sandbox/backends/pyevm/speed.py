@@ -63,6 +63,7 @@ def install() -> None:
     setattr(hexary.HexaryTrie, "_persist_node", persist_node)  # noqa: B010
     _install_values(hexary.HexaryTrie)
     _install_key_hashes()
+    _install_jump_analysis()
 
 
 #: Values by (trie root, key): a root names one immutable trie, so its answer for a key never changes.
@@ -105,6 +106,40 @@ def _install_key_hashes() -> None:
 
     setattr(hash_trie.HashTrie, "keymap", staticmethod(key_hash))  # noqa: B010
     setattr(storage, "keccak", key_hash)  # noqa: B010
+
+
+#: Jump destinations found valid and invalid, by the code they are in (content, not object).
+_positions: dict[bytes, tuple[set[int], set[int]]] = {}
+MAX_CODES = 4096
+
+
+def _install_jump_analysis() -> None:
+    """Each code's JUMPDEST analysis shared by every run of that code.
+
+    py-evm checks a jump's target by looking back up to 32 bytes for a PUSH
+    whose data it would be, and remembers the answer only in the code stream
+    of one message; every transaction and call starts a new stream. Whether
+    a position is an instruction depends on the code bytes alone, so the
+    answers are kept by code.
+    """
+    from eth.vm.code_stream import CodeStream
+
+    init = CodeStream.__init__
+    if getattr(init, "_sandbox_shared", False):
+        return
+
+    def shared(stream: Any, code_bytes: bytes) -> None:
+        init(stream, code_bytes)
+        kept = _positions.get(code_bytes)
+        if kept is None:
+            if len(_positions) >= MAX_CODES:
+                _positions.clear()
+            _positions[code_bytes] = (stream.invalid_positions, stream.valid_positions)
+        else:
+            stream.invalid_positions, stream.valid_positions = kept
+
+    shared._sandbox_shared = True  # type: ignore[attr-defined]
+    setattr(CodeStream, "__init__", shared)  # noqa: B010
 
 
 _CALL_EXECUTORS: dict[type, type] = {}
