@@ -12,7 +12,10 @@ be rebuilt (a cheatcode sealed in its own block, a revert, a dropped
 transaction, or a mine at a later time than the transactions arrived at)
 the block is emptied and its transactions applied again, in order, so they
 run in the block that mines them; one the new state refuses (nonce, funds)
-is left out, as a pool drops it.
+is left out, as a pool drops it. The pending block keeps its transactions
+in anvil's order (:func:`block_order`: highest fee per gas first, each
+sender's nonces in order), not in the order they arrived, so ``pending``
+reads and the block a mine seals agree.
 
 Timestamps follow :class:`sandbox.backends.clock.Clock` (anvil's rule).
 
@@ -24,6 +27,7 @@ transactions, as py-evm signed-transaction objects), ``_apply_object``,
 
 from __future__ import annotations
 
+import heapq
 from abc import abstractmethod
 from typing import Any
 
@@ -145,7 +149,7 @@ class PendingBlock:
             self._set_pending_timestamp(timestamp)
         else:
             # Run again even at the same time: the state recorder notes their writes for the block that keeps them.
-            self._rebuild(self._pending_objects(), timestamp)
+            self._rebuild_in_order(self._pending_objects(), timestamp)
         self.tester.mine_blocks(1)
         self.clock.mined(timestamp)
 
@@ -171,6 +175,26 @@ class PendingBlock:
             except REFUSALS:
                 pass  # no longer valid on this state: dropped, as a pool drops it
 
+    def _rebuild_in_order(self, waiting: list[Any], timestamp: int) -> None:
+        """Rebuild the pending block with ``waiting`` in :func:`block_order`.
+
+        If that order would leave one out (it needs what another sender's
+        transaction, now later, gives it: funds), the order they had is kept:
+        a transaction the node took is never lost to a reordering.
+        """
+        ordered = block_order(waiting)
+        self._rebuild(ordered, timestamp)
+        if ordered != waiting and len(self._pending_objects()) < len(waiting):
+            self._rebuild(waiting, timestamp)
+
+    def _keep_block_order(self) -> None:
+        """After a transaction joined the pending block: put it where the mined block will have it (anvil's pending block)."""
+        if self._pending_empty():
+            return
+        waiting = self._pending_objects()
+        if [bytes(tx.hash) for tx in block_order(waiting)] != [bytes(tx.hash) for tx in waiting]:
+            self._rebuild_in_order(waiting, self._pending_header_timestamp())
+
     def _to_pending(self, tx: dict[str, Any], raw: dict[str, Any], held: bool) -> str:
         """Put request ``tx`` (``raw``: the engine's shape) in the pending block without mining; returns its hash."""
         self._stamp()
@@ -189,6 +213,7 @@ class PendingBlock:
             raise TransactionRejected(f"the chain refused the transaction from {tx['from']}: {exc}") from None
         finally:
             self._apply_again(after)
+        self._keep_block_order()
         return tx_hash
 
     def _raw_to_pending(self, raw: bytes) -> str:
@@ -196,11 +221,13 @@ class PendingBlock:
         decoded = _decode(raw)
         after = [] if decoded is None else self._make_room(bytes(decoded.sender), int(decoded.nonce), _fee(decoded))
         try:
-            return "0x" + bytes(self.engine_backend.send_raw_transaction(raw)).hex()
+            tx_hash = "0x" + bytes(self.engine_backend.send_raw_transaction(raw)).hex()
         except REFUSALS as exc:
             raise TransactionRejected(f"the chain refused the raw transaction: {exc}") from None
         finally:
             self._apply_again(after)
+        self._keep_block_order()
+        return tx_hash
 
     def _make_room(self, sender: bytes, nonce: int, fee: int | None) -> list[Any]:
         """A pending transaction of ``sender`` with ``nonce`` is replaced (as anvil's pool: only by a higher fee).
@@ -226,6 +253,31 @@ class PendingBlock:
                 self._apply_object(tx)
             except REFUSALS:
                 pass
+
+
+def block_order(waiting: list[Any]) -> list[Any]:
+    """The order a mined block takes ``waiting`` in (arrival order): anvil's ``TransactionOrder::Fees``.
+
+    The highest fee per gas first (the max fee of an EIP-1559 transaction,
+    the gas price of a legacy one: what anvil's ``gas_price()`` ranks by,
+    not the tip), ties in arrival order, and each sender's transactions in
+    nonce order: a sender's next transaction is ranked only once the one
+    before it is in the block.
+    """
+    by_sender: dict[bytes, list[tuple[int, int, Any]]] = {}
+    for arrival, tx in enumerate(waiting):
+        by_sender.setdefault(bytes(tx.sender), []).append((int(tx.nonce), arrival, tx))
+    queues = {sender: sorted(txs, key=lambda entry: entry[:2]) for sender, txs in by_sender.items()}
+    heads = [(-_fee(txs[0][2]), txs[0][1], sender) for sender, txs in queues.items()]
+    heapq.heapify(heads)
+    ordered: list[Any] = []
+    while heads:
+        _, _, sender = heapq.heappop(heads)
+        txs = queues[sender]
+        ordered.append(txs.pop(0)[2])
+        if txs:
+            heapq.heappush(heads, (-_fee(txs[0][2]), txs[0][1], sender))
+    return ordered
 
 
 def _fee(tx: Any) -> int:
