@@ -46,7 +46,7 @@ demo: setup
 	$(VENV)/bin/sandbox demo
 
 # Both cores (pytest-xdist; each worker has its own chains, nodes and ports), except
-# web3.py's conformance classes: they judge the node against anvil's results of the same
+# web3.py's conformance classes (sync and async): they judge the node against anvil's results of the same
 # process, so they run in one.
 # The contract suite runs three times: on the embedded py-evm chain (with
 # everything else), on the revm backend (with the core, the workshop and the
@@ -54,8 +54,8 @@ demo: setup
 # (a private anvil the plugin starts and stops). forge's own run is not node-bound.
 # The last run prints the coverage of this repository's contracts (py-evm; coverage/lcov.info).
 test: setup
-	$(PY) -m pytest -q -n 2 --ignore=tests/node/test_conformance.py
-	$(PY) -m pytest -q tests/node/test_conformance.py
+	$(PY) -m pytest -q -n 2 --ignore=tests/node/test_conformance.py --ignore=tests/node/test_conformance_async.py
+	$(PY) -m pytest -q tests/node/test_conformance.py tests/node/test_conformance_async.py
 	SANDBOX_BACKEND=revm $(PY) -m pytest -q -n 2 --sandbox-backend revm tests/contracts tests/core tests/workshop \
 		--ignore=tests/contracts/test_forge.py --ignore=tests/workshop/test_browser.py
 	$(PY) -m pytest -q --sandbox-anvil tests/contracts --ignore=tests/contracts/test_forge.py

@@ -6,7 +6,7 @@ whose state file lives in a temporary folder; anvil is the npm binary
 take the ``server`` fixture (parametrized ``anvil``, ``node-pyevm``,
 ``node-revm``) and talk to ``server.url`` as any client would.
 
-The conformance suite (``test_conformance.py``) runs anvil first: a test's
+The conformance suites (``test_conformance.py``, ``test_conformance_async.py``) run anvil first: a test's
 anvil outcome is its baseline, see :func:`pytest_runtest_makereport`.
 """
 
@@ -107,16 +107,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-#: Raw outcome of every conformance test per server (before the baseline rewrites it), for the summary.
-_OUTCOMES: dict[str, dict[str, str]] = {}
+#: Raw outcome of every conformance test per suite file and server (before the baseline rewrites it), for the summary.
+_OUTCOMES: dict[str, dict[str, dict[str, str]]] = {}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     match = _SERVER_ID.search(report.nodeid)
-    if match is None or "test_conformance" not in report.nodeid or report.when == "teardown":
+    suite = report.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    if match is None or not suite.startswith("test_conformance") or report.when == "teardown":
         return
-    seen = _OUTCOMES.setdefault(match.group(1), {})
+    seen = _OUTCOMES.setdefault(suite, {}).setdefault(match.group(1), {})
     key = baseline_key(report.nodeid)
     failed = report.failed or hasattr(report, "wasxfail")
     if failed or seen.get(key) == "failed":
@@ -126,11 +127,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _OUTCOMES:
-        return
-    terminalreporter.section("web3.py conformance: passed / failed per server")
-    for name in SERVERS:
-        seen = list(_OUTCOMES.get(name, {}).values())
-        if seen:
-            terminalreporter.write_line(f"{name:12} {seen.count('passed'):4} passed {seen.count('failed'):4} failed "
-                                        f"{seen.count('skipped'):3} skipped  ({len(seen)} tests)")
+    for suite, by_server in sorted(_OUTCOMES.items()):
+        terminalreporter.section(f"web3.py conformance ({suite}): passed / failed per server")
+        for name in SERVERS:
+            seen = list(by_server.get(name, {}).values())
+            if seen:
+                terminalreporter.write_line(f"{name:12} {seen.count('passed'):4} passed {seen.count('failed'):4} failed "
+                                            f"{seen.count('skipped'):3} skipped  ({len(seen)} tests)")
