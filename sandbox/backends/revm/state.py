@@ -24,7 +24,7 @@ import pyrevm
 from eth_utils import keccak
 
 from sandbox.backends.revm.replay import RunContext
-from sandbox.backends.revm.tracing import CONSOLE_CODE, CONSOLE_IN_JOURNAL, CONSOLE_RUN_GAS, Tracer, console_payloads
+from sandbox.backends.revm.tracing import CONSOLE_CODE, CONSOLE_IN_JOURNAL, CONSOLE_RUN_GAS, Tracer, console_code_gas, console_payloads
 from sandbox.backends.trace import CONSOLE_ADDRESS
 
 # pyrevm's stubs lag its code (AccountInfo takes balance=, deploy takes gas_price=).
@@ -277,7 +277,7 @@ class WorldState:
             console_run = False
             if tracer is not None and not traced:
                 journal = evm.journal_str
-                if tracer.worth_a_trace(outcome, journal):
+                if tracer.worth_a_trace(outcome):
                     # the same transaction again from the same state, traced (the same gas: tracing only watches)
                     evm.revert(checkpoint)
                     checkpoint = evm.snapshot()
@@ -319,7 +319,8 @@ class WorldState:
     def _console_run(self, block: BlockContext, sender: bytes, to: bytes | None, data: bytes, value: int, gas: int, outcome: Outcome,
                      access_list: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[bytes] | None:
         """The console.log payloads of a run, from a second run with code at the console address
-        (:data:`~sandbox.backends.revm.tracing.CONSOLE_CODE`); None when that run did not end as the first.
+        (:data:`~sandbox.backends.revm.tracing.CONSOLE_CODE`); None when that run did not end as the
+        first, or used gas its payloads do not account for (then the tracer finds them).
 
         The first run's journal checkpoint must be reverted: this one starts from the same state. Its
         loads cost gas, so it gets more (the receipt is the first run's); code that reads ``gasleft()``
@@ -341,7 +342,10 @@ class WorldState:
             evm.insert_account_info(console, AccountInfo(balance=0, nonce=0, code_hash=None))
         if second.success != outcome.success or second.output != outcome.output:
             return None
-        return console_payloads(journal)
+        payloads = console_payloads(journal)
+        if second.gas_spent - outcome.gas_spent != sum(console_code_gas(len(p)) for p in payloads):
+            return None  # a console call in a frame that reverted (its journal entries went with it), or a run that went another way
+        return payloads
 
     def _preload(self, access_list: tuple[tuple[bytes, tuple[int, ...]], ...]) -> None:
         if access_list:

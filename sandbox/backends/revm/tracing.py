@@ -59,11 +59,22 @@ CONSOLE_CODE = bytes.fromhex(
 )
 #: Gas given to a console run beyond the transaction's own (its loads cost 2,600 each).
 CONSOLE_RUN_GAS = 3_000_000
+
+
+def console_code_gas(length: int) -> int:
+    """Gas :data:`CONSOLE_CODE` uses for ``length`` bytes of calldata: the header (2,658 with its cold
+    BALANCE), 2,674 per 12 bytes (each with one), 26 to leave the loop."""
+    return 2_658 + 2_674 * ((length + 11) // 12) + 26
 _MARKED = re.compile(r"AccountLoaded \{ address: 0xc0de([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{24}) \}")
 
 
 def console_payloads(journal: str) -> list[bytes]:
-    """The console.log calldata a console run's journal carries, in the order the calls ran."""
+    """The console.log calldata a console run's journal carries, in the order the calls ran.
+
+    A frame that reverts takes its journal entries with it: a console call made there is not
+    listed. The caller checks the gas the console code used against what the found payloads
+    cost (:func:`console_code_gas`) to know that none is missing.
+    """
     payloads: list[tuple[str, int, bytearray]] = []
     for tag, offset, data in _MARKED.findall(journal[journal.rfind(", journal: [") :]):
         if offset == "ffff":
@@ -98,12 +109,10 @@ class Tracer:
         return self.always or self.into is not None or self.recorder.current.steps is not None or _coverage()[0] is not None
 
     @staticmethod
-    def worth_a_trace(outcome: Any, journal: str) -> bool:
-        """Should an untraced run be made again traced: it reverted or failed (not for want of gas: a gas
-        estimate's probes fail so), or it called the console address."""
-        if not outcome.success and not str(outcome.error or "").startswith("OutOfGas"):
-            return True
-        return CONSOLE_IN_JOURNAL in journal
+    def worth_a_trace(outcome: Any) -> bool:
+        """Should an untraced run be made again traced: it reverted or failed, not for want of gas (a gas
+        estimate's probes fail so)."""
+        return not outcome.success and not str(outcome.error or "").startswith("OutOfGas")
 
     @contextmanager
     def capturing(self, evm: Any) -> Iterator[list[str]]:
