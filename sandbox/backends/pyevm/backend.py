@@ -205,11 +205,11 @@ class PyEvmChainBackend(TesterBackend):
         applied = apply_once(chain, vm, raw, unsigned, self._key_of(raw["from"]), observer)
         if applied is None:
             return None
-        signed, engine_receipt = applied
+        signed, engine_receipt, pending = applied
         tx["gas"] = int(signed.gas)
         tx_hash = bytes(signed.hash)
         engine.remember_sender(tx_hash, raw["from"])
-        block = self._mine_one()
+        block = self._mine_one(vm, pending)
         self._mined(stamp)
         if block is None:
             receipt = self._receipt_now("0x" + tx_hash.hex())
@@ -222,20 +222,22 @@ class PyEvmChainBackend(TesterBackend):
             observer.file("0x" + tx_hash.hex())
         return receipt
 
-    def _mine_one(self) -> Any:
-        """Mine the pending block of one transaction as eth-tester's ``mine_blocks(1)`` does on Prague, and return it
-        (``None``: mined by eth-tester)."""
+    def _mine_one(self, vm: Any, pending: Any) -> Any:
+        """Mine ``pending`` (one transaction, applied by ``vm``) as eth-tester's ``mine_blocks(1)`` does on Prague
+        (coinbase zero, a random mix hash, no blob gas) and return it (``None``: eth-tester mined it)."""
         import os
 
         from eth.constants import ZERO_ADDRESS
+        from eth.vm.forks.paris import ParisVM
         from eth.vm.forks.prague import PragueVM
 
+        from sandbox.backends.pyevm.oneshot import seal
+
         chain = self._chain
-        if not issubclass(chain.get_vm_class_for_block_number(chain.header.block_number), PragueVM):
+        if not isinstance(vm, PragueVM) or not isinstance(vm, ParisVM):
             self.engine_backend.mine_blocks(1)
             return None
-        # The block holds the one transaction just applied, never a blob transaction: no blob gas.
-        return chain.mine_block(coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32), blob_gas_used=0)
+        return seal(chain, vm, pending, coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32))
 
     def _key_of(self, sender: bytes) -> Any:
         """The engine's key for ``sender`` (eth-tester derives every address again on each look-up)."""

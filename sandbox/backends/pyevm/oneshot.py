@@ -100,12 +100,12 @@ class _Unproven(Exception):
     """The run may differ from a run at the bound: the other road runs the transaction."""
 
 
-def apply_once(chain: Any, vm: Any, raw: dict[str, Any], unsigned_at_cap: Any, key: Any, observer: Any) -> tuple[Any, Any] | None:
+def apply_once(chain: Any, vm: Any, raw: dict[str, Any], unsigned_at_cap: Any, key: Any, observer: Any) -> tuple[Any, Any, Any] | None:
     """Run ``unsigned_at_cap`` once on ``chain``'s pending block (``vm``: its VM) and, when the rule proves it, apply it signed at its bound.
 
-    Returns the signed transaction applied and its receipt (``chain.header``
-    then holds it, as after ``chain.apply_transaction``), or ``None`` with
-    nothing changed.
+    Returns the signed transaction applied, its receipt and the pending block
+    (``chain.header`` then holds it, as after ``chain.apply_transaction``),
+    or ``None`` with nothing changed.
     """
     header = chain.header
     cap = int(header.gas_limit) - int(header.gas_used)
@@ -129,7 +129,22 @@ def apply_once(chain: Any, vm: Any, raw: dict[str, Any], unsigned_at_cap: Any, k
     block = vm.set_block_transactions_and_withdrawals(base_block, new_header, (*base_block.transactions, signed),
                                                       (*base_block.get_receipts(chain.chaindb), receipt))
     chain.header = block.header
-    return signed, receipt
+    return signed, receipt, block
+
+
+def seal(chain: Any, vm: Any, block: Any, *, coinbase: bytes, mix_hash: bytes) -> Any:
+    """Mine ``block`` (the pending block :func:`apply_once` built with ``vm``) as ``MiningChain.mine_block`` does, and return it.
+
+    py-evm's mine builds another VM and state for the block, reads its
+    transactions back from the database, persists a state with nothing to
+    write (no block reward after the merge: the root stays), formats the
+    whole block for a debug message and validates the block it just built;
+    here the block in hand is packed, stored and followed by the next header.
+    """
+    packed = vm.pack_block(block, coinbase=coinbase, mix_hash=mix_hash, blob_gas_used=0)
+    chain.chaindb.persist_block(packed)
+    chain.header = chain.create_header_from_parent(packed.header)
+    return packed
 
 
 def _run(vm: Any, state: Any, sender: bytes, unsigned_at_cap: Any, cap: int, key: Any, observer: Any) -> tuple[Any, Any]:

@@ -1,0 +1,48 @@
+"""py-evm's speed patches (sandbox/backends/pyevm/speed.py) give the bytes and answers py-evm gives without them."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from sandbox.backends.pyevm import speed
+
+
+def _item(rnd: random.Random, depth: int = 0) -> Any:
+    if depth > 2 or rnd.random() < 0.5:
+        size = rnd.choice([0, 1, 1, 2, 31, 32, 54, 55, 56, 57, 255, 256, 1000, 70_000])
+        return bytes([rnd.randrange(256 if rnd.random() < 0.5 else 128)]) if size == 1 else rnd.randbytes(size)
+    items = [_item(rnd, depth + 1) for _ in range(rnd.choice([0, 1, 2, 3, 17]))]
+    return items if rnd.random() < 0.5 else tuple(items)
+
+
+def test_the_rlp_encoder_gives_pyrlps_bytes() -> None:
+    speed.install()
+    original = speed._RLP_ENCODE_RAW
+    assert original is not None and original is not speed.fast_encode_raw
+    rnd = random.Random(16)
+    for _ in range(300):
+        item = _item(rnd)
+        assert speed.fast_encode_raw(item) == original(item)
+    for single in (b"\x00", b"\x7f", b"\x80", b""):
+        assert speed.fast_encode_raw(single) == original(single)
+    assert speed.fast_encode_raw([bytearray(b"ab"), b"c"]) == original([bytearray(b"ab"), b"c"])  # others: pyrlp's own road
+    with pytest.raises(Exception) as mine:
+        speed.fast_encode_raw([b"x", 5])
+    with pytest.raises(Exception) as theirs:
+        original([b"x", 5])
+    assert type(mine.value) is type(theirs.value)
+
+
+def test_jump_analysis_is_shared_by_code_and_answers_as_a_fresh_stream() -> None:
+    from eth.vm.code_stream import CodeStream
+
+    speed.install()
+    code = bytes.fromhex("6005565b00" "605b" "5b00")  # PUSH1 5 JUMP JUMPDEST STOP PUSH1 0x5b JUMPDEST STOP
+    first, second = CodeStream(code), CodeStream(bytes(bytearray(code)))  # equal bytes, another object
+    answers = [first.is_valid_opcode(p) for p in range(len(code) + 2)]
+    assert second.valid_positions is first.valid_positions and second.invalid_positions is first.invalid_positions
+    assert [second.is_valid_opcode(p) for p in range(len(code) + 2)] == answers
+    assert answers[3] and not answers[6] and answers[7]  # the 0x5b pushed as data at 6 is no instruction
