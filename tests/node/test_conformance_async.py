@@ -16,10 +16,11 @@ test, and web3.py keeps one aiohttp session per loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp import ClientTimeout
 from web3 import AsyncHTTPProvider, AsyncWeb3, Web3
 from web3._utils.contract_sources.contract_data.emitter_contract import EMITTER_CONTRACT_DATA
@@ -95,6 +96,14 @@ def async_w3(server: Server, w3: Web3, block_with_txn_with_log: Any) -> AsyncWeb
     async_w3 = AsyncWeb3(AsyncHTTPProvider(server.url, request_kwargs={"timeout": ClientTimeout(total=60)}))
     async_w3.eth.default_account = w3.eth.default_account
     return async_w3
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_the_session(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Close the aiohttp session of this test's event loop after it (web3.py opens one per loop and keeps it)."""
+    yield
+    if "async_w3" in request.fixturenames:
+        await request.getfixturevalue("async_w3").provider.disconnect()
 
 
 @pytest.fixture(scope="module")
