@@ -19,6 +19,7 @@ node rows' cost per mint at 100 and at N tokens.
 
     .venv/bin/python bench/peers.py                 # the table
     .venv/bin/python bench/peers.py --scale 1000    # plus cost per mint at 100 vs 1,000 tokens on anvil
+    .venv/bin/python bench/peers.py --pyevm-only    # titanoboa, web3.py + eth-tester and the Sandbox on py-evm only
 """
 
 from __future__ import annotations
@@ -233,7 +234,11 @@ def main() -> None:
     parser.add_argument("--no-suite", action="store_true", help="leave the 20-test suite rows out")
     parser.add_argument("--readme", action="store_true", help="write this run's table into README.md's Benchmarks section")
     parser.add_argument("--data-uri", action="store_true", help="mint with a 1.9 kB data: URI (art inline) instead of an IPFS link")
+    parser.add_argument("--pyevm-only", action="store_true",
+                        help="only the py-evm rows: titanoboa, web3.py + eth-tester and the Sandbox on py-evm (no revm, anvil or suite rows)")
     options = parser.parse_args()
+    if options.pyevm_only and (options.readme or options.scale):
+        parser.error("--pyevm-only leaves rows out: the README table and --scale need the whole run")
 
     from sandbox.chain.anvil import Anvil
 
@@ -266,6 +271,8 @@ def main() -> None:
         show(base_name, boa)
     show("web3.py + EthereumTesterProvider", web3_tester_row(art, token_uri))
     show("Sandbox, py-evm (default)", sandbox_row(token_uri, backend="pyevm"), versus(1.0, 1.0))
+    if options.pyevm_only:
+        return
     show("Sandbox, revm", sandbox_row(token_uri, backend="revm"), versus(3.0, 5.0))
     with Anvil() as node:
         from web3 import HTTPProvider, Web3
