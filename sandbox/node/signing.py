@@ -14,6 +14,7 @@ from typing import Any
 
 from eth_account import Account as EthAccount
 from eth_account.messages import encode_defunct, encode_typed_data
+from eth_utils import to_checksum_address
 
 from sandbox.node.wire import INVALID_PARAMS, REFUSED, RpcError, address_param, data_hex, quantity
 
@@ -82,7 +83,7 @@ def fill_and_sign(sb: Any, tx: Any) -> bytes:
         if name in out:
             out[name] = quantity(out[name], name)
     if "to" in out:
-        out["to"] = address_param(out["to"], "to")
+        out["to"] = to_checksum_address(address_param(out["to"], "to"))  # eth-account refuses a lowercase one
     out.setdefault("chainId", backend.chain_id)
     if out["chainId"] != backend.chain_id:
         raise RpcError(INVALID_PARAMS, f"chainId {out['chainId']} is not this chain's ({backend.chain_id})")
