@@ -16,8 +16,10 @@ import os
 from typing import Any
 
 import pytest
+from eth_utils import to_checksum_address
 
 from sandbox import Sandbox
+from sandbox.backends.pyevm import backend as pyevm_backend
 from sandbox.backends.pyevm import oneshot
 from tests.backends.workload import REPO
 
@@ -50,7 +52,7 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         taken.append(applied is not None)
         return applied
 
-    monkeypatch.setattr(oneshot, "apply_once", noting)
+    monkeypatch.setattr(pyevm_backend, "apply_once", noting)  # the name the backend calls
     return taken
 
 
@@ -106,8 +108,6 @@ def test_a_mint_takes_one_run_and_answers_as_web3py(same_randomness: None, runs:
 def test_what_depends_on_the_limit_or_the_estimates_state_leaves_the_one_run_road(same_randomness: None, runs: list[bool],
                                                                                      code: bytes, one_run: bool) -> None:
     sb = Sandbox(backend="pyevm")
-    from eth_utils import to_checksum_address
-
     target = to_checksum_address("0x" + "0d" * 20)
     sb.set_code(target, code)
     tx = {"from": sb.accounts.alice.address, "to": target, "data": (0xBEEF).to_bytes(32, "big")}

@@ -9,15 +9,26 @@ receipts of one block, and state dumps through the recorder.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from eth.constants import ZERO_ADDRESS
+from eth.exceptions import Revert
+from eth.vm.forks.paris import ParisVM
+from eth.vm.forks.prague import PragueVM
+from eth.vm.spoof import SpoofTransaction
 from eth_keys import keys as eth_keys
 from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester.backends.pyevm.main import _get_block_by_number
+from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
+from eth_tester.exceptions import ValidationError
+from eth_utils import ValidationError as EVMValidationError
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump, TxRequest
 from sandbox.backends.history import Resumed
 from sandbox.backends.pyevm import speed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
+from sandbox.backends.pyevm.oneshot import apply_once, seal
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
 from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
 from sandbox.backends.trace import Recorder
@@ -85,8 +96,6 @@ class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
         return serialize_transaction(block, self._real(transaction), index, block.number == self.chain.get_block().number)
 
     def get_transaction_receipt(self, transaction_hash: bytes) -> Any:
-        from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
-
         block, transaction, index = self._locate(transaction_hash)
         return serialize_transaction_receipt(block, block.get_receipts(self.chain.chaindb), self._real(transaction), index,
                                              block.number == self.chain.get_block().number, self.chain.get_vm())
@@ -184,11 +193,6 @@ class PyEvmChainBackend(TesterBackend):
         return super().transact(tx, gas=gas)
 
     def _transact_once(self, tx: TxRequest) -> Record | None:
-        from eth_tester.exceptions import ValidationError
-        from eth_utils import ValidationError as EVMValidationError
-
-        from sandbox.backends.pyevm.oneshot import apply_once
-
         engine, chain, observer = self.engine_backend, self._chain, self.observer
         raw = self._raw(tx, with_gas=False)
         if observer is not None:
@@ -214,8 +218,6 @@ class PyEvmChainBackend(TesterBackend):
         if block is None:
             receipt = self._receipt_now("0x" + tx_hash.hex())
         else:  # the receipt from what is in hand (eth-tester's serializer, then its normalizer), not read back
-            from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
-
             receipt = dict(self.tester.normalizer.normalize_outbound_receipt(
                 serialize_transaction_receipt(block, (engine_receipt,), signed, 0, False, None)))
         if observer is not None:
@@ -225,19 +227,12 @@ class PyEvmChainBackend(TesterBackend):
     def _mine_one(self, vm: Any, pending: Any) -> Any:
         """Mine ``pending`` (one transaction, applied by ``vm``) as eth-tester's ``mine_blocks(1)`` does on Prague
         (coinbase zero, a random mix hash, no blob gas) and return it (``None``: eth-tester mined it)."""
-        import os
-
-        from eth.constants import ZERO_ADDRESS
-        from eth.vm.forks.paris import ParisVM
-        from eth.vm.forks.prague import PragueVM
-
-        from sandbox.backends.pyevm.oneshot import seal
-
-        chain = self._chain
         if not isinstance(vm, PragueVM) or not isinstance(vm, ParisVM):
             self.engine_backend.mine_blocks(1)
             return None
-        return seal(chain, vm, pending, coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32))
+        block = seal(self._chain, vm, pending, coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32))
+        self.__dict__["_head_time"] = (block.header.hash, int(block.header.timestamp))  # the new head's, for the next send's clock
+        return block
 
     def _key_of(self, sender: bytes) -> Any:
         """The engine's key for ``sender`` (eth-tester derives every address again on each look-up)."""
@@ -249,10 +244,6 @@ class PyEvmChainBackend(TesterBackend):
         return kept[1][sender]
 
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
-        from eth.exceptions import Revert
-        from eth.vm.spoof import SpoofTransaction
-        from eth_tester.backends.pyevm.main import _get_block_by_number
-
         engine = self.engine_backend
         chain = self._chain
         if free:  # as geth: no fee fields, no base fee, so the sender needs no ether for gas
@@ -322,7 +313,14 @@ class PyEvmChainBackend(TesterBackend):
         self._chain.apply_transaction(tx)
 
     def _head_timestamp(self) -> int:
-        return int(self._chain.get_canonical_head().timestamp)
+        # Asked on every send: the head's header is decoded once per head (its hash is one database read).
+        chaindb = self._chain.chaindb
+        head = chaindb._get_canonical_head_hash(chaindb.db)
+        kept = self.__dict__.get("_head_time")
+        if kept is None or kept[0] != head:
+            kept = (head, int(chaindb.get_block_header_by_hash(head).timestamp))
+            self.__dict__["_head_time"] = kept
+        return int(kept[1])
 
     def create_access_list(self, tx: Any, block: Any = "latest") -> tuple[list[Record], int]:
         from sandbox.backends.pyevm.access_list import access_list_of  # the run with warmed slots noted
