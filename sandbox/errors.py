@@ -158,3 +158,7 @@ class CheatcodeError(ChainError, ValueError):
 
 class CoverageError(SandboxError, ValueError):
     """Raised when a coverage report cannot be shown (none written yet, unreadable, or no such file in it)."""
+
+
+class ServerError(SandboxError, RuntimeError):
+    """Raised when the warm command server (``sandbox server``) cannot start or be reached."""

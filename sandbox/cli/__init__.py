@@ -1,5 +1,5 @@
-"""The `sandbox` command (typer app in :mod:`sandbox.cli.app`)."""
+"""The `sandbox` command (typer app in :mod:`sandbox.cli.app`; :mod:`sandbox.cli.launch` hands it to a warm server)."""
 
-from sandbox.cli.app import main
+from sandbox.cli.launch import main
 
 __all__ = ["main"]

@@ -1,5 +1,5 @@
 """``python -m sandbox.cli``."""
 
-from sandbox.cli.app import main
+from sandbox.cli.launch import main
 
 main()

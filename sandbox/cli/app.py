@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.cli import console_out, coverage_cmds, did_cmds, models_cmds, project_cmds, state_cmds
+from sandbox.cli import console_out, coverage_cmds, did_cmds, models_cmds, project_cmds, server_cmds, state_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -80,7 +80,11 @@ def _workshop(project: Path | None, state: Path | None) -> Any:
     backend = os.environ.get("SANDBOX_BACKEND") or None  # read here, at the boundary, once
     if backend is not None and backend not in EMBEDDED:
         raise ChainError(f"SANDBOX_BACKEND={backend!r}: the workshop chain runs on an embedded engine; use one of {', '.join(EMBEDDED)}")
-    return Workshop(project, state=state, backend=backend)
+    workshop = Workshop(project, state=state, backend=backend)
+    # Plain print, not rich: a Ctrl-C inside rich's print can leave the line in its buffer, printed again later.
+    workshop.on_wait = lambda: print(f"waiting for another sandbox command to finish with {workshop.store.path} ...",
+                                     file=sys.stderr, flush=True)
+    return workshop
 
 
 def say(*objects: Any) -> None:
@@ -359,12 +363,42 @@ did_cmds.register(app)  # sandbox did resolve DID
 state_cmds.register(app)  # sandbox state info|snapshot|restore|list|export|import
 console_out.register(app)  # console.log lines after a command's output, and in sandbox node's log
 coverage_cmds.register(app)  # sandbox coverage: the last Solidity coverage report
+server_cmds.register(app)  # sandbox server start|status|stop (and sandbox status, sandbox stop)
 
 
-def main() -> None:
+_COMMAND: Any = None
+
+
+def command_line() -> Any:
+    """The app as one click command, built once (typer builds it from every function's signature, ~0.1 s;
+    the warm command server builds it before it forks)."""
+    global _COMMAND
+    if _COMMAND is None:
+        _COMMAND = typer.main.get_command(app)
+    return _COMMAND
+
+
+def fresh_consoles() -> None:
+    """Make the command line's consoles again for the terminal this process has now (a fork of the warm
+    server takes its caller's terminal after they were made: colours and width are detected at creation)."""
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "sandbox.cli" or name.startswith("sandbox.cli.")):
+            continue
+        for attr, value in list(vars(module).items()):
+            if isinstance(value, Console):
+                setattr(module, attr, Console(stderr=value.stderr, highlight=getattr(value, "_highlight", True)))
+
+
+def main(*, prog_name: str | None = None) -> None:
     """Entry point: run the app, turning sandbox errors into one line."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode typer returns an exit status instead of leaving: typer.Exit(n) and
+        # Ctrl-C (130) come back here as a number (it used to be dropped: an interrupted command said 0).
+        status = command_line()(standalone_mode=False, prog_name=prog_name)
+        if status == 130:
+            raise KeyboardInterrupt
+        if isinstance(status, int) and not isinstance(status, bool) and status != 0:
+            sys.exit(status)
     except SandboxError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)

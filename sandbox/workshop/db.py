@@ -25,7 +25,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,14 +245,21 @@ class ChainStore:
     # -- writing -----------------------------------------------------------------
 
     @contextmanager
-    def lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-        """Hold the chain: other writers wait here until it is released (readers never do)."""
+    def lock(self, timeout: float = LOCK_TIMEOUT, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the chain: other writers wait here until it is released (readers never do).
+        ``on_wait`` is called once when another writer holds it (a command says why it waits)."""
         from filelock import FileLock, Timeout
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock = FileLock(str(self.lock_path))
-            lock.acquire(timeout=timeout)
+            try:
+                lock.acquire(timeout=0 if on_wait is not None else timeout)
+            except Timeout:
+                if on_wait is None:
+                    raise
+                on_wait()
+                lock.acquire(timeout=timeout)
         except Timeout:
             raise StateLockedError(
                 f"another sandbox command has held {self.path} for over {timeout:.0f} s; wait for it to finish (or stop it) and try again"

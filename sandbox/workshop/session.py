@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,8 @@ class Workshop:
         self.cache: dict[tuple[str, int], dict[str, Any]] = {}
         #: Increases whenever the chain may have changed (for the gallery's live view).
         self.version = 0
+        #: Called once when a write session has to wait for another process's (the CLI says so).
+        self.on_wait: Callable[[], None] | None = None
 
     @property
     def sandbox(self) -> Sandbox | None:
@@ -87,7 +89,7 @@ class Workshop:
             if not write:
                 yield self._refresh()
                 return
-            with self.store.lock():
+            with self.store.lock(on_wait=self.on_wait):
                 sb = self._refresh()
                 snapshot = sb.chain.snapshot()
                 records = {k: list(v) if isinstance(v, list) else v for k, v in self._records.items()}
