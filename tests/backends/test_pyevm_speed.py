@@ -46,3 +46,26 @@ def test_jump_analysis_is_shared_by_code_and_answers_as_a_fresh_stream() -> None
     assert second.valid_positions is first.valid_positions and second.invalid_positions is first.invalid_positions
     assert [second.is_valid_opcode(p) for p in range(len(code) + 2)] == answers
     assert answers[3] and not answers[6] and answers[7]  # the 0x5b pushed as data at 6 is no instruction
+
+
+def test_accounts_decoded_once_are_what_pyrlp_decodes_and_stay_unchanged() -> None:
+    import rlp
+    from eth.rlp.accounts import Account
+
+    from sandbox import Sandbox
+
+    sb = Sandbox(backend="pyevm")
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    snapshot = sb.snapshot()
+    sb.transfer(bob, 10**18, sender=alice)
+    sb.revert(snapshot)
+    sb.transfer(bob, 7, sender=alice)
+    chain = sb.chain.backend.engine_backend.chain
+    db = chain.get_vm().state._account_db
+    for account in (alice, bob):
+        address = bytes.fromhex(account.address[2:])
+        kept = db._get_account(address)
+        assert kept == rlp.decode(db._get_encoded_account(address), sedes=Account)
+        with pytest.raises(AttributeError):
+            kept.balance = 1  # shared between states: py-evm's accounts are immutable (copy makes a new one)
+    assert sb.balance(bob) == sb.chain.backend.get_balance(bob.address) and sb.balance(bob) % 10**18 == 7

@@ -65,6 +65,7 @@ def install() -> None:
     _install_key_hashes()
     _install_jump_analysis()
     _install_rlp_encoder()
+    _install_account_decoding()
 
 
 #: Values by (trie root, key): a root names one immutable trie, so its answer for a key never changes.
@@ -187,6 +188,49 @@ def _install_rlp_encoder() -> None:
     _RLP_ENCODE_RAW = codec.encode_raw
     setattr(codec, "encode_raw", fast_encode_raw)  # noqa: B010 (pyrlp's module global: rlp.encode looks it up there)
     setattr(hexary, "encode_raw", fast_encode_raw)  # noqa: B010
+
+
+#: Decoded accounts by their RLP encoding (py-evm's ``Account`` is immutable: ``copy`` makes a changed one).
+_accounts: dict[bytes, Any] = {}
+
+
+def _install_account_decoding() -> None:
+    """``AccountDB._get_account`` decoding each encoding once.
+
+    Every call and transaction starts from a fresh account cache (a revert
+    clears it too), so the sender's and the contract's accounts were
+    RLP-decoded again on each; the same bytes are the same account.
+    """
+    import rlp
+    from eth.db.account import AccountDB
+    from eth.rlp.accounts import Account
+
+    if getattr(AccountDB._get_account, "_sandbox_cached", False):
+        return
+
+    def get_account(db: Any, address: Any, from_journal: bool = True) -> Any:
+        # py-evm's AccountDB._get_account, with the decoded account looked up by its encoding first
+        if from_journal and address in db._account_cache:
+            return db._account_cache[address]
+        encoded = db._get_encoded_account(address, from_journal)
+        account: Any
+        if not encoded:
+            account = Account()
+        elif encoded.__class__ is not bytes:
+            account = rlp.decode(encoded, sedes=Account)
+        else:
+            account = _accounts.get(encoded)
+            if account is None:
+                account = rlp.decode(encoded, sedes=Account)
+                if len(_accounts) >= MAX_NODES:
+                    _accounts.clear()
+                _accounts[encoded] = account
+        if from_journal:
+            db._account_cache[address] = account
+        return account
+
+    get_account._sandbox_cached = True  # type: ignore[attr-defined]
+    setattr(AccountDB, "_get_account", get_account)  # noqa: B010
 
 
 _CALL_EXECUTORS: dict[type, type] = {}
