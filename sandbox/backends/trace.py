@@ -105,6 +105,8 @@ class Recorder:
 
         #: While set (see :meth:`stepping`), each run also records its opcode steps.
         self.step_options: StepOptions | None = None
+        #: While set (see :meth:`framing`), engines that record frames only on demand (revm) record them.
+        self.frames_wanted = False
 
     def start(self) -> None:
         """Forget the latest run: a new top-level run (send, call, estimate) begins."""
@@ -119,6 +121,15 @@ class Recorder:
             yield
         finally:
             self.step_options = None
+
+    @contextmanager
+    def framing(self) -> Iterator[None]:
+        """Record the call frames of the runs made inside the block (py-evm always does; revm when asked)."""
+        self.frames_wanted = True
+        try:
+            yield
+        finally:
+            self.frames_wanted = False
 
     def file(self, tx_hash: str) -> None:
         """The latest run was the transaction ``tx_hash``: keep its recording."""

@@ -96,7 +96,8 @@ class DebugMethods:
                 with backend.observer.stepping(steps):
                     backend.call(call, block)
             else:
-                backend.call(call, block)
+                with backend.observer.framing():
+                    backend.call(call, block)
         except (Reverted, ExecutionFailed):
             failed = True
         except StepLimitExceeded as exc:

@@ -112,6 +112,21 @@ def test_a_revert_two_calls_deep_names_the_contract_and_line() -> None:
         ("Logger", "contracts/Logger.sol:56:9"), ("Callee", "contracts/Logger.sol:74:27")]
 
 
+def test_a_revert_is_traced_when_it_logged_or_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sandbox.backends.revm.tracing import Tracer
+
+    sb = Sandbox(INSPECT, backend="revm")
+    tracer = sb.chain.backend.engine_backend.tracer
+    callee = sb.deploy("Callee", sender=sb.accounts.alice)
+    with pytest.raises(ContractReverted) as quiet:
+        callee.check(9)  # logs nothing: no trace by default (a traced revert costs ~1.5 s; bench/revm_tracing.py)
+    assert quiet.value.name == "TooBig" and quiet.value.trace is None and tracer.traced == 0  # type: ignore[attr-defined]
+    monkeypatch.setattr(Tracer, "trace_failures", True)
+    with pytest.raises(ContractReverted) as asked:
+        callee.check(9)
+    assert str(asked.value.trace.revert_location) == "contracts/Logger.sol:74:27" and tracer.traced == 1  # type: ignore[attr-defined]
+
+
 def test_a_revert_in_a_made_contract_is_py_evms(runs: dict[str, dict[str, Any]]) -> None:
     trace = runs["revm"]["failure"].trace
     theirs = runs["pyevm"]["failure"].trace

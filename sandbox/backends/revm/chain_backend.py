@@ -49,14 +49,12 @@ class RevmChainBackend(TesterBackend):
         super().__init__(EthereumTester(engine), engine.estimator, genesis.chain_id)
         self.observer = Recorder()
         engine.tracer = engine.state.tracer = Tracer(self.observer)
-        #: The latest call's request and the state it ran on (its frames are traced when asked for).
-        self._last_call: tuple[dict[str, Any], int | str, bool, int, Recording] | None = None
         #: Lengths of the state's write log at the start and at the last :meth:`state_changes`.
         self._load_mark = self._changes_mark = len(engine.state.log)
         self._reported_accounts: set[bytes] = set()
         self._reported_slots: dict[bytes, set[int]] = {}
 
-    # -- recordings (sandbox.backends.revm.tracing: runs are traced when they fail or log, others when asked) --
+    # -- recordings (sandbox.backends.revm.tracing: a mined transaction's frames are traced when first asked for) --
 
     def recording(self, tx_hash: str) -> Recording | None:
         assert self.observer is not None
@@ -74,38 +72,7 @@ class RevmChainBackend(TesterBackend):
         self.observer.by_tx[tx_hash] = lazy
         return lazy
 
-    def last_recording(self) -> Recording | None:
-        assert self.observer is not None
-        current = self.observer.current
-        last = self._last_call
-        if current.root is not None or isinstance(current, LazyRecording) or last is None or current is not last[4]:
-            return current
-        engine = self.engine_backend
-        raw, block, free, mark, _ = last
-        if mark != len(engine.state.log):  # the state has moved on since: the call cannot be run again as it was
-            return current
-        tracer = engine.tracer
-
-        def trace(target: Recording) -> None:
-            tracer.into = target
-            try:
-                self._run_call(raw, block, free=free)
-            except Exception:  # a failure is in the recording (the first run gave it to the caller)
-                pass
-            finally:
-                tracer.into = None
-
-        lazy = LazyRecording(trace)
-        lazy.console = current.console
-        self.observer.current = lazy
-        return lazy
-
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
-        assert self.observer is not None
-        self._last_call = (raw, block, free, len(self.engine_backend.state.log), self.observer.current)
-        return self._run_call(raw, block, free=free)
-
-    def _run_call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         engine = self.engine_backend
         if free:  # as geth: no fee fields, gas price 0, so the sender needs no ether for gas (cast calls from 0x0)
             gas = raw.get("gas") or (engine.pending.gas_limit - engine.pending.gas_used)

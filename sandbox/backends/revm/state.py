@@ -287,7 +287,9 @@ class WorldState:
                     tracer.retraced += 1
                     journal = None
                 else:
-                    console_run = CONSOLE_IN_JOURNAL in journal
+                    # a run that called console.log; or one that reverted, whose journal went with it: the
+                    # console run's gas says whether it logged (then the tracer runs, for the lines in order)
+                    console_run = CONSOLE_IN_JOURNAL in journal or (not outcome.success and not str(outcome.error).startswith("OutOfGas"))
             if commit:
                 outcome.mark = len(self.log)
                 changes = self._read_changes(block, sender, before, gas_price * (gas - outcome.gas_used), (gas_price - block.base_fee) * outcome.gas_used,

@@ -17,13 +17,16 @@ uses the same gas, so receipts are the same traced or not. Hence:
   which turns its calldata into accounts it loads, listed in order in the
   journal (:func:`console_payloads`). Its loads cost gas, so that run gets
   more and its receipt is dropped; one more untraced run (~2x).
-- **The tracer** for a run that failed (not for want of gas: a gas
-  estimate's probes fail so), for every run while the recorder is stepping
-  (``debug_trace*``'s struct logger), while ``pytest --sandbox-coverage``
-  records (``coverage.HITS``), or while :attr:`Tracer.always` is set; and,
-  when its frames are first asked for (``sb.trace``, ``debug_traceTransaction``
-  callTracer, ``debug_traceCall``), for a mined transaction or the latest
-  call: run again on the state before it (:class:`LazyRecording`).
+- **The tracer** for a run that reverted and called console.log (the
+  console run's gas says so: a reverted run's journal is gone, so are its
+  payloads; the tracer gives them in order, with the call tree and revert
+  location), for any run that reverted when :attr:`Tracer.trace_failures`
+  is set (off by default: see there), for every run while the recorder is
+  stepping (``debug_trace*``'s struct logger) or framing (``debug_traceCall``'s
+  callTracer), while ``pytest --sandbox-coverage`` records (``coverage.HITS``)
+  or :attr:`Tracer.always` is set; and for a mined transaction when its
+  frames are first asked for (``sb.trace``, ``debug_traceTransaction``): run
+  again on the state before it (:class:`LazyRecording`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from sandbox.backends.revm.replay import Builder, RunContext
 from sandbox.backends.trace import CONSOLE_ADDRESS, Recorder, Recording
@@ -92,7 +95,14 @@ def _coverage() -> tuple[Any, Any]:
 
 
 class Tracer:
-    """One chain's tracing: the recorder it fills and the file revm's tracer writes to."""
+    """One chain's tracing: when runs are traced, and the recorder they fill."""
+
+    #: Trace a run that reverted or failed (its call tree, revert location and console lines in the
+    #: ``ContractReverted``). Off by default: a revert costs ~1.5 s traced against 0.4 ms (bench/revm_tracing.py),
+    #: which made the contract suite's run on revm 13x slower (17 s -> 219 s for tests/contracts/test_collectible.py,
+    #: its 27 expected reverts). Set it for the process (``Tracer.trace_failures = True``) where reverts are few
+    #: or their traces are wanted; ``Tracer.always`` and coverage trace them too.
+    trace_failures: ClassVar[bool] = False
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
@@ -103,16 +113,18 @@ class Tracer:
         #: Runs traced, and how many of them were second runs (counts for tests and the bench).
         self.traced = 0
         self.retraced = 0
+        #: Instructions the tracer has printed (the bench's cost per instruction).
+        self.steps = 0
 
     def wanted(self) -> bool:
         """Must the next run be traced from the start?"""
-        return self.always or self.into is not None or self.recorder.current.steps is not None or _coverage()[0] is not None
+        recorder = self.recorder
+        return self.always or self.into is not None or recorder.frames_wanted or recorder.current.steps is not None or _coverage()[0] is not None
 
-    @staticmethod
-    def worth_a_trace(outcome: Any) -> bool:
-        """Should an untraced run be made again traced: it reverted or failed, not for want of gas (a gas
-        estimate's probes fail so)."""
-        return not outcome.success and not str(outcome.error or "").startswith("OutOfGas")
+    def worth_a_trace(self, outcome: Any) -> bool:
+        """Should an untraced run be made again traced: it reverted or failed (not for want of gas: a gas
+        estimate's probes fail so) and :attr:`trace_failures` is set."""
+        return self.trace_failures and not outcome.success and not str(outcome.error or "").startswith("OutOfGas")
 
     @contextmanager
     def capturing(self, evm: Any) -> Iterator[list[str]]:
@@ -133,6 +145,7 @@ class Tracer:
                     lines.append(line)
                 elif not line.startswith('{"stateRoot"'):  # revm's summary line of a whole transaction
                     foreign.append(line)
+            self.steps += len(lines)
             if foreign:  # another thread's output, printed meanwhile
                 saved.write("\n".join(foreign) + "\n")
             self.traced += 1
