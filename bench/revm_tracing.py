@@ -4,7 +4,7 @@ Four ways of running the same transactions through the Sandbox API on revm:
 
 - ``off``: no tracer at all (the engine as before issue 12; no console lines, no traces);
 - ``default``: what the sandbox does: untraced, plus a console run for a run that called
-  console.log and the tracer for one that reverted;
+  console.log or reverted, and the tracer for a revert that logged;
 - ``always``: every run through revm's EIP-3155 tracer (``Tracer.always``; what coverage does);
 - ``asked``: ``sb.trace(receipt)`` of a transaction mined untraced (one tracer run, later).
 
@@ -33,7 +33,7 @@ from sandbox.errors import ContractReverted
 INSPECT = REPO / "tests" / "testing" / "data" / "inspect"
 
 
-def chain(mode: str) -> tuple[Sandbox, Any, Any, Any]:
+def chain(mode: str) -> tuple[Sandbox, Any, Any, Any, Any]:
     sb = Sandbox(INSPECT, backend="revm")
     engine = sb.chain.backend.engine_backend
     if mode == "off":
@@ -44,11 +44,12 @@ def chain(mode: str) -> tuple[Sandbox, Any, Any, Any]:
     token = sb.deploy("Token", sender=alice)
     callee = sb.deploy("Callee", sender=alice)
     logger = sb.deploy("Logger", callee, sender=alice)
-    return sb, token, logger, alice
+    return sb, token, logger, callee, alice
 
 
 def best(fn: Callable[[], object], n: int, rounds: int) -> float:
-    """Best of ``rounds`` of ``n`` calls, in ms per call."""
+    """Best of ``rounds`` of ``n`` calls, in ms per call (after one call to warm up)."""
+    fn()
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -68,6 +69,16 @@ def failing(logger: Any, alice: Any) -> Callable[[], None]:
     return run
 
 
+def checking(callee: Any) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            callee.check(9)
+        except ContractReverted:
+            pass
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -76,21 +87,22 @@ def main() -> None:
     n, rounds = args.n, args.rounds
     results: dict[str, dict[str, float]] = {}
     for mode in ("off", "default", "always"):
-        sb, token, logger, alice = chain(mode)
+        sb, token, logger, callee, alice = chain(mode)
         slow = mode == "always"
         count, tries = (1, 1) if slow else (n, rounds)
         results[mode] = {
             "mint (no console.log)": best(lambda: token.mint(alice, 1, sender=alice), count, tries),  # noqa: B023
             "Logger.work (4 console.log, 2 frames)": best(lambda: logger.work(3, sender=alice), count, tries),  # noqa: B023
-            "Logger.fail (a revert 2 frames deep)": best(failing(logger, alice), count, tries),
+            "Logger.fail (a revert that logged)": best(failing(logger, alice), count, tries),
+            "Callee.check (a revert, no console.log)": best(checking(callee), count, tries),
         }
-    sb, token, logger, alice = chain("default")
+    sb, token, logger, callee, alice = chain("default")
     receipts = [token.mint(alice, 1, sender=alice) for _ in range(3)]
     start = time.perf_counter()
     for receipt in receipts:
         sb.trace(receipt)
     asked = (time.perf_counter() - start) / len(receipts) * 1000
-    sb, token, logger, alice = chain("always")
+    sb, token, logger, callee, alice = chain("always")
     tracer = sb.chain.backend.engine_backend.tracer
     before_steps, start = tracer.steps, time.perf_counter()
     logger.work(3, sender=alice)  # an estimate run and the transaction, both traced
