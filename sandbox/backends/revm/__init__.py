@@ -17,6 +17,10 @@ How it is built (one module per concept):
 - ``backend.py``: :class:`RevmBackend`, eth-tester's ``BaseChainBackend``.
 - ``calls.py``: ``call`` and ``estimate_gas`` (the sandbox's geth-style
   estimate, with the same ``estimator.confirm`` switch as py-evm's).
+- ``tracing.py``, ``replay.py``: what py-evm's hooks record (call frames,
+  console.log, revert pcs, struct-logger steps, coverage), from revm's
+  EIP-3155 tracer and a console run, and when each runs (pyrevm 0.3.7 has
+  no inspector; its tracer costs ~5-8 ms per instruction);
 - ``chain_backend.py``: :class:`RevmChainBackend`, the sandbox's seam
   (:class:`~sandbox.backends.base.ChainBackend`) over it; the road straight
   to the engine and the road through eth-tester are shared with py-evm in
