@@ -61,20 +61,55 @@ class Running:
 
 
 def preload() -> None:
-    """Import what commands need, once (the point of the server); warm the engines' lazy parts."""
+    """Import what commands need, once (the point of the server), and hash the bundled contracts' ABI
+    signatures (every command's sandbox registers them with its decoders)."""
     import rich.console  # noqa: F401
     import typer  # noqa: F401
 
-    import sandbox.cli.app
-
-    sandbox.cli.app.command_line()
     import sandbox.backends.pyevm
     import sandbox.backends.revm
+    import sandbox.cli.app
     import sandbox.helpers.nft
     import sandbox.main
     import sandbox.project.compiler
     import sandbox.workshop.collection
     import sandbox.workshop.session
+
+    sandbox.cli.app.command_line()
+    _warm_abi_caches()
+
+
+def _warm_abi_caches() -> None:
+    import gzip
+
+    from sandbox.contracts.transactor import Transactor
+    from sandbox.project.bundled import BUNDLED
+
+    decoders = Transactor.__new__(Transactor)  # the decoders only: no chain
+    Transactor.__init__(decoders, chain=None)  # type: ignore[arg-type]
+    for entry in sorted(BUNDLED.glob("compile-*.json.gz")):
+        try:
+            cache = json.loads(gzip.decompress(entry.read_bytes()))
+        except (OSError, ValueError):
+            continue
+        for artifact in _artifacts(cache):
+            decoders.add_abi(artifact)
+
+
+def _artifacts(node: Any) -> list[list[dict[str, Any]]]:
+    """Every ABI in a compile cache entry (lists of ABI items under an "abi" key, at any depth)."""
+    found: list[list[dict[str, Any]]] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            abi = item.get("abi")
+            if isinstance(abi, list) and all(isinstance(e, dict) for e in abi):
+                found.append(abi)
+            stack.extend(v for k, v in item.items() if k != "abi")
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _peer_uid(conn: socket.socket) -> int:

@@ -7,11 +7,11 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak
 
 from sandbox.chain.accounts import normalize_address
 from sandbox.contracts.abi import _decode_value, checksum, signature
 from sandbox.contracts.reverts import _canonical_type
+from sandbox.contracts.selectors import topic as topic_of
 from sandbox.errors import InvalidAddressError
 
 # ---------------------------------------------------------------------------
@@ -54,7 +54,7 @@ class EventDecoder:
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
         for item in abi:
             if item.get("type") == "event" and not item.get("anonymous"):
-                topic = keccak(text=signature(item))
+                topic = topic_of(signature(item))
                 known = self._by_topic.setdefault(topic, [])
                 if all(signature(k) != signature(item) or _indexed(k) != _indexed(item) for k in known):
                     known.append(item)

@@ -19,8 +19,9 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import to_checksum_address
 
+from sandbox.contracts.selectors import selector
 from sandbox.errors import ContractReverted
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
@@ -78,7 +79,7 @@ class ErrorDecoder:
                 tuple(str(i.get("name") or f"arg{n}") for n, i in enumerate(inputs)),
                 tuple(_canonical_type(i) for i in inputs),
             )
-            self._errors.setdefault(function_signature_to_4byte_selector(spec.signature), spec)
+            self._errors.setdefault(selector(spec.signature), spec)
 
     def decode(self, data: bytes) -> ContractReverted:
         """Turn raw revert data into a :class:`ContractReverted`."""

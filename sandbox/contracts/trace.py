@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
 from sandbox.backends.trace import CONSOLE_ADDRESS, Frame, Recording
 from sandbox.contracts.abi import signature
 from sandbox.contracts.console import decode_line
+from sandbox.contracts.selectors import selector as selector_of
 from sandbox.contracts.sources import Location
 
 
@@ -162,8 +163,7 @@ class TraceDecoder:
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
         for item in abi:
             if item.get("type") == "function":
-                selector = keccak(signature(item).encode())[:4]
-                known = self._functions.setdefault(selector, [])
+                known = self._functions.setdefault(selector_of(signature(item)), [])
                 if item not in known:
                     known.append(item)
 
@@ -234,7 +234,7 @@ class TraceDecoder:
     def _function(self, selector: bytes, abi: list[dict[str, Any]] | None) -> dict[str, Any] | None:
         if abi is not None:
             for item in abi:
-                if item.get("type") == "function" and keccak(signature(item).encode())[:4] == selector:
+                if item.get("type") == "function" and selector_of(signature(item)) == selector:
                     return item
         candidates = self._functions.get(selector)
         return candidates[0] if candidates else None
