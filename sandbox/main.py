@@ -102,6 +102,12 @@ class Sandbox:
         self._tx = Transactor(self.chain, prepare=self._compile_for_decoding)
         self._tx.traces.locate = self._locate
 
+    def _use_chain(self, chain: Chain) -> None:
+        """Go on on ``chain`` (the workshop's chain reloaded from its store), keeping the compiled project
+        and the decoders: a reload then costs the chain only."""
+        self.chain = chain
+        self._tx.chain = chain
+
     # -- the pieces underneath -----------------------------------------------
 
     @property

@@ -89,6 +89,7 @@ class Workshop:
             if not write:
                 yield self._refresh()
                 return
+            self._prepare()
             with self.store.lock(on_wait=self.on_wait):
                 sb = self._refresh()
                 snapshot = sb.chain.snapshot()
@@ -102,6 +103,17 @@ class Workshop:
                     self._records = records
                     self._transfers = None
                     raise
+
+    def _prepare(self) -> None:
+        """Before a write session takes the store's lock: the sandbox and its project's compile check, which
+        need no lock, so writers queued on the lock wait for each other's chain work only (best effort: an
+        error here is raised again where the command meets it)."""
+        from sandbox.errors import SandboxError
+
+        try:
+            self._refresh().compile()
+        except SandboxError:
+            pass
 
     def _refresh(self) -> Sandbox:
         generation = self.store.generation()
@@ -120,7 +132,10 @@ class Workshop:
         chain_id = saved.chain_id if saved is not None else DEFAULT_CHAIN_ID
         # An embedded chain even when SANDBOX_RPC is set: the workshop's chain is the store's.
         chain = Chain(backend=self.backend, chain_id=chain_id, state=state, persistent=True)
-        self._sb = Sandbox(self.project.root, chain=chain)
+        if self._sb is not None:
+            self._sb._use_chain(chain)  # same project: its compile and decoders stay
+        else:
+            self._sb = Sandbox(self.project.root, chain=chain)
         self._generation = generation
         self._records = {"contracts": [], **(saved.records if saved is not None else {})}
         self._saved_head = state.block_number if state is not None else -1
