@@ -8,10 +8,16 @@ name. New code imports the new paths; these exist for users' code and docs.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 from types import ModuleType
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import importlib.abc
+
+# The finder and loader follow importlib's protocols without subclassing importlib.abc: importing it
+# pulls in importlib.resources (tens of milliseconds), and every `sandbox` command imports this module.
 
 #: old path → new path
 ALIASES: dict[str, str] = {
@@ -35,7 +41,7 @@ ALIASES: dict[str, str] = {
 }
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _AliasLoader:
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return None  # a placeholder; exec_module swaps in the real module
 
@@ -44,10 +50,10 @@ class _AliasLoader(importlib.abc.Loader):
         sys.modules[module.__name__] = importlib.import_module(ALIASES[module.__name__])
 
 
-class _AliasFinder(importlib.abc.MetaPathFinder):
+class _AliasFinder:
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
         if fullname in ALIASES:
-            return importlib.machinery.ModuleSpec(fullname, _AliasLoader())
+            return importlib.machinery.ModuleSpec(fullname, cast("importlib.abc.Loader", _AliasLoader()))
         return None
 
 

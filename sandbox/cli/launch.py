@@ -22,11 +22,12 @@ import json
 import os
 import socket
 import stat
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: Commands a server runs (short ones; a long-running ``node``, ``ui`` or ``room`` stays a process of its own).
 FORWARDED = frozenset({
@@ -70,6 +71,8 @@ def server_dir(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
     runtime = environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isdir(runtime):
         return Path(runtime) / "nft-dapp-sandbox"
+    import tempfile  # only here: it imports random, shutil and more (milliseconds the common case saves)
+
     return Path(tempfile.gettempdir()) / f"nft-dapp-sandbox-{os.getuid()}"
 
 
@@ -121,6 +124,8 @@ def read_reply(sock: socket.socket) -> Any:
 
 def spawn_server(directory: Path, *, idle: float = DEFAULT_IDLE) -> subprocess.Popen[bytes]:
     """Start a server in the background, detached from this terminal (its log: ``<dir>/server.log``)."""
+    import subprocess
+
     log = open(directory / "server.log", "ab")
     try:
         return subprocess.Popen(
