@@ -305,8 +305,9 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, St
     def rpc_eth_sendTransaction(self, sb: Any, params: list[Any]) -> str:
         """Dev accounts and impersonated ones; authorizationList (EIP-7702) on engines that run delegations.
 
-        A dev account's transaction with a nonce ahead of the account's is
-        queued until the gap closes, as a raw one is (anvil's queued pool).
+        A transaction with a nonce ahead of the sender's (a dev account's or an
+        impersonated one's) is queued until the gap closes, as a raw one is
+        (anvil's queued pool).
         """
         (tx,) = params_of(params, 1, 1, "eth_sendTransaction")
         if isinstance(tx, dict) and tx.get("authorizationList") is not None:
@@ -321,9 +322,12 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, St
                                     "sign it yourself and use eth_sendRawTransaction, or impersonate it (anvil_impersonateAccount)")
         if own:
             sb.chain.check_can_sign(send["from"])  # public dev keys sign only on dev chain ids
-            if send.get("nonce") is not None and int(send["nonce"]) > sb.chain.backend.get_nonce(send["from"], "pending"):
-                # a nonce ahead: signed now and queued until the gap closes, as anvil queues it (and as a raw one is)
+        if send.get("nonce") is not None and int(send["nonce"]) > sb.chain.backend.get_nonce(send["from"], "pending"):
+            # a nonce ahead: completed now and queued until the gap closes, as anvil queues it (and as a raw one is)
+            if own:
                 return self.queue.hold(send["from"], int(send["nonce"]), signing.fill_and_sign(sb, tx))
+            raw, filled = signing.fill_as_stand_in(sb, tx)
+            return self.queue.hold(send["from"], int(send["nonce"]), raw, _request(transaction_in(filled, need_from=True)))
         if "gas" not in send:  # as anvil: the estimate ignores the nonce
             send["gas"] = sb.chain.backend.estimate({k: v for k, v in send.items() if k != "nonce"}, "pending")
         tx_hash = str(sb.chain.backend.send_transaction(send))

@@ -6,6 +6,11 @@ parallel connections: nonce 6 before nonce 5. Anvil queues the early one;
 so does the node: it answers with the transaction's hash, keeps the bytes,
 and sends it as soon as the sender's nonce reaches it. A queued
 transaction is not in any block until then (its receipt is ``null``).
+
+An impersonated sender's transaction (anvil_impersonateAccount) has no
+signature of its own: it is held as the bytes the engine will sign it as
+(their hash is the one answered) and sent as the request they came from,
+impersonated again for that send if the sender no longer is.
 """
 
 from __future__ import annotations
@@ -46,26 +51,38 @@ class NonceQueue:
     """Raw transactions by ``(sender, nonce)``, waiting for the sender's nonce."""
 
     def __init__(self) -> None:
-        self._held: dict[tuple[str, int], bytes] = {}
+        #: (sender, nonce) -> the signed bytes, and for an impersonated sender the request to send instead.
+        self._held: dict[tuple[str, int], tuple[bytes, dict[str, Any] | None]] = {}
 
-    def hold(self, sender: str, nonce: int, raw: bytes) -> str:
-        if len(self._held) >= MAX_QUEUED or sum(1 for s, _ in self._held if s == sender) >= MAX_PER_SENDER:
+    def hold(self, sender: str, nonce: int, raw: bytes, request: dict[str, Any] | None = None) -> str:
+        """Keep ``raw`` until ``sender``'s nonce is ``nonce``; its hash. ``request``: sent instead, as the impersonated ``sender``."""
+        if len(self._held) >= MAX_QUEUED or sum(1 for s, _ in self._held if s == sender.lower()) >= MAX_PER_SENDER:
             raise RpcError(REFUSED, f"too many queued transactions from {sender} (nonce gaps); send nonce {nonce - 1} and the ones before it")
-        self._held[(sender.lower(), nonce)] = raw
+        self._held[(sender.lower(), nonce)] = (raw, request)
         return "0x" + keccak(raw).hex()
 
     def release(self, backend: Any, sender: str) -> None:
         """Send ``sender``'s held transactions that are now next in line, in nonce order."""
         key = sender.lower()
         while self._held:
-            raw = self._held.pop((key, backend.get_nonce(sender, "pending")), None)
-            if raw is None:
+            held = self._held.pop((key, backend.get_nonce(sender, "pending")), None)
+            if held is None:
                 return
-            backend.send_raw(raw)
+            raw, request = held
+            if request is None:
+                backend.send_raw(raw)
+            elif backend.is_impersonating(sender):
+                backend.send_transaction(request)
+            else:  # impersonation stopped while it waited: it was accepted as the sender's, as anvil keeps it
+                backend.impersonate(sender)
+                try:
+                    backend.send_transaction(request)
+                finally:
+                    backend.stop_impersonating(sender)
 
     def drop(self, tx_hash: str) -> bool:
         """Forget the held transaction ``tx_hash`` (anvil_dropTransaction); whether it was held."""
-        for key, raw in list(self._held.items()):
+        for key, (raw, _) in list(self._held.items()):
             if "0x" + keccak(raw).hex() == tx_hash.lower():
                 del self._held[key]
                 return True
@@ -79,7 +96,7 @@ class NonceQueue:
 
     def transactions(self) -> list[dict[str, Any]]:
         """The held transactions in wire form (the fields ``txpool_content`` shows), by sender and nonce."""
-        return [_wire(raw, sender) for (sender, _), raw in sorted(self._held.items())]
+        return [_wire(raw, sender) for (sender, _), (raw, _) in sorted(self._held.items(), key=lambda item: item[0])]
 
 
 def _wire(raw: bytes, sender: str) -> dict[str, Any]:

@@ -70,7 +70,32 @@ def fill_and_sign(sb: Any, tx: Any) -> bytes:
     """``tx`` (wire form, with ``from``) completed as the node would send it and signed; the raw bytes."""
     if not isinstance(tx, dict) or "from" not in tx:
         raise RpcError(INVALID_PARAMS, "transaction must be an object with a 'from' address")
-    key = key_for(sb, tx["from"], "from")
+    return _sign(_filled(sb, tx), key_for(sb, tx["from"], "from"))
+
+
+def fill_as_stand_in(sb: Any, tx: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """An impersonated sender's ``tx`` completed, signed as the engine signs it, and the completed fields (wire form).
+
+    The embedded engines send an impersonated transaction signed by a stand-in
+    key (:data:`~sandbox.backends.tester.STAND_IN_KEY`; a legacy one without a
+    chain id) and run it as its real sender. The same fields signed by the same
+    key are the same bytes (deterministic RFC 6979 signatures), so the hash of
+    these bytes is the one the transaction is mined with when the completed
+    fields are sent later: what a queued transaction is answered with.
+    """
+    from sandbox.backends.tester import STAND_IN_KEY
+
+    out = _filled(sb, tx)
+    if not out.get("accessList"):
+        out.pop("accessList", None)  # the engine sends an empty access list as no access list
+    if "gasPrice" in out and "accessList" not in out:
+        out.pop("chainId")  # the engine signs a legacy stand-in without EIP-155
+    wire = {"from": tx["from"], **{name: hex(value) if isinstance(value, int) else value for name, value in out.items() if name != "chainId"}}
+    return _sign(out, STAND_IN_KEY), wire
+
+
+def _filled(sb: Any, tx: dict[str, Any]) -> dict[str, Any]:
+    """``tx``'s fields as eth_account names them, with what the node fills in (chain id, nonce, fees, gas)."""
     backend = sb.chain.backend
     out: dict[str, Any] = {}
     for name, value in tx.items():
@@ -106,6 +131,10 @@ def fill_and_sign(sb: Any, tx: Any) -> bytes:
             request["to"] = out["to"]
         out["gas"] = _estimate_delegated(backend, request, out["authorizationList"]) if "authorizationList" in out else backend.estimate(request)
     out.pop("type", None)  # eth_account infers it from the fields
+    return out
+
+
+def _sign(out: dict[str, Any], key: bytes) -> bytes:
     try:
         signed = EthAccount.sign_transaction(out, key)
     except Exception as exc:
