@@ -96,16 +96,19 @@ def command_of(argv: list[str]) -> str | None:
 
 
 def request(path: Path, message: dict[str, Any], *, fds: list[int] | None = None, timeout: float | None = 5.0) -> tuple[socket.socket, Any]:
-    """Send one JSON message (with open file descriptors) and read the first JSON reply line."""
+    """Send one JSON message (with open file descriptors) and read the first JSON reply line.
+
+    ``timeout`` bounds connecting and sending only: once the server has the request it may take as
+    long as it needs to answer (under load, forking thirty commands takes a while), and a caller that
+    gave up then and ran the command itself would run it twice."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
         sock.connect(str(path))
         payload = json.dumps(message).encode() + b"\n"
-        if fds:
-            socket.send_fds(sock, [payload], fds)
-        else:
-            sock.sendall(payload)
+        sent = socket.send_fds(sock, [payload], fds) if fds else 0
+        sock.sendall(payload[sent:])
+        sock.settimeout(None)
         return sock, read_reply(sock)
     except BaseException:
         sock.close()
@@ -156,6 +159,8 @@ def forward(argv: list[str]) -> int | None:
     path = socket_path(directory, fingerprint())
     message = {"op": "run", "argv": argv, "prog": program_name(), "cwd": os.getcwd(), "env": dict(os.environ)}
     try:
+        # Any failure here leaves the command unrun: no server, or one that closed the connection without
+        # reading it (stopping); a server that has read a request always answers it.
         sock, reply = request(path, message, fds=[0, 1, 2])
     except (OSError, ValueError):
         if command_of(argv) in STARTS_SERVER:
