@@ -267,3 +267,24 @@ def test_the_fingerprint_follows_the_code(tmp_path: Path, monkeypatch: pytest.Mo
     assert launch.fingerprint() == first
     (copy / "cli" / "app.py").write_text("x = 2\n")
     assert launch.fingerprint() != first
+
+
+def test_a_busy_server_is_waited_for_and_the_command_runs_once(server: dict[str, Any], server_dir: Path, tmp_path: Path) -> None:
+    """A server slow to answer (stopped here for 8 s, as thirty commands at once on two cores made it) is
+    waited for: the caller must not give up and run the command itself while the server runs it too."""
+    state = tmp_path / "chain.db"
+    env = env_for(server_dir, state)
+    assert sandbox("mint", "--to", "bob", "--name", "first", env=env).returncode == 0
+    pid = int(server["pid"])
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        client = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "mint", "--to", "bob", "--name", "once", "--json"],
+                                  cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(8)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    out, err = client.communicate(timeout=300)
+    assert client.returncode == 0, err
+    assert json.loads(out)["token_id"] == 1
+    names = [t["name"] for t in json.loads(sandbox("list", "--json", env=env).stdout)]
+    assert names == ["first", "once"]
