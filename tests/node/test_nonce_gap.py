@@ -145,3 +145,31 @@ def test_sign_transaction_takes_a_lowercase_to(w3: Web3) -> None:
     sender = w3.eth.accounts[6]
     raw = result(w3, "eth_signTransaction", {"from": sender, "to": SINK, "value": "0x1", "gas": hex(21000), "gasPrice": hex(GWEI), "nonce": "0x0"})
     assert EthAccount.recover_transaction(raw) == sender
+
+
+def test_an_impersonated_queued_transaction_takes_its_fee_place_once_ready(clean_pool: Web3, impersonated: str) -> None:
+    """Manual mining, as the dev accounts' case: a1 (40 gwei) queued, a0 (3 gwei), then b (20 gwei): b, a0, a1."""
+    w3, who = clean_pool, impersonated
+    result(w3, "evm_setAutomine", False)
+    b = w3.eth.accounts[7]
+    nb = int(result(w3, "eth_getTransactionCount", b, "pending"), 16)
+    names = {send_as(w3, who, 1, 40): "a1", send_as(w3, who, 0, 3): "a0", send(w3, b, nb, 20): "b"}
+    assert result(w3, "txpool_status") == {"pending": "0x3", "queued": "0x0"}
+    result(w3, "evm_mine")
+    block = result(w3, "eth_getBlockByNumber", "latest", False)
+    assert [names[h] for h in block["transactions"]] == ["b", "a0", "a1"]
+
+
+@pytest.mark.parametrize("fees", [{"gasPrice": hex(7 * GWEI)}, {"maxFeePerGas": hex(9 * GWEI), "maxPriorityFeePerGas": hex(GWEI)}],
+                         ids=["type1", "type2"])
+def test_an_impersonated_queued_transaction_with_an_access_list(clean_pool: Web3, impersonated: str, fees: dict[str, str]) -> None:
+    """An access list (type 1 with a gas price, type 2 with fees) is queued and mined under the hash answered."""
+    w3, who = clean_pool, impersonated
+    access = [{"address": SINK, "storageKeys": ["0x" + "00" * 31 + "01"]}]
+    tx = {"from": who, "to": SINK, "value": hex(int(who[2:10], 16)), "gas": hex(30000), "accessList": access, **fees}
+    later = str(result(w3, "eth_sendTransaction", dict(tx, nonce="0x1")))
+    result(w3, "eth_sendTransaction", dict(tx, nonce="0x0"))
+    receipt = result(w3, "eth_getTransactionReceipt", later)
+    assert receipt is not None and receipt["status"] == "0x1"
+    mined = result(w3, "eth_getTransactionByHash", later)
+    assert mined["accessList"][0]["address"].lower() == SINK and int(mined["nonce"], 16) == 1
