@@ -157,7 +157,11 @@ def forward(argv: list[str]) -> int | None:
     if not private_dir(directory):
         return None
     path = socket_path(directory, fingerprint())
-    message = {"op": "run", "argv": argv, "prog": program_name(), "cwd": os.getcwd(), "env": dict(os.environ)}
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the folder was removed under the shell: let the command say so itself
+        return None
+    message = {"op": "run", "argv": argv, "prog": program_name(), "cwd": cwd, "env": dict(os.environ)}
     try:
         # Any failure here leaves the command unrun: no server, or one that closed the connection without
         # reading it (stopping); a server that has read a request always answers it.
