@@ -46,15 +46,18 @@ class BalanceChange:
         self._fees = self._fees_paid(self._start_block + 1, self._sandbox.chain.block_number)
 
     def _fees_paid(self, first: int, last: int) -> dict[str, int]:
-        w3 = self._sandbox.w3
+        # The chain's own reads, not sb.w3: web3.py is a second's import the suite may not otherwise need.
+        backend = self._sandbox.chain.backend
         watched = {a.lower(): a for a in self._addresses}
         fees = dict.fromkeys(self._addresses, 0)
         for number in range(first, last + 1):
-            for tx in w3.eth.get_block(number, full_transactions=True)["transactions"]:
+            block = backend.get_block(number, full=True)
+            for tx in block["transactions"] if block else ():
                 sender = watched.get(str(tx["from"]).lower())
                 if sender is not None:
-                    receipt = w3.eth.get_transaction_receipt(tx["hash"])
-                    fees[sender] += int(receipt["gasUsed"]) * int(receipt.get("effectiveGasPrice") or 0)
+                    receipt = backend.get_receipt(str(tx["hash"]))
+                    if receipt is not None:
+                        fees[sender] += int(receipt["gas_used"]) * int(receipt.get("effective_gas_price") or 0)
         return fees
 
     def _address(self, who: Any) -> str:
