@@ -122,12 +122,11 @@ class Inspect:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """Hypothesis tests on py-evm lose the explain phase (unless ``--sandbox-hypothesis-explain``)."""
         self.explain_off = 0
-        if config.getoption("sandbox_hypothesis_explain", False) or not self._on_pyevm(config):
+        # A hypothesis test imported hypothesis when it was collected: without it there is nothing to change
+        # (and no second of importing it here).
+        if "hypothesis" not in sys.modules or config.getoption("sandbox_hypothesis_explain", False) or not self._on_pyevm(config):
             return
-        try:
-            from hypothesis import Phase, settings
-        except ImportError:
-            return
+        from hypothesis import Phase, settings
         for item in items:
             test = getattr(item, "obj", None)
             current = getattr(test, "_hypothesis_internal_use_settings", None)
