@@ -6,6 +6,7 @@ Messages name the bad value and the fix. The command line prints
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -81,6 +82,7 @@ class ContractReverted(SandboxError):
         revert_args: decoded arguments by name (``{"message": ...}`` for ``Error``).
         data: the raw revert data.
         reason: a one-line human reading of the revert.
+        trace: the call trace of the failing run (see :attr:`trace`), set by the contract handles.
     """
 
     def __init__(
@@ -106,6 +108,31 @@ class ContractReverted(SandboxError):
         """The ``Error(string)`` message, if the revert carried one."""
         value = self.revert_args.get("message")
         return value if self.kind == "error" else None
+
+    #: The call trace when known, or what finds it (see :attr:`trace`).
+    _trace: Any = None
+    _find_trace: Callable[[], Any] | None = None
+
+    @property
+    def trace(self) -> Any:
+        """The call trace of the failing run (a ``sandbox.contracts.trace.CallTrace``), or ``None`` when the
+        engine recorded none; found when first read (revm runs the failure again, traced, only then)."""
+        find = self._find_trace
+        if find is not None:
+            self._find_trace = None
+            try:
+                self._trace = find()
+            except Exception:  # a trace is a help, never a second failure
+                self._trace = None
+        return self._trace
+
+    @trace.setter
+    def trace(self, value: Any) -> None:
+        self._trace, self._find_trace = value, None
+
+    def trace_when_read(self, find: Callable[[], Any]) -> None:
+        """Let :attr:`trace` be ``find()``, called when it is first read."""
+        self._trace, self._find_trace = None, find
 
 
 class StateFileError(SandboxError, ValueError):

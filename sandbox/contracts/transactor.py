@@ -60,7 +60,8 @@ class Transactor:
         """``failure`` with the console lines and call trace of the run that raised it (``.console``, ``.trace``)."""
         recording = self.chain.backend.last_recording()
         failure.console = self._console(recording)  # type: ignore[attr-defined]
-        failure.trace = self.traces.decode(recording) if recording is not None else None  # type: ignore[attr-defined]
+        if recording is not None:  # decoded when read: on revm an untraced failure is traced then (LazyRecording)
+            failure.trace_when_read(lambda: self.traces.decode(recording))
         return failure
 
     def trace(self, tx_hash: str) -> CallTrace:

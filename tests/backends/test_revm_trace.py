@@ -112,19 +112,66 @@ def test_a_revert_two_calls_deep_names_the_contract_and_line() -> None:
         ("Logger", "contracts/Logger.sol:56:9"), ("Callee", "contracts/Logger.sol:74:27")]
 
 
-def test_a_revert_is_traced_when_it_logged_or_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_quiet_revert_is_traced_when_its_trace_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     from sandbox.backends.revm.tracing import Tracer
 
     sb = Sandbox(INSPECT, backend="revm")
     tracer = sb.chain.backend.engine_backend.tracer
-    callee = sb.deploy("Callee", sender=sb.accounts.alice)
-    with pytest.raises(ContractReverted) as quiet:
-        callee.check(9)  # logs nothing: no trace by default (a traced revert costs ~1.5 s; bench/revm_tracing.py)
-    assert quiet.value.name == "TooBig" and quiet.value.trace is None and tracer.traced == 0  # type: ignore[attr-defined]
-    monkeypatch.setattr(Tracer, "trace_failures", True)
-    with pytest.raises(ContractReverted) as asked:
+    alice = sb.accounts.alice
+    proxied = sb.at("Impl", sb.deploy("Proxy", sb.deploy("Impl", sender=alice), sender=alice).address)
+    callee = sb.deploy("Callee", sender=alice)
+    with sb.reverts("MathLib: too big"):
+        proxied.set(200, sender=alice)  # an expected revert: nobody reads its trace, so no tracer (~1.5 s each traced)
+    with pytest.raises(ContractReverted) as caught:
+        proxied.set(300, sender=alice)  # Proxy -> Impl.set -> MathLib.triple, which reverts; logs nothing
+    assert tracer.traced == 0
+    trace = caught.value.trace  # type: ignore[attr-defined]  # the failure run again, traced, now
+    assert tracer.traced == 1 and caught.value.trace is trace and tracer.traced == 1  # type: ignore[attr-defined]
+    path = trace.failing_path().walk()
+    assert [(c.contract, c.function, c.kind, c.args) for c in path] == [
+        ("Impl", "set", "CALL", {"x": 300}), ("Impl", "set", "DELEGATECALL", {"x": 300}), ("MathLib", "triple", "DELEGATECALL", {"x": 300})]
+    assert all(c.error == "MathLib: too big" for c in path)
+    assert [str(c.location) for c in path[1:]] == ["contracts/Proxy.sol:18:18", "contracts/Proxy.sol:7:9"]
+    where = trace.revert_location
+    assert (str(where), where.text) == ("contracts/Proxy.sol:7:9", 'require(x < 100, "MathLib: too big");')
+    with pytest.raises(ContractReverted) as called:
+        callee.check(9)  # a call (eth_call), not a transaction
+    assert str(called.value.trace.revert_location) == "contracts/Logger.sol:74:27" and tracer.traced == 2  # type: ignore[attr-defined]
+    monkeypatch.setattr(Tracer, "trace_failures", True)  # every failure traced at once
+    with pytest.raises(ContractReverted):
         callee.check(9)
-    assert str(asked.value.trace.revert_location) == "contracts/Logger.sol:74:27" and tracer.traced == 1  # type: ignore[attr-defined]
+    assert tracer.traced == 3
+
+
+def test_the_trace_read_later_is_the_failing_runs() -> None:
+    sb = Sandbox(INSPECT, backend="revm")
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    token = sb.deploy("Token", sender=alice)
+    with pytest.raises(ContractReverted) as caught:
+        token.transfer(bob, 10, sender=alice)  # alice holds nothing yet
+    token.mint(alice, 100, sender=alice)  # now the same transfer would succeed
+    token.transfer(bob, 10, sender=alice)
+    sb.mine(3)
+    trace = caught.value.trace  # type: ignore[attr-defined]  # run again on the state it failed on, not on today's
+    assert (trace.function, trace.args, trace.error) == ("transfer", {"to": bob.address, "amount": 10}, "Token: balance too low")
+    # A revert to a snapshot taken before the failure, with a transaction before the failure, takes away the
+    # state it ran on: its trace is then None (Tracer.trace_failures traces it at once instead).
+    snapshot = sb.snapshot()
+    token.mint(bob, 1, sender=alice)
+    with pytest.raises(ContractReverted) as lost:
+        token.transfer(alice, 500, sender=bob)  # bob holds 11
+    sb.revert(snapshot)
+    token.mint(bob, 50, sender=alice)
+    assert lost.value.trace is None  # type: ignore[attr-defined]
+    # ...and one to a snapshot taken after the failure keeps it
+    with pytest.raises(ContractReverted) as kept:
+        token.transfer(alice, 500, sender=bob)
+    snapshot = sb.snapshot()
+    token.mint(bob, 1000, sender=alice)
+    sb.revert(snapshot)
+    token.mint(bob, 1000, sender=alice)
+    assert kept.value.trace.args == {"to": alice.address, "amount": 500}  # type: ignore[attr-defined]
+    assert kept.value.trace.error == "Token: balance too low"  # type: ignore[attr-defined]
 
 
 def test_a_revert_in_a_made_contract_is_py_evms(runs: dict[str, dict[str, Any]]) -> None:

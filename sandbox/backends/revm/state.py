@@ -25,7 +25,7 @@ from eth_utils import keccak
 
 from sandbox.backends.revm.replay import RunContext
 from sandbox.backends.revm.tracing import CONSOLE_CODE, CONSOLE_IN_JOURNAL, CONSOLE_RUN_GAS, Tracer, console_code_gas, console_payloads
-from sandbox.backends.trace import CONSOLE_ADDRESS
+from sandbox.backends.trace import CONSOLE_ADDRESS, Recording
 
 # pyrevm's stubs lag its code (AccountInfo takes balance=, deploy takes gas_price=).
 AccountInfo: Any = pyrevm.AccountInfo
@@ -51,6 +51,25 @@ class BlockContext:
     gas_limit: int
     base_fee: int
     prevrandao: bytes
+
+
+@dataclass
+class Rerun:
+    """What an untraced run needs to be made again, traced, when its frames are first asked for."""
+
+    block: BlockContext
+    sender: bytes
+    to: bytes | None
+    data: bytes
+    value: int
+    gas: int
+    gas_price: int
+    access_list: tuple[tuple[bytes, tuple[int, ...]], ...]
+    #: Length of the write log when it ran, and its last entry then (the object: :meth:`WorldState.retrace` checks it is still there).
+    mark: int
+    anchor: Any
+    success: bool = False
+    output: bytes = b""
 
 
 @dataclass
@@ -308,6 +327,11 @@ class WorldState:
             if lines is not None:
                 assert tracer is not None
                 tracer.record(lines, self.run_context(sender, to, data, value, gas, outcome, access_list))
+            elif tracer is not None and not outcome.success:
+                # untraced failure: its frames are traced if and when someone reads them (LazyRecording)
+                rerun = Rerun(block, sender, to, data, value, gas, gas_price, access_list, len(self.log), self.log[-1] if self.log else None,
+                              outcome.success, outcome.output)  # the log is still the one it ran on: a commit's writes come after
+                tracer.defer(lambda recording: self.retrace(rerun, recording))
         finally:
             evm.revert(checkpoint)
             if access_list:
@@ -317,6 +341,34 @@ class WorldState:
         if changes is not None:
             self.apply(changes)
         return outcome
+
+    def retrace(self, run: Rerun, recording: Recording) -> bool:
+        """Run ``run`` again, traced into ``recording``, on the state it ran on; False when that state is gone.
+
+        The state is the initial one plus the write log, and transactions only append to the log, so
+        the state a run saw is the log's first ``run.mark`` entries for as long as the entry before
+        them is still the object it saw (runs at past blocks undo and redo the same objects). Only a
+        revert to a snapshot older than the run's last write before it (the log cut below
+        ``run.mark``, then written anew) takes that state away: then no trace, rather than another run's.
+        """
+        tracer = self.tracer
+        log = self.log
+        if tracer is None or len(log) < run.mark or (run.mark and log[run.mark - 1] is not run.anchor):
+            return False
+        undone = self.undo_to(run.mark)
+        tracer.into = recording
+        try:
+            again = self.execute(run.block, sender=run.sender, to=run.to, data=run.data, value=run.value, gas=run.gas,
+                                 gas_price=run.gas_price, commit=False, access_list=run.access_list)
+        except InvalidTransaction:
+            return False
+        finally:
+            tracer.into = None
+            self.redo(undone)
+        if (again.success, again.output) != (run.success, run.output):  # not the run that failed: no trace rather than another's
+            recording.root = None
+            return False
+        return True
 
     def _console_run(self, block: BlockContext, sender: bytes, to: bytes | None, data: bytes, value: int, gas: int, outcome: Outcome,
                      access_list: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[bytes] | None:

@@ -21,7 +21,9 @@ uses the same gas, so receipts are the same traced or not. Hence:
   console run's gas says so: a reverted run's journal is gone, so are its
   payloads; the tracer gives them in order, with the call tree and revert
   location), for any run that reverted when :attr:`Tracer.trace_failures`
-  is set (off by default: see there), for every run while the recorder is
+  is set (off by default: see there; an untraced failure is traced when its
+  frames are first asked for instead, e.g. a ``ContractReverted``'s ``trace``
+  in a failing test's report: :meth:`Tracer.defer`), for every run while the recorder is
   stepping (``debug_trace*``'s struct logger) or framing (``debug_traceCall``'s
   callTracer), while ``pytest --sandbox-coverage`` records (``coverage.HITS``)
   or :attr:`Tracer.always` is set; and for a mined transaction when its
@@ -100,8 +102,9 @@ class Tracer:
     #: Trace a run that reverted or failed (its call tree, revert location and console lines in the
     #: ``ContractReverted``). Off by default: a revert costs ~1.5 s traced against 0.4 ms (bench/revm_tracing.py),
     #: which made the contract suite's run on revm 13x slower (17 s -> 219 s for tests/contracts/test_collectible.py,
-    #: its 27 expected reverts). Set it for the process (``Tracer.trace_failures = True``) where reverts are few
-    #: or their traces are wanted; ``Tracer.always`` and coverage trace them too.
+    #: its 27 expected reverts). Without it a failure is traced only when its frames are read (:meth:`defer`): the
+    #: same trace, paid for by the failures someone looks at. Set it (``Tracer.trace_failures = True``) to trace every
+    #: failure at once, e.g. when the state it ran on will be reverted before the trace is read.
     trace_failures: ClassVar[bool] = False
 
     def __init__(self, recorder: Recorder) -> None:
@@ -150,6 +153,14 @@ class Tracer:
                 saved.write("\n".join(foreign) + "\n")
             self.traced += 1
 
+    def defer(self, trace: Any) -> None:
+        """The run just made failed untraced: the recorder's current recording becomes a :class:`LazyRecording`
+        that ``trace(recording)`` fills when its frames are first asked for (a ``ContractReverted``'s ``trace``)."""
+        current = self.recorder.current
+        lazy = LazyRecording(trace)
+        lazy.console = current.console
+        self.recorder.current = lazy
+
     def heard(self, payloads: list[bytes]) -> None:
         """Console payloads of an untraced run (a console run): into the current recording, and to the listeners."""
         recording = self.recorder.current
@@ -182,7 +193,11 @@ class Tracer:
 
 
 class LazyRecording(Recording):
-    """A recording whose frames are traced when first asked for (``trace`` fills it); console lines are known empty."""
+    """A recording whose frames are traced when first asked for (``trace`` fills it); its console lines are known.
+
+    Two kinds: a mined transaction's (``RevmBackend.retrace``) and an untraced failed run's
+    (:meth:`Tracer.defer`, ``WorldState.retrace``), both run again on the state they ran on.
+    """
 
     def __init__(self, trace: Any) -> None:
         self._root: Any = None
