@@ -26,12 +26,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from sandbox.chain.accounts import NAMES, Account, Accounts
-from sandbox.chain.anvil import Anvil
 from sandbox.chain.chain import Chain
 from sandbox.contracts.handles import Contract
 from sandbox.main import Sandbox
@@ -39,6 +38,9 @@ from sandbox.testing.balances import BalanceChange, balance_change
 from sandbox.testing.gas_report import GasReport
 from sandbox.testing.inspect import Inspect
 from sandbox.testing.inspect import add_options as add_inspect_options
+
+if TYPE_CHECKING:
+    from sandbox.chain.anvil import Anvil  # imported when a session first starts one (--sandbox-anvil, the anvil fixture)
 
 GAS_REPORT_KEY = "sandbox_gas_report"
 CHAIN_FIXTURES = frozenset({"sandbox", "chain", "accounts", "deploy", "balance_change", *NAMES})
@@ -101,6 +103,8 @@ class SandboxSession:
                 )
             return  # the workers start their own nodes
         if config.getoption("sandbox_anvil"):
+            from sandbox.chain.anvil import Anvil
+
             self.anvil = Anvil()
             self.rpc = self.anvil.start()
             Sandbox.defaults = replace(Sandbox.defaults, node_for=self.node_for)
@@ -126,6 +130,8 @@ class SandboxSession:
     def node_for(self, chain_id: int) -> str:
         """URL of this session's anvil with ``chain_id``, started on first use."""
         if chain_id not in self.nodes:
+            from sandbox.chain.anvil import Anvil
+
             node = Anvil(chain_id=chain_id)
             handle = Chain(rpc=node.start(), signers=())
             self.nodes[chain_id] = (node, handle, handle.snapshot())
@@ -220,6 +226,8 @@ def anvil() -> Iterator[Anvil]:
     ``Sandbox(rpc=anvil.url)`` runs on it; ``--sandbox-anvil`` instead moves
     the whole session (and every ``Sandbox()``) onto one.
     """
+    from sandbox.chain.anvil import Anvil
+
     with Anvil() as node:
         yield node
 
