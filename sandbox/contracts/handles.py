@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import to_checksum_address
 
 from sandbox.contracts.abi import _decode_value, _encode_args, human_signature, signature
 from sandbox.contracts.events import Event, EventDecoder, EventMap, Receipt
 from sandbox.contracts.reverts import _canonical_type
+from sandbox.contracts.selectors import selector
 from sandbox.contracts.transactor import Transactor
 from sandbox.errors import ArgumentError, InvalidAddressError, SandboxError
 
@@ -48,7 +49,7 @@ class ContractFunction:
         for item in same_arity:
             try:
                 body = _encode_args(item, args, where)
-                return item, function_signature_to_4byte_selector(signature(item)) + body
+                return item, selector(signature(item)) + body
             except (ArgumentError, InvalidAddressError) as exc:
                 errors.append(exc)
         if len(errors) == 1:
