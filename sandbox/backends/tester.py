@@ -19,8 +19,8 @@ from typing import Any
 
 from eth.exceptions import VMError
 from eth_tester.exceptions import BlockNotFound, SnapshotNotFound, TransactionFailed, TransactionNotFound, ValidationError
+from eth_utils import keccak, to_checksum_address
 from eth_utils import to_canonical_address as _canonical_address
-from eth_utils import to_checksum_address
 
 from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, TxRequest
 from sandbox.backends.history import History
@@ -564,8 +564,11 @@ class TesterBackend(PendingBlock, ChainBackend):
         return tx_hash
 
 
-#: The key that signs for impersonated senders; the engine is told the real sender.
-STAND_IN_KEY = b"\x01" * 32
+def stand_in_key(sender: str | bytes) -> bytes:
+    """The key that signs for impersonated ``sender`` (the engine is told the real sender): one per
+    sender, so two senders sending the same fields get two hashes, as on anvil (one shared key gave both
+    the same hash, and the second was refused by the store's unique hashes)."""
+    return bytes(keccak(b"sandbox impersonation stand-in " + _canonical_address(sender)))
 
 
 def _web3_tx(tx: dict[str, Any]) -> dict[str, Any]:

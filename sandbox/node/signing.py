@@ -77,13 +77,13 @@ def fill_as_stand_in(sb: Any, tx: dict[str, Any]) -> tuple[bytes, dict[str, Any]
     """An impersonated sender's ``tx`` completed, signed as the engine signs it, and the completed fields (wire form).
 
     The embedded engines send an impersonated transaction signed by a stand-in
-    key (:data:`~sandbox.backends.tester.STAND_IN_KEY`; a legacy one without a
+    key (:func:`~sandbox.backends.tester.stand_in_key`, one per sender; a legacy one without a
     chain id) and run it as its real sender. The same fields signed by the same
     key are the same bytes (deterministic RFC 6979 signatures), so the hash of
     these bytes is the one the transaction is mined with when the completed
     fields are sent later: what a queued transaction is answered with.
     """
-    from sandbox.backends.tester import STAND_IN_KEY
+    from sandbox.backends.tester import stand_in_key
 
     out = _filled(sb, tx)
     if not out.get("accessList"):
@@ -91,7 +91,7 @@ def fill_as_stand_in(sb: Any, tx: dict[str, Any]) -> tuple[bytes, dict[str, Any]
     if "gasPrice" in out and "accessList" not in out:
         out.pop("chainId")  # the engine signs a legacy stand-in without EIP-155
     wire = {"from": tx["from"], **{name: hex(value) if isinstance(value, int) else value for name, value in out.items() if name != "chainId"}}
-    return _sign(out, STAND_IN_KEY), wire
+    return _sign(out, stand_in_key(tx["from"])), wire
 
 
 def _filled(sb: Any, tx: dict[str, Any]) -> dict[str, Any]:

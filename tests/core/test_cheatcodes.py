@@ -247,3 +247,24 @@ def test_eth_send_transaction_from_an_impersonated_address(engine: str) -> None:
     assert backend.get_transaction(tx_hash)["from"] == WHALE
     backend.stop_impersonating(WHALE)
     assert not backend.is_impersonating(WHALE)
+
+
+def test_two_impersonated_senders_sending_the_same_fields_get_two_hashes(sb: Sandbox) -> None:
+    """The stand-in signature is per sender (as anvil's impersonated hash mixes in the sender): one shared
+    key gave both the same hash, and the chain refused the second."""
+    x, y = to_checksum_address("0x" + "a1" * 20), to_checksum_address("0x" + "b2" * 20)
+    backend = sb.chain.backend
+    block = backend.get_block("latest")
+    assert block is not None
+    fee = 2 * int(block["base_fee_per_gas"]) + 10**9
+    hashes = []
+    for who in (x, y):
+        sb.set_balance(who, 10**18)
+        with sb.impersonate(who):
+            tx = {"from": who, "to": sb.accounts.bob.address, "value": 1, "nonce": 0, "gas": 21000,
+                  "max_fee_per_gas": fee, "max_priority_fee_per_gas": 10**9}
+            receipt = backend.send(tx)  # type: ignore[arg-type]
+            assert receipt["status"] == 1
+            hashes.append(str(receipt["transaction_hash"]))
+    assert hashes[0] != hashes[1]
+    assert [backend.get_transaction(h)["from"] for h in hashes] == [x, y]

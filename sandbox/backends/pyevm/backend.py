@@ -30,7 +30,7 @@ from sandbox.backends.pyevm import speed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.oneshot import apply_once, seal
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
-from sandbox.backends.tester import STAND_IN_KEY, TesterBackend
+from sandbox.backends.tester import TesterBackend, stand_in_key
 from sandbox.backends.trace import Recorder
 from sandbox.errors import ChainError
 
@@ -374,7 +374,7 @@ class PyEvmChainBackend(TesterBackend):
     def _send_unsigned(self, raw: dict[str, Any]) -> str:
         engine = self.engine_backend
         unsigned = engine._get_normalized_and_unsigned_evm_transaction(raw)
-        signed = unsigned.as_signed_transaction(eth_keys.PrivateKey(STAND_IN_KEY))
+        signed = unsigned.as_signed_transaction(eth_keys.PrivateKey(stand_in_key(raw["from"])))
         signed.__dict__["sender"] = raw["from"]  # py-evm caches the sender: the engine runs it as ``from``
         engine.__dict__.setdefault("spoofed", {})[bytes(signed.hash)] = raw["from"]
         self._chain.apply_transaction(signed)
