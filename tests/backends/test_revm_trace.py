@@ -137,10 +137,14 @@ def test_a_quiet_revert_is_traced_when_its_trace_is_read(monkeypatch: pytest.Mon
     with pytest.raises(ContractReverted) as called:
         callee.check(9)  # a call (eth_call), not a transaction
     assert str(called.value.trace.revert_location) == "contracts/Logger.sol:74:27" and tracer.traced == 2  # type: ignore[attr-defined]
+    with pytest.raises(ContractReverted) as mined:
+        proxied.set(500, sender=alice, gas=100_000)  # mined with status 0 (its reason: a call at the block before)
+    assert mined.value.receipt.status == 0 and tracer.traced == 2  # type: ignore[attr-defined]
+    assert [c.args for c in mined.value.trace.failing_path().walk()] == [{"x": 500}] * 3 and tracer.traced == 3  # type: ignore[attr-defined]
     monkeypatch.setattr(Tracer, "trace_failures", True)  # every failure traced at once
     with pytest.raises(ContractReverted):
         callee.check(9)
-    assert tracer.traced == 3
+    assert tracer.traced == 4
 
 
 def test_the_trace_read_later_is_the_failing_runs() -> None:

@@ -59,7 +59,7 @@ class RevmChainBackend(TesterBackend):
     def recording(self, tx_hash: str) -> Recording | None:
         assert self.observer is not None
         found = self.observer.by_tx.get(tx_hash)
-        if found is not None and (found.root is not None or isinstance(found, LazyRecording)):
+        if found is not None and (isinstance(found, LazyRecording) or found.root is not None):  # a lazy one's root would trace it
             return found
         engine = self.engine_backend
         try:
