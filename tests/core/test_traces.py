@@ -3,7 +3,7 @@
 py-evm records every frame and console call through its hooks; revm
 (pyrevm 0.3.7 has no inspector) through revm's EIP-3155 tracer and a console
 run (``sandbox.backends.revm.tracing``): the same answers on both (on revm a
-revert that logged nothing is traced only with ``Tracer.trace_failures``).
+revert that logged nothing is traced when its trace is first read).
 """
 
 from __future__ import annotations
@@ -124,10 +124,7 @@ def test_trace_has_the_events_and_geths_call_tracer_shape(sb: Sandbox, logger: C
     assert int(geth["gasUsed"], 16) > int(geth["calls"][2]["gasUsed"], 16) > 0
 
 
-def test_a_revert_through_a_proxy_and_a_library(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sandbox.backends.revm.tracing import Tracer
-
-    monkeypatch.setattr(Tracer, "trace_failures", True)  # revm: a revert that logged nothing is traced when asked (costly)
+def test_a_revert_through_a_proxy_and_a_library(sb: Sandbox) -> None:
     alice = sb.accounts.alice
     impl = sb.deploy("Impl", sender=alice)  # links MathLib (deployed once, a handle of its own)
     proxy = sb.deploy("Proxy", impl, sender=alice)
