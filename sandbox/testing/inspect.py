@@ -35,7 +35,7 @@ def add_options(group: Any) -> None:
         "--sandbox-coverage",
         action="store_true",
         default=False,
-        help="record which Solidity lines of the project ran (py-evm), print a summary and write coverage/lcov.info",
+        help="record which Solidity lines and branches of the project ran (py-evm; revm too, slowly), print a summary and write coverage/lcov.info",
     )
     group.addoption(
         "--sandbox-hypothesis-explain",
@@ -73,20 +73,27 @@ class Inspect:
 
         hits, coverage.HITS = coverage.HITS or {}, None
         branches, coverage.BRANCHES = coverage.BRANCHES or {}, None
-        terminalreporter.write_sep("-", "Solidity coverage (lines and branches, py-evm)")
+        engine = self._engine(config)
+        shown = {"pyevm": "py-evm"}.get(engine or "", engine) or "a node: nothing recorded"
+        terminalreporter.write_sep("-", f"Solidity coverage (lines and branches, {shown})")
+        if engine == "revm":
+            terminalreporter.write_line("on revm every transaction ran through pyrevm's EIP-3155 tracer to record this "
+                                        "(about a second each); py-evm records coverage at almost no cost")
         try:
             from sandbox.contracts.coverage import measure, summary, write_lcov
             from sandbox.main import Sandbox
             from sandbox.testing.coverage_html import write_html
 
             session = config.pluginmanager.get_plugin("sandbox-session")
-            sb = Sandbox(session.project(), backend="pyevm")  # type: ignore[union-attr]
+            # The run's engine caps the EVM version the contracts were compiled for: the same bytecode, the same pcs.
+            sb = Sandbox(session.project(), backend=engine or "pyevm")  # type: ignore[union-attr]
             measured = measure(sb.project, sb.compile(), hits, branches)
         except Exception as exc:  # a report, never a failed run
             terminalreporter.write_line(f"no coverage: {type(exc).__name__}: {exc}")
             return
         if not hits:
-            terminalreporter.write_line("no contract code ran on py-evm (coverage records py-evm only; run without --sandbox-backend revm)")
+            terminalreporter.write_line("no contract code ran on an embedded engine (coverage records py-evm and revm "
+                                        "runs; a node's are not seen: run without --sandbox-anvil/--sandbox-rpc)")
         for line in summary(measured.files):
             terminalreporter.write_line(line)
         for note in measured.unmapped:
@@ -110,14 +117,18 @@ class Inspect:
                            f"CompileError: the same compile error as {first} (shown there; reported once per run)")
         return True
 
-    def _on_pyevm(self, config: pytest.Config) -> bool:
+    def _engine(self, config: pytest.Config) -> str | None:
+        """The embedded engine this run's sandboxes use (None on a node)."""
         import os
 
         from sandbox.main import Sandbox
 
         if config.getoption("sandbox_rpc", None) or config.getoption("sandbox_anvil", False) or os.environ.get("SANDBOX_RPC"):
-            return False
-        return (Sandbox.defaults.backend or os.environ.get("SANDBOX_BACKEND") or "pyevm") == "pyevm"
+            return None
+        return config.getoption("sandbox_backend", None) or Sandbox.defaults.backend or os.environ.get("SANDBOX_BACKEND") or "pyevm"
+
+    def _on_pyevm(self, config: pytest.Config) -> bool:
+        return self._engine(config) == "pyevm"
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """Hypothesis tests on py-evm lose the explain phase (unless ``--sandbox-hypothesis-explain``)."""

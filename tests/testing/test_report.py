@@ -93,17 +93,18 @@ def test_hypothesis_explain_phase_is_off_on_pyevm(pytester: pytest.Pytester) -> 
     kept.assert_outcomes(failed=1)
 
 
-def test_coverage_summary_and_lcov(pytester: pytest.Pytester) -> None:
-    pytester.makeini(f"[pytest]\nsandbox_project = {INSPECT}\n")
-    pytester.makepyfile(
-        test_cov="""
+COVERED = """
         def test_some(sandbox):
             alice = sandbox.accounts.alice
             logger = sandbox.deploy("Logger", sandbox.deploy("Callee", sender=alice), sender=alice)
             logger.work(2, sender=alice)
             logger.fail(3, sender=alice)  # Callee.check's `if (x > 5) revert` falls through: one of its two outcomes
         """
-    )
+
+
+def test_coverage_summary_and_lcov(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\nsandbox_project = {INSPECT}\n")
+    pytester.makepyfile(test_cov=COVERED)
     result = pytester.runpytest("--sandbox-backend", "pyevm", "--sandbox-coverage")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
@@ -205,3 +206,16 @@ def test_a_failed_compile_is_not_run_again_until_a_source_changes(tmp_path: Path
     assert len(runs) == 1
     source.write_text("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract A { uint256 x = 1; }\n")
     assert "A" in compiler.compile_project(project).artifacts and len(runs) == 2
+
+
+def test_coverage_on_revm_is_py_evms(pytester: pytest.Pytester) -> None:
+    """The same test on revm (traced) gives the same lcov report as on py-evm, and the summary says what it cost."""
+    pytester.makeini(f"[pytest]\nsandbox_project = {INSPECT}\n")
+    pytester.makepyfile(test_cov=COVERED)
+    assert pytester.runpytest("--sandbox-backend", "pyevm", "--sandbox-coverage").ret == 0
+    on_pyevm = (pytester.path / "coverage" / "lcov.info").read_text()
+    result = pytester.runpytest("--sandbox-backend", "revm", "--sandbox-coverage")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*Solidity coverage (lines and branches, revm)*", "on revm every transaction ran through*",
+                                 "total * 81 * 33 * 40.7% * 8 * 1 * 12.5%"])
+    assert (pytester.path / "coverage" / "lcov.info").read_text() == on_pyevm
