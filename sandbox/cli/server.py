@@ -80,20 +80,22 @@ def preload() -> None:
 
 
 def _warm_abi_caches() -> None:
+    """Hash every function, event and error signature of the bundled contracts (the decoders' keys)."""
     import gzip
 
-    from sandbox.contracts.transactor import Transactor
+    from sandbox.contracts.abi import signature
+    from sandbox.contracts.selectors import topic
     from sandbox.project.bundled import BUNDLED
 
-    decoders = Transactor.__new__(Transactor)  # the decoders only: no chain
-    Transactor.__init__(decoders, chain=None)  # type: ignore[arg-type]
     for entry in sorted(BUNDLED.glob("compile-*.json.gz")):
         try:
             cache = json.loads(gzip.decompress(entry.read_bytes()))
         except (OSError, ValueError):
             continue
-        for artifact in _artifacts(cache):
-            decoders.add_abi(artifact)
+        for abi in _artifacts(cache):
+            for item in abi:
+                if item.get("type") in ("function", "event", "error"):
+                    topic(signature(item))
 
 
 def _artifacts(node: Any) -> list[list[dict[str, Any]]]:
