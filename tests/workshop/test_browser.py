@@ -127,14 +127,19 @@ def test_mint_give_away_and_live_update_in_chromium(gallery: tuple[str, Workshop
     expect(moved.locator(".history li")).to_have_count(2)
     expect(moved.locator(".history li").nth(1)).to_contain_text("carol → dave")
 
-    # A mint from the command line shows up without a reload (server-sent events).
+    # A mint from the command line shows up without a reload (server-sent events),
+    # and the live update keeps what the reader had chosen but not sent yet.
     page.evaluate("window.__sameDocument = true")
+    moved.locator("select[name=to]").select_option("bob")
+    page.select_option("form.filters select[name=owner]", "erin")
     result = run_process("mint", "--to", "erin", "--name", "Terminal Panda",
                          env={"SANDBOX_STATE": str(ws.store.path), "SANDBOX_PROJECT": str(REPO)})
     assert result.returncode == 0, result.stderr
     expect(card(page, "Terminal Panda").locator(".owner")).to_have_text("owned by erin", timeout=20_000)
     assert page.evaluate("window.__sameDocument") is True  # no navigation happened
     expect(page.locator(".gallery .count")).to_have_text("2 NFTs")
+    expect(card(page, "Browser Panda").locator("select[name=to]")).to_have_value("bob")
+    expect(page.locator("form.filters select[name=owner]")).to_have_value("erin")
     shoot(page, tmp_path / "gallery.png")
 
 
