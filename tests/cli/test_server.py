@@ -288,3 +288,30 @@ def test_a_busy_server_is_waited_for_and_the_command_runs_once(server: dict[str,
     assert json.loads(out)["token_id"] == 1
     names = [t["name"] for t in json.loads(sandbox("list", "--json", env=env).stdout)]
     assert names == ["first", "once"]
+
+
+def test_the_warm_up_leaves_no_files_and_no_open_store(server_dir: Path, tmp_path: Path) -> None:
+    """The server mints on a throwaway chain on each engine before it serves (so a command's first-use costs
+    are paid once): it ran, and left no folder, no open store and no SQLite connection to cross a fork."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**env_for(server_dir, tmp_path / "unused.db"), "TMPDIR": str(scratch)}
+    started = sandbox("server", "start", "--idle", "300", env=env)
+    assert started.returncode == 0, started.stderr
+    try:
+        info = status(server_dir)
+        assert info is not None
+        log = (server_dir / "server.log").read_text()
+        assert "warmed up on pyevm, revm in" in log and "ready on" in log, log
+        assert list(scratch.iterdir()) == []
+        fds = Path(f"/proc/{info['pid']}/fd")
+        opened = [os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()]
+        assert not [f for f in opened if f.endswith((".db", ".db-wal", ".db-shm"))], opened
+        # and a command served after it is right
+        state = tmp_path / "chain.db"
+        assert sandbox("mint", "--to", "bob", "--name", "after the warm-up", env=env_for(server_dir, state)).returncode == 0
+        listed = sandbox("list", "--json", env=env_for(server_dir, state))
+        assert [t["name"] for t in json.loads(listed.stdout)] == ["after the warm-up"]
+        assert served(server_dir) == 2
+    finally:
+        sandbox("server", "stop", env=env)
