@@ -66,6 +66,9 @@ def install() -> None:
     _install_jump_analysis()
     _install_rlp_encoder()
     _install_account_decoding()
+    from sandbox.backends.pyevm import batchtrie
+
+    batchtrie.install()
 
 
 #: Values by (trie root, key): a root names one immutable trie, so its answer for a key never changes.
@@ -85,12 +88,29 @@ def _install_values(trie_class: Any) -> None:
         found = _values.get((trie.root_hash, key))
         if found is None:
             found = walk(trie, key)
-            if len(_values) >= MAX_NODES:
-                _values.clear()
-            _values[(trie.root_hash, key)] = found
+            remember_value(trie.root_hash, key, found)
         return found
 
     trie_class.get = get
+
+
+def known_value(root: bytes, key: bytes) -> bytes | None:
+    """The value the trie at ``root`` holds for ``key``, when it was read before (``None``: not known)."""
+    return _values.get((root, key))
+
+
+def remember_value(root: bytes, key: bytes, value: bytes) -> None:
+    if len(_values) >= MAX_NODES:
+        _values.clear()
+    _values[(root, key)] = value
+
+
+def remember_node(encoded: bytes, node: Any) -> None:
+    """A node just written (``node`` is not mutated afterwards): the next walk finds it decoded."""
+    if encoded not in _decoded:
+        if len(_decoded) >= MAX_NODES:
+            _decoded.clear()
+        _decoded[encoded] = node
 
 
 def _install_key_hashes() -> None:
