@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.cli import console_out, coverage_cmds, did_cmds, models_cmds, project_cmds, server_cmds, state_cmds
+from sandbox.cli import console_out, consoles, coverage_cmds, did_cmds, models_cmds, project_cmds, server_cmds, state_cmds
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -27,8 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+console = consoles.out
+err_console = consoles.err
 
 
 @app.command()
@@ -39,7 +38,7 @@ def demo(
     """Compile, deploy SandboxNFT, mint three NFTs, give one away, show them."""
     from sandbox.cli.demo import run_demo
 
-    run_demo(out, console, project)
+    run_demo(out, console.console, project)
 
 
 @app.command()
@@ -381,12 +380,7 @@ def command_line() -> Any:
 def fresh_consoles() -> None:
     """Make the command line's consoles again for the terminal this process has now (a fork of the warm
     server takes its caller's terminal after they were made: colours and width are detected at creation)."""
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name == "sandbox.cli" or name.startswith("sandbox.cli.")):
-            continue
-        for attr, value in list(vars(module).items()):
-            if isinstance(value, Console):
-                setattr(module, attr, Console(stderr=value.stderr, highlight=getattr(value, "_highlight", True)))
+    consoles.fresh()
 
 
 def main(*, prog_name: str | None = None) -> None:

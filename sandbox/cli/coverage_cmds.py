@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from sandbox.cli import consoles
 from sandbox.errors import CoverageError
 
-console = Console(highlight=False)
+console = consoles.plain
 
 
 def _marks(seen: list[bool] | None) -> str:

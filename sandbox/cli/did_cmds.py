@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console()
+from sandbox.cli import consoles
+
+console = consoles.out
 did_app = typer.Typer(help="Decentralized identifiers (did:ethr) on the workshop chain's ERC-1056 IdentityRegistry.", no_args_is_help=True)
 
 

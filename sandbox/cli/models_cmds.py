@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-console = Console()
+from sandbox.cli import consoles
+
+console = consoles.out
 
 ScriptArg = Annotated[str, typer.Argument(help="A model script: a name in scripts/ (holding_periods) or a path.")]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="Fix a parameter for every run: NAME=VALUE (repeatable).")]
@@ -57,7 +58,7 @@ def sweep(
     where = cluster or f"{workers or 'all'} local core(s)"
     console.print(f"[bold]{path.stem}[/]: {len(plan.specs)} runs ({seeds} seed(s) per point) on {where} → {plan.folder}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
+    with Progress(*columns, console=console.console) as bar:
         task = bar.add_task("runs", total=len(plan.specs))
 
         def progress(done: int, total: int, kept: int) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console()
+from sandbox.cli import consoles
+
+console = consoles.out
 toolchain_app = typer.Typer(help="The non-Python toolchain in the user cache: solc-js releases, OpenZeppelin, forge-std, anvil.", no_args_is_help=True)
 
 

@@ -10,11 +10,10 @@ import time
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from sandbox.cli import launch
+from sandbox.cli import consoles, launch
 
-console = Console()
+console = consoles.out
 server_app = typer.Typer(help="The warm command server: commands run in it without importing web3.py and py-evm again.",
                          no_args_is_help=True)
 IdleOpt = Annotated[float, typer.Option("--idle", help="Seconds without a command before the server stops itself.")]
