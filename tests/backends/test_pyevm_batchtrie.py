@@ -13,7 +13,7 @@ from trie.constants import BLANK_NODE_HASH
 
 from sandbox import Sandbox
 from sandbox.backends.pyevm import speed
-from sandbox.backends.pyevm.batchtrie import BatchedTrie
+from sandbox.backends.pyevm.batchtrie import BatchedTrie, lookup
 from sandbox.chain import Chain
 from tests.backends.workload import REPO
 
@@ -63,7 +63,7 @@ def test_batched_writes_give_py_tries_root_reads_and_nodes() -> None:
                 assert ours[probe] == theirs[probe] == model.get(probe, b"")  # reads between writes see them
             assert ours.root_hash == theirs.root_hash, (seed, step)
             assert _reachable(ours_db, ours.root_hash) == _reachable(theirs_db, theirs.root_hash)
-        assert all(ours[k] == model.get(k, b"") for k in pool)
+        assert all(ours[k] == lookup(ours_db, ours.root_hash, k) == theirs[k] == model.get(k, b"") for k in pool)  # the walk itself
 
 
 def test_a_batch_that_raises_inside_squash_changes_keeps_what_was_noted_before() -> None:

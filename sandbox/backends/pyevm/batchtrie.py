@@ -88,6 +88,34 @@ def _common(a: bytes, b: bytes) -> int:
     return i
 
 
+def lookup(db: Any, root: bytes, key: bytes) -> bytes:
+    """The value for ``key`` in the trie at ``root`` (``b""``: none), walked over shared decoded nodes; KeyError: a node missing."""
+    if root == BLANK_NODE_HASH:
+        return b""
+    path = nibbles(key)
+    shared = speed.shared_node
+    node = shared(db[root])
+    while True:
+        if len(node) == 17:
+            if not path:
+                return node[16]  # type: ignore[no-any-return]
+            child = node[path[0]]
+            path = path[1:]
+        else:
+            if node == b"":
+                return b""
+            segment, leaf = _unprefix(node[0])
+            if leaf:
+                return node[1] if segment == path else b""  # type: ignore[no-any-return]
+            if path[:len(segment)] != segment:
+                return b""
+            path = path[len(segment):]
+            child = node[1]
+        if child == b"":
+            return b""
+        node = child if child.__class__ is list else shared(db[child])
+
+
 class Batch:
     """One pass of changes over the trie at ``root`` in ``db``: :meth:`put`/:meth:`delete`, then :meth:`commit`."""
 
@@ -280,9 +308,12 @@ class BatchedTrie(HexaryTrie):
         found = speed.known_value(root, key)
         if found is None:
             try:
-                found = _GET(self, root, bytes_to_nibbles(key))
-            except MissingTraversalNode as exc:
-                raise MissingTrieNode(exc.missing_node_hash, root, key, exc.nibbles_traversed) from exc  # type: ignore[arg-type]
+                found = lookup(self.db, root, key)
+            except KeyError:  # a node missing: py-trie's walk, and its error
+                try:
+                    found = _GET(self, root, bytes_to_nibbles(key))
+                except MissingTraversalNode as exc:
+                    raise MissingTrieNode(exc.missing_node_hash, root, key, exc.nibbles_traversed) from exc  # type: ignore[arg-type]
             speed.remember_value(root, key, found)
         return found
 

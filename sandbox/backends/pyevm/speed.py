@@ -105,6 +105,19 @@ def remember_value(root: bytes, key: bytes, value: bytes) -> None:
     _values[(root, key)] = value
 
 
+def shared_node(encoded: bytes) -> Any:
+    """The decoded node of ``encoded``, shared: the caller reads it and never changes it (py-trie's road gets copies)."""
+    node = _decoded.get(encoded)
+    if node is None:
+        from trie.utils.nodes import decode_node
+
+        node = decode_node(encoded)
+        if len(_decoded) >= MAX_NODES:
+            _decoded.clear()
+        _decoded[encoded] = node
+    return node
+
+
 def remember_node(encoded: bytes, node: Any) -> None:
     """A node just written (``node`` is not mutated afterwards): the next walk finds it decoded."""
     if encoded not in _decoded:

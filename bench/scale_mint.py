@@ -1,0 +1,101 @@
+"""Cost per mint and memory per token as a collection grows, on each embedded engine (issue 16, target 7).
+
+One chain per engine, each in a process of its own (so its memory is its
+own): deploy SandboxNFT, then mint to 100, 1,000 and 10,000 tokens through
+the Sandbox (each mint with its receipt), as a workshop's collection grows.
+At each size it prints the cost per mint of the last ``--window`` mints
+before that size (ms), the ratio of the largest size's cost to the
+smallest's (target: flat, 1.0), and the memory the chain holds per token:
+resident set growth since the deploy (``VmRSS`` in /proc/self/status)
+divided by the tokens minted.
+
+    .venv/bin/python bench/scale_mint.py                       # py-evm and revm, 100 / 1,000 / 10,000 tokens
+    .venv/bin/python bench/scale_mint.py --backends pyevm --sizes 100,2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/1.json"
+
+
+def rss_kib() -> int:
+    """This process's resident set now (kB), from /proc/self/status (``resource``'s is the peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def one_engine(backend: str, sizes: list[int], window: int) -> dict[str, Any]:
+    """Mint up to each size on one fresh chain; ms per mint over the last ``window`` mints before each size, RSS at each."""
+    import gc
+
+    from sandbox import Sandbox
+
+    sb = Sandbox(REPO, backend=backend)
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    sb.compile()
+    nft = sb.deploy("SandboxNFT", "Scale", "S", alice, sender=alice)
+    nft.mint(bob, URI, sender=alice)  # the first mint warms what every later one shares
+    gc.collect()
+    start_rss, minted, rows = rss_kib(), 1, []
+    for size in sizes:
+        while minted < size - window:
+            nft.mint(bob, URI, sender=alice)
+            minted += 1
+        began, timed = time.perf_counter(), size - minted
+        while minted < size:
+            receipt = nft.mint(bob, URI, sender=alice)
+            minted += 1
+        ms = (time.perf_counter() - began) / max(timed, 1) * 1000
+        assert receipt.status == 1 and receipt.events["Transfer"][0].args["tokenId"] == size - 1
+        gc.collect()
+        rss = rss_kib()
+        rows.append({"size": size, "ms": ms, "rss_mib": rss / 1024, "kib_per_token": (rss - start_rss) / minted})
+    assert nft.totalSupply() == sizes[-1]
+    return {"backend": backend, "start_rss_mib": start_rss / 1024, "rows": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="pyevm,revm", help="comma-separated engines (default: pyevm,revm)")
+    parser.add_argument("--sizes", default="100,1000,10000", help="collection sizes to measure at (default: 100,1000,10000)")
+    parser.add_argument("--window", type=int, default=100, help="mints timed before each size (default: 100)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: one engine, JSON out
+    options = parser.parse_args()
+    sizes = sorted(int(s) for s in options.sizes.split(","))
+    window = min(options.window, sizes[0] - 1)
+    if options.one:
+        print(json.dumps(one_engine(options.one, sizes, window)))
+        return
+    print(f"SandboxNFT mints through the Sandbox (each with its receipt), one chain per engine; ms per mint over the last {window} before each size")
+    print(f"{'engine':<8} {'tokens':>7} {'ms/mint':>8} {'x first':>8} {'RSS MiB':>8} {'KiB/token':>10}")
+    for backend in options.backends.split(","):
+        done = subprocess.run([sys.executable, __file__, "--one", backend, "--sizes", options.sizes, "--window", str(options.window)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"{backend} failed:\n{done.stderr[-3000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        first = result["rows"][0]["ms"]
+        print(f"{backend:<8} {'deploy':>7} {'':>8} {'':>8} {result['start_rss_mib']:>8.1f}")
+        for row in result["rows"]:
+            print(f"{backend:<8} {row['size']:>7,} {row['ms']:>8.2f} {row['ms'] / first:>8.2f} {row['rss_mib']:>8.1f} {row['kib_per_token']:>10.1f}")
+        last = result["rows"][-1]
+        print(f"{backend:<8} cost per mint {sizes[-1]:,}/{sizes[0]:,}: {last['ms'] / first:.2f}x (target 1.0); "
+              f"memory {last['kib_per_token']:.1f} KiB per token", flush=True)
+
+
+if __name__ == "__main__":
+    main()
