@@ -48,6 +48,38 @@ def cli_mint(state: Path, name: str, server: Path | None = None, backend: str = 
     return timed_process([sys.executable, "-m", "sandbox.cli", "mint", "--to", "bob", "--name", name], cli_env(state, server, backend))
 
 
+def server_pid(folder: Path) -> int | None:
+    import json
+
+    for info in folder.glob("*.json"):
+        try:
+            return int(json.loads(info.read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
+
+
+def reaped_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) of the children process ``pid`` has reaped: a server's finished commands."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+
+
+def cpu_of_one(state: Path, name: str, server: Path | None, backend: str) -> tuple[float, float]:
+    """One ``sandbox mint``: its wall time and the CPU it cost (the command's process, and the server's child)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pid = server_pid(server) if server is not None else None
+    child_before = reaped_cpu(pid)
+    wall = cli_mint(state, name, server, backend)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, own + reaped_cpu(pid) - child_before
+
+
 def cli_env(state: Path, server: Path | None, backend: str = "pyevm") -> dict[str, str]:
     env = {"SANDBOX_STATE": str(state), "SANDBOX_PROJECT": str(REPO), "SANDBOX_SERVER": "off", "SANDBOX_BACKEND": backend}
     if server is not None:
@@ -118,17 +150,17 @@ def crowd(n: int, *, cli: bool = True, backend: str = "pyevm") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "crowd.db"
         cli_mint(state, "Warm-up", backend=backend)
-        rows: list[tuple[str, float, float, int]] = []
+        rows: list[tuple[str, float, float, int, float]] = []
         if cli:
             with warm_server() as server:
                 for label, folder in (("alone", None), ("warm server", server)):
                     env = {**os.environ, **cli_env(state, folder, backend)}
-                    one = cli_mint(state, f"Alone ({label})", folder, backend)
+                    one, cpu = cpu_of_one(state, f"Alone ({label})", folder, backend)
                     start = time.perf_counter()
                     procs = [subprocess.Popen([sys.executable, "-m", "sandbox.cli", "mint", "--to", "carol", "--name", f"Crowd #{i} ({label})"],
                                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(n)]
                     failed = sum(p.wait() != 0 for p in procs)
-                    rows.append((label, one, time.perf_counter() - start, failed))
+                    rows.append((label, one, time.perf_counter() - start, failed, cpu))
 
         ws = Workshop(REPO, state=state, backend=backend)
         with BackgroundServer(create_app(ws)) as server, httpx.Client(base_url=server.url, timeout=600) as client:
@@ -159,8 +191,12 @@ def crowd(n: int, *, cli: bool = True, backend: str = "pyevm") -> None:
             with ws.session():
                 kept = len(ws.transfers())
     print(f"  {n} at once (one machine, 2 cores; {backend}):")
-    for label, one, many, failed in rows:
+    cores = os.cpu_count() or 1
+    for label, one, many, failed, cpu in rows:
         print(f"    sandbox mint ({label}): one {one:6.2f} s; {n} together {many:6.2f} s ({many / one:5.1f}x one; {failed} failed)")
+        # n commands need n times one's CPU, at best spread over every core: no scheduling beats that.
+        floor = n * cpu / cores
+        print(f"      CPU of one {cpu:5.2f} s; {n} of them on {cores} cores need at least {floor:5.2f} s ({floor / one:5.1f}x one)")
     print(f"    gallery mint: one {one_web:6.2f} s; {n} together {many_web:6.2f} s ({many_web / one_web:5.1f}x one; "
           f"{sum(c == 303 for c in codes)}/{n} minted)")
     print(f"    gallery page: alone {read_alone * 1000:6.0f} ms; during the {n} mints median {statistics.median(reads) * 1000:6.0f} ms, "
