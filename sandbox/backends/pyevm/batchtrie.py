@@ -106,7 +106,7 @@ def lookup(db: Any, root: bytes, key: bytes) -> bytes:
                 return b""
             segment, leaf = _unprefix(node[0])
             if leaf:
-                return node[1] if segment == path else b""  # type: ignore[no-any-return]
+                return node[1] if segment == path else b""
             if path[:len(segment)] != segment:
                 return b""
             path = path[len(segment):]
