@@ -115,6 +115,10 @@ class Anvil:
             self._log = None
         atexit.unregister(self.stop)
 
+    def output(self) -> str:
+        """What anvil has printed so far (its request log, console.log lines, mined transactions); '' once stopped."""
+        return self._log.read_text(errors="replace") if self._log is not None else ""
+
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -36,7 +36,9 @@ def signatures() -> dict[bytes, tuple[str, ...]]:
                          ("logAddress", "address"), ("logBytes", "bytes"), ("logInt", "int"), ("logUint", "uint")):
         add(name, (single,))
     for n in range(1, 33):
-        add(f"logBytes{n}", (f"bytes{n}",))
+        add(f"logBytes{n}", (f"bytes{n}",))  # Hardhat's older console.sol
+        add("log", (f"bytes{n}",))  # forge-std's console.sol and Hardhat's since 2.19 send logBytesN as log(bytesN)
+    add("log", ("string", "int256"))
     for count in (2, 3, 4):
         for types in itertools.product(("uint256", "string", "bool", "address", "uint"), repeat=count):
             add("log", types)
@@ -53,14 +55,29 @@ def _show(kind: str, value: Any) -> str:
     return str(value)
 
 
+def _exponential(value: int) -> str:
+    """forge's ``%e`` of an integer: its digits as one digit, a point and the rest without trailing zeros (1500: ``1.5e3``)."""
+    digits = str(abs(value))
+    rest = digits[1:].rstrip("0")
+    return f"{'-' if value < 0 else ''}{digits[0]}{'.' + rest if rest else ''}e{len(digits) - 1}"
+
+
 def _formatted(kind: str, value: Any, spec: str) -> str:
-    if spec == "x" and isinstance(value, int):
-        return hex(value)
-    if spec == "e" and isinstance(value, int):
-        return f"{value:e}"
-    if spec in "di" and isinstance(value, bool):
-        return str(int(value))
-    return _show(kind, value)
+    """One argument under a format specifier, as forge formats it (anvil prints the same); ``NaN`` where the
+    specifier does not apply to the type (``%d`` of a string or an address, ``%x`` of a bool, ``%e`` of a string)."""
+    if spec in "so":
+        return _show(kind, value)
+    if kind == "bool":
+        return str(int(value)) if spec in "di" else "NaN"
+    if kind in ("uint256", "int256"):
+        if spec == "x":
+            return hex(value) if value >= 0 else "0x" + format(value + (1 << 256), "x")  # int256: two's complement
+        if spec == "e":
+            return _exponential(value)
+        return str(value)
+    if kind == "address" or kind.startswith("bytes"):
+        return _show(kind, value) if spec == "x" else "NaN"
+    return "NaN"  # a string under %d, %i, %x or %e
 
 
 def decode_line(payload: bytes) -> str:
