@@ -126,9 +126,8 @@ class Batch:
         self.node: Any = None if root == BLANK_NODE_HASH else [STORED, root]
 
     def _load(self, ref: Any) -> Any:
-        import trie.hexary as hexary  # its decode_node: speed's cached one once installed
-
-        return _from_raw(ref if ref.__class__ is list else getattr(hexary, "decode_node")(self.db[ref]))  # noqa: B009
+        # _from_raw builds new lists around the raw node's items and changes none of them: the shared node will do
+        return _from_raw(ref if ref.__class__ is list else speed.shared_node(self.db[ref]))
 
     def put(self, key: bytes, value: bytes) -> None:
         self.node = self._put(self.node, nibbles(key), value)

@@ -15,9 +15,53 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Decoded nodes by their RLP encoding; cleared (not evicted one by one) when it grows past this.
-MAX_NODES = 200_000
-_decoded: dict[bytes, Any] = {}
+
+class Recent:
+    """A cache of what was used lately, in two generations of at most ``limit`` entries each.
+
+    When the new generation is full it becomes the old one (the older is
+    dropped) and a hit in the old generation moves back to the new: what a
+    chain keeps reading (the trie paths its transactions walk) stays, what it
+    wrote once and never read again (every superseded node of an archive
+    chain) leaves, and memory stays bounded without evicting one by one.
+    """
+
+    __slots__ = ("limit", "new", "old")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.new: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        found = self.new.get(key)
+        if found is None:
+            found = self.old.get(key)
+            if found is not None:
+                self.put(key, found)
+        return found
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.new) >= self.limit:
+            self.old, self.new = self.new, {}
+        self.new[key] = value
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.new or key in self.old
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.old)
+
+    def clear(self) -> None:
+        self.new, self.old = {}, {}
+
+
+#: Entries in each generation of the caches below. A mint on SandboxNFT walks and writes a few
+#: hundred nodes; 200,000 kept every node of ~5,000 mints decoded (more memory than the chain's
+#: own database) and then dropped them all at once.
+MAX_NODES = 8192
+#: Decoded nodes by their RLP encoding.
+_decoded = Recent(MAX_NODES)
 
 
 def _copy(node: Any) -> Any:
@@ -41,9 +85,7 @@ def install() -> None:
         node = _decoded.get(encoded)
         if node is None:
             node = decode_node(encoded)
-            if len(_decoded) >= MAX_NODES:
-                _decoded.clear()
-            _decoded[encoded] = _copy(node)
+            _decoded.put(encoded, _copy(node))
             return node
         return _copy(node)
 
@@ -53,9 +95,7 @@ def install() -> None:
         if value is not None:
             trie._set_db_value(key, value)
             if value not in _decoded:
-                if len(_decoded) >= MAX_NODES:
-                    _decoded.clear()
-                _decoded[value] = _copy(node)
+                _decoded.put(value, _copy(node))
         return key
 
     cached_decode._sandbox_cached = True  # type: ignore[attr-defined]
@@ -72,7 +112,7 @@ def install() -> None:
 
 
 #: Values by (trie root, key): a root names one immutable trie, so its answer for a key never changes.
-_values: dict[tuple[bytes, bytes], bytes] = {}
+_values = Recent(MAX_NODES)
 
 
 def _install_values(trie_class: Any) -> None:
@@ -89,20 +129,19 @@ def _install_values(trie_class: Any) -> None:
         if found is None:
             found = walk(trie, key)
             remember_value(trie.root_hash, key, found)
-        return found
+        return found  # type: ignore[no-any-return]
 
     trie_class.get = get
 
 
 def known_value(root: bytes, key: bytes) -> bytes | None:
     """The value the trie at ``root`` holds for ``key``, when it was read before (``None``: not known)."""
-    return _values.get((root, key))
+    found: bytes | None = _values.get((root, key))
+    return found
 
 
 def remember_value(root: bytes, key: bytes, value: bytes) -> None:
-    if len(_values) >= MAX_NODES:
-        _values.clear()
-    _values[(root, key)] = value
+    _values.put((root, key), value)
 
 
 def shared_node(encoded: bytes) -> Any:
@@ -112,18 +151,14 @@ def shared_node(encoded: bytes) -> Any:
         from trie.utils.nodes import decode_node
 
         node = decode_node(encoded)
-        if len(_decoded) >= MAX_NODES:
-            _decoded.clear()
-        _decoded[encoded] = node
+        _decoded.put(encoded, node)
     return node
 
 
 def remember_node(encoded: bytes, node: Any) -> None:
     """A node just written (``node`` is not mutated afterwards): the next walk finds it decoded."""
     if encoded not in _decoded:
-        if len(_decoded) >= MAX_NODES:
-            _decoded.clear()
-        _decoded[encoded] = node
+        _decoded.put(encoded, node)
 
 
 def _install_key_hashes() -> None:
@@ -224,7 +259,7 @@ def _install_rlp_encoder() -> None:
 
 
 #: Decoded accounts by their RLP encoding (py-evm's ``Account`` is immutable: ``copy`` makes a changed one).
-_accounts: dict[bytes, Any] = {}
+_accounts = Recent(MAX_NODES // 4)
 
 
 def _install_account_decoding() -> None:
@@ -255,9 +290,7 @@ def _install_account_decoding() -> None:
             account = _accounts.get(encoded)
             if account is None:
                 account = rlp.decode(encoded, sedes=Account)
-                if len(_accounts) >= MAX_NODES:
-                    _accounts.clear()
-                _accounts[encoded] = account
+                _accounts.put(encoded, account)
         if from_journal:
             db._account_cache[address] = account
         return account
