@@ -69,3 +69,36 @@ def test_accounts_decoded_once_are_what_pyrlp_decodes_and_stay_unchanged() -> No
         with pytest.raises(AttributeError):
             kept.balance = 1  # shared between states: py-evm's accounts are immutable (copy makes a new one)
     assert sb.balance(bob) == sb.chain.backend.get_balance(bob.address) and sb.balance(bob) % 10**18 == 7
+
+
+def test_keccak_over_the_c_sponge_gives_pycryptodomes_digests_in_every_thread() -> None:
+    import threading
+
+    from Crypto.Hash import keccak as cryptodome_keccak
+    from eth_hash.auto import keccak
+
+    speed.install()
+    assert getattr(keccak.hasher, "_sandbox", False)  # installed: the test checks the fast road, not the backend's
+
+    def reference(data: bytes) -> bytes:
+        return bytes(cryptodome_keccak.new(data=data, digest_bits=256).digest())
+
+    rnd = random.Random(7)
+    inputs = [rnd.randbytes(n) for n in (0, 1, 32, 64, 135, 136, 137, 271, 272, 273, 5000)] + [rnd.randbytes(rnd.randrange(600)) for _ in range(200)]
+    assert [keccak(d) for d in inputs] == [reference(d) for d in inputs]
+    assert keccak(bytearray(b"abc")) == reference(b"abc")  # not bytes: eth-hash's own road
+    failures: list[int] = []
+
+    def hashing(seed: int) -> None:
+        local = random.Random(seed)
+        for _ in range(300):
+            data = local.randbytes(local.randrange(300))
+            if keccak(data) != reference(data):
+                failures.append(seed)
+
+    threads = [threading.Thread(target=hashing, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures

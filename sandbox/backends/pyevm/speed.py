@@ -106,6 +106,7 @@ def install() -> None:
     _install_jump_analysis()
     _install_rlp_encoder()
     _install_account_decoding()
+    _install_keccak()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -341,3 +342,59 @@ def _lean_executor(base: type) -> type:
 
     CallExecutor.__name__ = CallExecutor.__qualname__ = f"Call{base.__name__}"
     return CallExecutor
+
+
+def _install_keccak() -> None:
+    """eth-hash's keccak (``eth_hash.auto.keccak``, which py-evm, py-trie, eth-utils and eth-keys call) over
+    pycryptodome's C sponge directly; idempotent, and left alone if the sponge is not what it expects.
+
+    eth-hash's pycryptodome backend builds a hash object per call (a state
+    allocated, a smart pointer, a buffer: ~5 us); py-evm hashes ~60 times a
+    mint (trie nodes, keys, the transaction, the block). One state per thread,
+    reset between hashes: three C calls, the same digest (checked here against
+    the backend's own on inputs around the sponge's 136-byte rate).
+    """
+    import threading
+
+    from eth_hash.auto import keccak
+
+    if getattr(keccak.hasher, "_sandbox", False):
+        return
+    try:
+        from Crypto.Hash import keccak as cryptodome_keccak
+        from Crypto.Util._raw_api import VoidPointer, c_size_t, create_string_buffer, get_raw_buffer
+
+        lib: Any = getattr(cryptodome_keccak, "_raw_keccak_lib")  # noqa: B009 (private to pycryptodome)
+        reset, absorb, squeeze = lib.keccak_reset, lib.keccak_absorb, lib.keccak_digest
+    except (ImportError, AttributeError):
+        return
+    local = threading.local()
+
+    def sponge() -> tuple[Any, Any]:
+        state = VoidPointer()
+        if lib.keccak_init(state.address_of(), c_size_t(64), 24):
+            raise RuntimeError("keccak_init failed")
+        made = local.made = (state.get(), create_string_buffer(32, None), state)  # the VoidPointer kept alive with it
+        return made[0], made[1]
+
+    original: Any = keccak._backend.keccak256
+
+    def keccak256(data: bytes | bytearray) -> bytes:
+        if data.__class__ is not bytes:
+            return original(data)  # type: ignore[no-any-return]
+        made = getattr(local, "made", None)
+        state, out = (made[0], made[1]) if made is not None else sponge()
+        reset(state)
+        if absorb(state, data, c_size_t(len(data))) or squeeze(state, out, c_size_t(32), 0x01):
+            return original(data)  # type: ignore[no-any-return]
+        return get_raw_buffer(out)
+
+    try:
+        if any(keccak256(bytes(i % 251 for i in range(n))) != original(bytes(i % 251 for i in range(n)))
+               for n in (0, 1, 31, 32, 135, 136, 137, 272, 1000)):
+            return
+    except Exception:
+        return
+    keccak256._sandbox = True  # type: ignore[attr-defined]
+    keccak(b"")  # eth-hash's first call checks its backend and then settles on ``hasher``
+    setattr(keccak, "hasher", keccak256)  # noqa: B010
