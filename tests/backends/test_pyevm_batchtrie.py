@@ -110,3 +110,21 @@ def test_a_chains_state_root_is_the_one_py_trie_builds_from_its_accounts() -> No
     header_root = sb.chain.backend.get_block("latest")["state_root"]
     accounts = sb.chain.dump_state().accounts
     assert header_root == "0x" + _root_from_scratch(accounts).hex()
+
+
+def test_block_tries_give_py_evms_roots_and_nodes() -> None:
+    import eth.db.trie as block_tries
+
+    from sandbox.backends.pyevm import batchtrie
+
+    speed.install()
+    ours, theirs = block_tries._make_trie_root_and_nodes, batchtrie.PY_TRIE_BLOCK_ROOT
+    assert ours is not theirs and theirs is not None
+    rnd = random.Random(11)
+    for count in (0, 1, 2, 3, 16, 17, 127, 128, 129, 300):
+        items = tuple(rnd.randbytes(rnd.choice([1, 5, 40, 120])) for _ in range(count))
+        root, nodes = ours(items)
+        their_root, their_nodes = theirs(items)
+        assert root == their_root
+        assert {k: v for k, v in nodes.items() if k in their_nodes} == nodes  # the same bytes under the same hashes
+        assert _reachable(nodes, root) == _reachable(their_nodes, their_root)

@@ -22,7 +22,8 @@ first), so every node is written before it is saved. Should the pass fail
 
 :func:`install` makes py-evm's account trie and account storage tries
 BatchedTries (the names ``HexaryTrie`` in ``eth.db.account`` and
-``eth.db.storage``); block tries (transactions, receipts) keep py-trie's.
+``eth.db.storage``), and a block's transaction, receipt and withdrawal tries
+are built in one :class:`Batch` (``eth.db.trie``).
 """
 
 from __future__ import annotations
@@ -344,6 +345,34 @@ def install() -> None:
         commit_to(lookup, db)
 
     setattr(storage.StorageLookup, "commit_to", commit_applied)  # noqa: B010
+    _install_block_tries()
+
+
+#: py-evm's own builder of a block's transaction, receipt and withdrawal tries (kept for the tests).
+PY_TRIE_BLOCK_ROOT: Any = None
+
+
+def _install_block_tries() -> None:
+    """A block's transaction, receipt and withdrawal tries (``eth.db.trie``) built in one :class:`Batch`."""
+    global PY_TRIE_BLOCK_ROOT
+    import functools
+
+    import eth.db.trie as block_tries
+    import rlp
+
+    PY_TRIE_BLOCK_ROOT = getattr(block_tries, "_make_trie_root_and_nodes")  # noqa: B009
+
+    @functools.lru_cache(128)  # as py-evm's: a block's roots are asked again when it is mined and imported
+    def root_and_nodes(items: tuple[bytes, ...]) -> tuple[bytes, dict[bytes, bytes]]:
+        nodes: dict[bytes, bytes] = {}
+        batch = Batch(nodes, BLANK_NODE_HASH)
+        for index, item in enumerate(items):
+            if not item:  # py-trie would take an empty value as a delete: its road
+                return PY_TRIE_BLOCK_ROOT(items)  # type: ignore[no-any-return]
+            batch.put(rlp.encode(index, sedes=rlp.sedes.big_endian_int), item)
+        return batch.commit(), nodes
+
+    setattr(block_tries, "_make_trie_root_and_nodes", root_and_nodes)  # noqa: B010
 
 
 __all__ = ["Batch", "BatchedTrie", "hex_prefix", "install", "nibbles"]
