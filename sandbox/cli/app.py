@@ -69,16 +69,18 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts."
 CollectionOpt = Annotated[str | None, typer.Option("--collection", help="Another NFT contract (deployed name or address).")]
 
 
-def _workshop(project: Path | None, state: Path | None) -> Any:
+def _workshop(project: Path | None, state: Path | None, backend: str | None = None) -> Any:
+    """The workshop chain; ``backend`` from ``--backend``, else SANDBOX_BACKEND, else the project's default (py-evm)."""
     import os
 
     from sandbox.backends import EMBEDDED
     from sandbox.errors import ChainError
     from sandbox.workshop.session import Workshop
 
-    backend = os.environ.get("SANDBOX_BACKEND") or None  # read here, at the boundary, once
+    source = "--backend" if backend else "SANDBOX_BACKEND"
+    backend = backend or os.environ.get("SANDBOX_BACKEND") or None  # read here, at the boundary, once
     if backend is not None and backend not in EMBEDDED:
-        raise ChainError(f"SANDBOX_BACKEND={backend!r}: the workshop chain runs on an embedded engine; use one of {', '.join(EMBEDDED)}")
+        raise ChainError(f"{source}={backend!r}: the workshop chain runs on an embedded engine; use one of {', '.join(EMBEDDED)}")
     workshop = Workshop(project, state=state, backend=backend)
     # Plain print, not rich: a Ctrl-C inside rich's print can leave the line in its buffer, printed again later.
     workshop.on_wait = lambda: print(f"waiting for another sandbox command to finish with {workshop.store.path} ...",
@@ -267,6 +269,8 @@ def reset(project: ProjectOpt = None, state: StateOpt = None) -> None:
 
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 opens it to your network.")]
+BackendOpt = Annotated[str | None, typer.Option(
+    "--backend", metavar="pyevm|revm", help="The engine the chain runs on (default: SANDBOX_BACKEND, else pyevm); a saved chain loads on either.")]
 
 
 @app.command()
@@ -277,18 +281,18 @@ def node(
     block_time: Annotated[int | None, typer.Option("--block-time", "-b", min=1, max=86_400,
         help="Mine a block every N seconds (interval mining) instead of each transaction as it arrives.")] = None,
     no_mining: Annotated[bool, typer.Option("--no-mining", help="Leave transactions pending until evm_mine / anvil_mine.")] = False,
-    project: ProjectOpt = None, state: StateOpt = None,
+    project: ProjectOpt = None, state: StateOpt = None, backend: BackendOpt = None,
 ) -> None:
     """Serve the workshop chain over JSON-RPC (MetaMask, ethers.js, viem, cast)."""
     from sandbox.node.server import bind, check_port, create_app, serve
 
     check_port(port)
 
-    ws = _workshop(project, state)
+    ws = _workshop(project, state, backend)
     with ws.session() as sb:
         chain_id = sb.chain.chain_id
     sock = bind(host, port)
-    say(f"[green]✓[/] JSON-RPC node on [bold]http://{host}:{port}[/] (chain id {chain_id}), state in {ws.store.path}")
+    say(f"[green]✓[/] JSON-RPC node on [bold]http://{host}:{port}[/] (chain id {chain_id}, engine {ws.backend}), state in {ws.store.path}")
     say(f"  try: cast block-number --rpc-url http://{host}:{port}    (Ctrl-C stops)")
     serve(create_app(ws, allow_origins=allow_origin or (), block_time=block_time, mining=not no_mining), sock)
 
@@ -296,14 +300,14 @@ def node(
 @app.command()
 def ui(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000, host: HostOpt = "127.0.0.1",
-    project: ProjectOpt = None, state: StateOpt = None,
+    project: ProjectOpt = None, state: StateOpt = None, backend: BackendOpt = None,
 ) -> None:
     """Open the web gallery: every NFT, a mint form, give-aways, balances, live updates."""
     from sandbox.node.server import bind, check_port, serve
     from sandbox.web import create_app
 
     check_port(port)
-    ws = _workshop(project, state)
+    ws = _workshop(project, state, backend)
     with ws.session():
         pass  # a bad state file or project stops here, before the server starts
     sock = bind(host, port)
@@ -316,7 +320,7 @@ def room(
     port: Annotated[int, typer.Option(help="Gallery port.")] = 8000,
     node_port: Annotated[int, typer.Option("--node-port", help="JSON-RPC node port.")] = 8545,
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps the room on this machine.")] = "0.0.0.0",
-    project: ProjectOpt = None, state: StateOpt = None,
+    project: ProjectOpt = None, state: StateOpt = None, backend: BackendOpt = None,
 ) -> None:
     """Run a workshop room: gallery and node on the network, a join page with a QR code, the organiser's page."""
     from sandbox.node.server import BackgroundServer, bind, check_port, serve
@@ -326,7 +330,7 @@ def room(
 
     check_port(port)
     check_port(node_port)
-    ws = _workshop(project, state)
+    ws = _workshop(project, state, backend)
     with ws.session():
         pass  # a bad state file or project stops here, before the servers start
     sock = bind(host, port)

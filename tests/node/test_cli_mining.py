@@ -77,3 +77,27 @@ def test_block_time_mines_on_an_interval(tmp_path: Path) -> None:
             time.sleep(0.2)
         receipt = rpc("eth_getTransactionReceipt", tx_hash)
         assert receipt is not None and receipt["status"] == "0x1"
+
+
+@pytest.mark.parametrize("engine", ["revm", "pyevm"])
+def test_backend_flag_picks_the_engine_and_a_saved_chain_loads_on_the_other(tmp_path: Path, engine: str) -> None:
+    """`sandbox node --backend ENGINE` runs the chain on that engine (web3_clientVersion names it); a chain
+    saved by the node on one engine continues, history included, on the other."""
+    other = "pyevm" if engine == "revm" else "revm"
+    named = {"pyevm": "/py-evm", "revm": "/revm"}
+    with node(tmp_path, "--backend", engine) as rpc:
+        assert rpc("web3_clientVersion").endswith(named[engine])
+        sent = transfer(rpc)
+        head = rpc("eth_blockNumber")
+    with node(tmp_path, "--backend", other) as rpc:
+        assert rpc("web3_clientVersion").endswith(named[other])
+        assert rpc("eth_blockNumber") == head
+        assert rpc("eth_getTransactionReceipt", sent)["status"] == "0x1"
+
+
+def test_backend_flag_refuses_an_unknown_engine_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "sandbox.cli", "node", "--port", str(free_port()), "--state", str(tmp_path / "c.db"),
+                           "--backend", "geth"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: --backend='geth': the workshop chain runs on an embedded engine; use one of pyevm, revm"
+    assert not (tmp_path / "c.db").exists()
