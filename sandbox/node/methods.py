@@ -242,7 +242,7 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, St
             return hex(sb.chain.backend.estimate(call, at))
 
     def rpc_eth_createAccessList(self, sb: Any, params: list[Any]) -> Any:
-        """EIP-2930 access list of a call and the gas to send it with (py-evm; other engines answer -32000 saying why)."""
+        """EIP-2930 access list of a call and the gas to send it with (py-evm and revm, as geth's tracer lists; a remote chain answers -32000)."""
         tx, block = params_of(params, 1, 2, "eth_createAccessList")
         call, at = self._call_request(sb, tx), self._number(sb, block)
         access_list, _ = sb.chain.backend.create_access_list(call, at)

@@ -92,10 +92,9 @@ class RevmChainBackend(TesterBackend):
         return int(self.engine_backend.pending.timestamp)
 
     def create_access_list(self, tx: Any, block: Any = "latest") -> Any:
-        from sandbox.errors import ChainError
+        from sandbox.backends.revm.access_list import access_list_of  # runs through revm's tracer, read as geth's tracer
 
-        raise ChainError("an access list needs the slots a run touches, and pyrevm 0.3.7 (the revm engine's binding) has no "
-                         "inspector to report them; use the py-evm backend (--backend pyevm), or send without an access list (it is optional)")
+        return access_list_of(self, tx, block)
 
     def get_proof(self, address: str, slots: list[int], block: Any = "latest") -> Any:
         from sandbox.errors import ChainError

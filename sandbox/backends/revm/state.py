@@ -296,7 +296,9 @@ class WorldState:
             console_run = False
             if tracer is not None and not traced:
                 journal = evm.journal_str
-                if tracer.worth_a_trace(outcome):
+                if tracer.catch_journal is not None:  # an access list's run: the journal, nothing else
+                    tracer.catch_journal(journal)
+                elif tracer.worth_a_trace(outcome):
                     # the same transaction again from the same state, traced (the same gas: tracing only watches)
                     evm.revert(checkpoint)
                     checkpoint = evm.snapshot()
@@ -327,7 +329,7 @@ class WorldState:
             if lines is not None:
                 assert tracer is not None
                 tracer.record(lines, self.run_context(sender, to, data, value, gas, outcome, access_list))
-            elif tracer is not None and not outcome.success:
+            elif tracer is not None and not outcome.success and tracer.catch_journal is None:
                 # untraced failure: its frames are traced if and when someone reads them (LazyRecording)
                 rerun = Rerun(block, sender, to, data, value, gas, gas_price, access_list, len(self.log), self.log[-1] if self.log else None,
                               outcome.success, outcome.output)  # the log is still the one it ran on: a commit's writes come after

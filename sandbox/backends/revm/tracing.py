@@ -36,7 +36,7 @@ from __future__ import annotations
 import io
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -118,11 +118,20 @@ class Tracer:
         self.retraced = 0
         #: Instructions the tracer has printed (the bench's cost per instruction).
         self.steps = 0
+        #: Trace every run and hand its steps and context here instead of to the recorder (an access list's
+        #: runs, :mod:`sandbox.backends.revm.access_list`); called while the state the run saw is still there.
+        self.catch: Callable[[list[str], RunContext], None] | None = None
+        #: Hand an untraced run's journal (revm's Debug text) here, and do nothing else for it (no console run, no
+        #: deferred trace): an access list's check that a run touched nothing new.
+        self.catch_journal: Callable[[str], None] | None = None
 
     def wanted(self) -> bool:
         """Must the next run be traced from the start?"""
         recorder = self.recorder
-        return self.always or self.into is not None or recorder.frames_wanted or recorder.current.steps is not None or _coverage()[0] is not None
+        if self.catch_journal is not None:
+            return False
+        return (self.always or self.catch is not None or self.into is not None or recorder.frames_wanted or recorder.current.steps is not None
+                or _coverage()[0] is not None)
 
     def worth_a_trace(self, outcome: Any) -> bool:
         """Should an untraced run be made again traced: it reverted or failed (not for want of gas: a gas
@@ -175,6 +184,9 @@ class Tracer:
     def record(self, lines: list[str], ctx: RunContext, recording: Recording | None = None) -> Recording:
         """The run's steps into ``recording`` (the recorder's current one by default); console listeners hear its lines."""
         target = recording or self.into or self.recorder.current
+        if self.catch is not None:
+            self.catch(lines, ctx)
+            return target
         if self.into is not None:  # a run again: it gives the console payloads it found (known from the first run)
             target.console.clear()
         hits, branches = _coverage()
