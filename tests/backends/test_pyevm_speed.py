@@ -102,3 +102,48 @@ def test_keccak_over_the_c_sponge_gives_pycryptodomes_digests_in_every_thread() 
     for t in threads:
         t.join()
     assert not failures
+
+
+def test_the_interpreter_loop_charges_gas_as_py_evm_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same mints (one out of gas) on the sandbox's loop and on py-evm's: the same receipts, blocks and state roots."""
+    import os
+
+    from eth.vm.gas_meter import GasMeter
+
+    from sandbox import Sandbox
+    from sandbox.errors import ContractReverted
+    from tests.backends.workload import REPO
+
+    monkeypatch.setattr(os, "urandom", lambda n: b"\x5a" * n)  # the same mix hash on both roads: whole blocks compare
+    sb = Sandbox(REPO, backend="pyevm")
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    nft = sb.deploy("SandboxNFT", "Loop", "L", alice, sender=alice)
+    backend = sb.chain.backend
+
+    def steps() -> list[Any]:
+        seen: list[Any] = []
+        for i in range(3):
+            receipt = nft.mint(bob, f"ipfs://loop/{i}" * 3, sender=alice)
+            seen.append((backend.get_receipt(receipt.tx_hash), backend.get_block("latest")))
+        with pytest.raises(ContractReverted) as starved:
+            nft.mint(bob, "ipfs://starved", sender=alice, gas=50_000)
+        failed = starved.value.receipt  # type: ignore[attr-defined]
+        seen.append((backend.get_receipt(failed.tx_hash), backend.get_block("latest")))
+        seen.append(nft.ownerOf(2))
+        return seen
+
+    snapshot = sb.snapshot()
+    ours = steps()
+    sb.revert(snapshot)
+    meter_consume = GasMeter.consume_gas
+    charged: list[int] = []
+
+    def py_evms_own(meter: Any, amount: int, reason: str) -> None:  # not py-evm's function: the loop leaves gas to the meter
+        charged.append(amount)
+        meter_consume(meter, amount, reason)
+
+    monkeypatch.setattr(GasMeter, "consume_gas", py_evms_own)
+    theirs = steps()
+    assert charged  # py-evm's road ran
+    assert ours == theirs
+    assert ours[3][0]["status"] == 0 and ours[3][0]["gas_used"] == 50_000

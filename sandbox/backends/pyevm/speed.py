@@ -107,6 +107,7 @@ def install() -> None:
     _install_rlp_encoder()
     _install_account_decoding()
     _install_keccak()
+    _install_interpreter_loop()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -398,3 +399,89 @@ def _install_keccak() -> None:
     keccak256._sandbox = True  # type: ignore[attr-defined]
     keccak(b"")  # eth-hash's first call checks its backend and then settles on ``hasher``
     setattr(keccak, "hasher", keccak256)  # noqa: B010
+
+
+def _install_interpreter_loop() -> None:
+    """py-evm's ``BaseComputation.apply_computation`` with the gas of its plain opcodes charged in the loop; idempotent.
+
+    Each plain opcode (``_FastOpcode``: a logic function and a fixed cost)
+    ran as three Python calls before its logic: the opcode's ``__call__``,
+    the computation's ``consume_gas`` and the gas meter's, which checks the
+    debug logger too; ~850 of them a mint. When the computation's gas meter
+    and ``consume_gas`` are py-evm's own and debug logging is off, the loop
+    subtracts the cost itself; an opcode whose cost exceeds the gas left runs
+    as before (py-evm raises its OutOfGas), and every other opcode (CALLs,
+    SSTORE, the sandbox's watched, stepped and coverage wrappers) is called
+    as py-evm calls it. The prologue is py-evm 0.12's, line for line.
+    """
+    from eth.exceptions import Halt
+    from eth.vm.computation import NO_RESULT, BaseComputation
+    from eth.vm.gas_meter import GasMeter
+    from eth.vm.logic.invalid import InvalidOpcode
+    from eth.vm.opcode import _FastOpcode
+
+    if getattr(BaseComputation.apply_computation, "_sandbox", False):
+        return
+    own_consume, meter_consume = BaseComputation.consume_gas, GasMeter.consume_gas
+
+    def apply_computation(cls: Any, state: Any, message: Any, transaction_context: Any, parent_computation: Any = None) -> Any:
+        with cls(state, message, transaction_context) as computation:
+            if computation.is_origin_computation:
+                computation.contracts_created = []
+                if message.is_create:
+                    cls.consume_initcode_gas_cost(computation)
+            if parent_computation is not None:
+                computation.contracts_created = parent_computation.contracts_created
+            if message.is_create:
+                computation.contracts_created.append(message.storage_address)
+            precompile = computation.precompiles.get(message.code_address, NO_RESULT)
+            if precompile is not NO_RESULT:
+                if not message.is_delegation:
+                    precompile(computation)
+                return computation
+            meter = computation._gas_meter
+            plain = (not computation.logger.show_debug2 and meter.__class__ is GasMeter and not meter.logger.show_debug2
+                     and type(computation).consume_gas is own_consume and GasMeter.consume_gas is meter_consume)
+            if not plain:
+                return _py_evm_loop(computation)
+            opcode_lookup = computation.opcodes
+            for opcode in computation.code:
+                try:
+                    opcode_fn = opcode_lookup[opcode]
+                except KeyError:
+                    opcode_fn = InvalidOpcode(opcode)
+                try:
+                    if opcode_fn.__class__ is _FastOpcode:
+                        cost = opcode_fn.gas_cost
+                        if 0 <= cost <= meter.gas_remaining:
+                            meter.gas_remaining -= cost
+                            opcode_fn.logic_fn(computation)
+                        else:
+                            opcode_fn(computation=computation)  # py-evm's own error
+                    else:
+                        opcode_fn(computation=computation)
+                except Halt:
+                    break
+        return computation
+
+    def _py_evm_loop(computation: Any) -> Any:
+        # py-evm's loop as it is (its debug logging included), inside the caller's ``with``.
+        show_debug2 = computation.logger.show_debug2
+        opcode_lookup = computation.opcodes
+        for opcode in computation.code:
+            try:
+                opcode_fn = opcode_lookup[opcode]
+            except KeyError:
+                opcode_fn = InvalidOpcode(opcode)
+            if show_debug2:
+                mnemonic = getattr(opcode_fn, "mnemonic", None) or opcode_fn.__wrapped__.mnemonic
+                computation.logger.debug2(f"OPCODE: 0x{opcode:x} ({mnemonic}) | pc: {max(0, computation.code.program_counter - 1)} | "
+                                          f"stack: {computation._stack}")
+            try:
+                opcode_fn(computation=computation)
+            except Halt:
+                break
+        return computation
+
+    apply_computation._sandbox = True  # type: ignore[attr-defined]
+    setattr(BaseComputation, "apply_computation", classmethod(apply_computation))  # noqa: B010
