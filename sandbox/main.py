@@ -320,8 +320,11 @@ class Sandbox:
 
         Each frame has its type, sender, target, contract and function name,
         arguments, return value or revert reason, gas and depth; ``print()`` it
-        for a ``forge -vvvv``-style tree. py-evm records the whole tree; on revm
-        and on a node the trace is the top call alone (``complete`` is False).
+        for a ``forge -vvvv``-style tree. Both embedded engines give the whole
+        tree: as recorded when the transaction ran, else run again on its parent
+        block's state. The top call alone (``complete`` is False) on a node, for
+        a transaction older than a reload of the saved chain (the state before
+        it was not kept) and for a later transaction of a block mined together.
         """
         self.compile()
         tx_hash = receipt_or_hash.tx_hash if isinstance(receipt_or_hash, Receipt) else str(receipt_or_hash)

@@ -209,3 +209,30 @@ def _call_frame(frame: Frame, with_log: bool, only_top: bool, gas: int | None, g
             for index, (address, topics, data) in enumerate(frame.logs)
         ]
     return out
+
+
+_FEE_KEYS = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
+
+
+def replay_call(tx: dict[str, Any]) -> dict[str, Any]:
+    """A mined transaction (a backend's record) as a call request: same sender, target, gas, value, data and fees.
+
+    Run on its parent block's state it does what the transaction did, exactly
+    when it was the first of its block (every transaction of the sandbox is,
+    unless mined together under manual or interval mining).
+    """
+    data = tx.get("data") or b""
+    call: dict[str, Any] = {
+        "from": tx["from"],
+        "gas": int(tx["gas"]),
+        "value": int(tx.get("value") or 0),
+        "data": bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data),
+    }
+    if tx.get("to"):
+        call["to"] = tx["to"]
+    for key in _FEE_KEYS:
+        if tx.get(key) is not None:
+            call[key] = int(tx[key])
+    if "max_fee_per_gas" in call:
+        call.pop("gas_price", None)
+    return call

@@ -65,7 +65,14 @@ class Transactor:
         return failure
 
     def trace(self, tx_hash: str) -> CallTrace:
-        """The call tree of mined transaction ``tx_hash``: whole on py-evm, the top call alone where the engine records no frames."""
+        """The call tree of mined transaction ``tx_hash``.
+
+        As recorded when it ran; else (mined by another process, or before a
+        reload) run again on its parent block's state, exact when it was the
+        first of its block; the top call alone where neither is possible (a
+        node, a block older than a reload, a later transaction of a block
+        mined together).
+        """
         backend = self.chain.backend
         recording = backend.recording(tx_hash)
         if recording is not None:
@@ -76,6 +83,11 @@ class Transactor:
         receipt = backend.get_receipt(tx_hash)
         if tx is None or receipt is None:
             raise ChainError(f"no mined transaction {tx_hash} on this chain; pass a receipt (or hash) of a transaction sent here")
+        replayed = self._replay_recording(tx)
+        if replayed is not None:
+            decoded = self.traces.decode(replayed)
+            if decoded is not None:
+                return decoded
         from sandbox.backends.trace import Frame, Recording
 
         data = tx.get("data") or tx.get("input") or "0x"
@@ -146,6 +158,25 @@ class Transactor:
             return self.chain.backend.estimate(tx, "latest" if self.chain.backend.embedded else "pending")
         except (Reverted, ExecutionFailed) as exc:
             raise self.reverted(exc) from None
+
+    def _replay_recording(self, tx: dict[str, Any]) -> Any:
+        """The recording of ``tx`` run again as a call on its parent block's state (``None``: the engine records
+        nothing, that state was not kept, or ``tx`` was not the first of its block, so it is not the state it ran on)."""
+        from sandbox.backends.trace import replay_call
+
+        backend = self.chain.backend
+        observer = getattr(backend, "observer", None)
+        if observer is None or tx.get("block_number") is None or int(tx.get("transaction_index") or 0) > 0:
+            return None
+        with observer.framing():
+            try:
+                backend.call(replay_call(tx), max(int(tx["block_number"]) - 1, 0))
+            except (Reverted, ExecutionFailed):
+                pass  # a failed transaction: its recording has the revert
+            except ChainError:  # the state before it is gone (a reloaded chain keeps its last block's)
+                return None
+        recording = backend.last_recording()
+        return recording if recording is not None and recording.root is not None else None
 
     def _replay_failure(self, tx: dict[str, Any], block_number: int) -> ContractReverted:
         """Re-run a failed transaction as a call at its parent block to recover its revert reason."""

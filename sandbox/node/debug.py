@@ -24,11 +24,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.backends.base import ExecutionFailed, Reverted
-from sandbox.backends.trace import Frame, Recorder, Recording, StepLimitExceeded, StepOptions, call_tracer
+from sandbox.backends.trace import Frame, Recorder, Recording, StepLimitExceeded, StepOptions, call_tracer, replay_call
 from sandbox.node.wire import INVALID_PARAMS, REFUSED, RpcError, hash_param, params_of
 
 TRACERS = ("callTracer", "default struct logger (no tracer)")
-_FEE_KEYS = ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
 
 
 def _options(value: Any, method: str) -> dict[str, Any]:
@@ -126,11 +125,11 @@ class DebugMethods:
             root: Frame | None = recorded.root if recorded is not None else None
             if root is None:  # older than the recordings kept (or a reloaded chain): run it again
                 _replayable(tx_hash, index)
-                root = self._run(backend, self._replay(tx), block - 1, None)[0].root
+                root = self._run(backend, replay_call(tx), block - 1, None)[0].root
             assert root is not None
             return call_tracer(root, with_log=bool(config.get("withLog")), only_top=bool(config.get("onlyTopCall")), gas_used=gas_used)
         _replayable(tx_hash, index)
-        recording, failed = self._run(backend, self._replay(tx), block - 1, _step_options(options))
+        recording, failed = self._run(backend, replay_call(tx), block - 1, _step_options(options))
         return _struct_log(recording, failed, gas_used)
 
     def rpc_debug_traceCall(self, sb: Any, params: list[Any]) -> Any:
@@ -149,25 +148,6 @@ class DebugMethods:
             config = options.get("tracerConfig") or {}
             return call_tracer(root, with_log=bool(config.get("withLog")), only_top=bool(config.get("onlyTopCall")), gas_used=gas_used)
         return _struct_log(recording, failed, gas_used)
-
-    @staticmethod
-    def _replay(tx: dict[str, Any]) -> dict[str, Any]:
-        """A mined transaction as a call request: same sender, target, gas, value, data and fees."""
-        data = tx.get("data") or b""
-        call: dict[str, Any] = {
-            "from": tx["from"],
-            "gas": int(tx["gas"]),
-            "value": int(tx.get("value") or 0),
-            "data": bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data),
-        }
-        if tx.get("to"):
-            call["to"] = tx["to"]
-        for key in _FEE_KEYS:
-            if tx.get(key) is not None:
-                call[key] = int(tx[key])
-        if "max_fee_per_gas" in call:
-            call.pop("gas_price", None)
-        return call
 
 
 def log_console(write: Callable[[str], None] | None = None) -> Callable[[], None]:

@@ -154,6 +154,17 @@ def _revert_reason(sb: Sandbox, tx: Any, number: int) -> str:
     return "reverted (the reason could not be recovered)"
 
 
+def call_trace(ws: Workshop, sb: Sandbox, tx_hash: str) -> dict[str, Any]:
+    """The call tree of a transaction as ``forge -vvvv`` draws it (``sb.trace``), with every workshop contract named."""
+    for entry in ws.contracts():  # a handle names its address in the trace decoder
+        try:
+            sb.at(entry["name"], entry["address"])
+        except SandboxError:
+            continue
+    trace = sb.trace(tx_hash)
+    return {"text": trace.format(), "complete": trace.complete, "reverted": trace.reverted}
+
+
 def transaction(ws: Workshop, sb: Sandbox, tx_hash: str) -> dict[str, Any]:
     from web3.exceptions import TransactionNotFound
 

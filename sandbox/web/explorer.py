@@ -121,7 +121,10 @@ def routes(pages: Pages) -> list[Route]:
         if not HASH.match(tx_hash):
             raise ArgumentError(f"{tx_hash[:80]!r} is not a transaction hash (0x and 64 hex digits)")
         with ws.session() as sb:
-            context = {**pages.base(sb), "tx": chainview.transaction(ws, sb, tx_hash)}
+            context = {**pages.base(sb), "tx": chainview.transaction(ws, sb, tx_hash), "engine": ws.backend, "trace": None}
+            # py-evm runs a transaction again in milliseconds; revm's only tracer is slow (seconds), so there it is asked for
+            if ws.backend == "pyevm" or request.query_params.get("trace") == "1":
+                context["trace"] = chainview.call_trace(ws, sb, tx_hash)
         return pages.render(request, "tx.html", context)
 
     def address(request: Request) -> Response:
