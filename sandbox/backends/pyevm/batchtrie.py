@@ -227,9 +227,10 @@ class Batch:
         if tag == LEAF:
             raw: list[Any] = [hex_prefix(node[1], True), node[2]]
         elif tag == EXTENSION:
-            raw = [hex_prefix(node[1], False), self._encode(node[2])]
+            child = node[2]
+            raw = [hex_prefix(node[1], False), child[1] if child[0] == STORED else self._encode(child)]
         else:
-            raw = [b"" if c is None else self._encode(c) for c in node[1]]
+            raw = [b"" if c is None else c[1] if c[0] == STORED else self._encode(c) for c in node[1]]
             raw.append(node[2])
         encoded = speed.fast_encode_raw(raw)
         if len(encoded) < 32 and not root:
