@@ -93,7 +93,7 @@ class Contract:
         self.address = to_checksum_address(address)
         self.abi = abi
         self.receipt = receipt
-        transactor.traces.name(self.address, name, abi)
+        transactor.traces.name(self.address, name, abi, deployed=receipt is not None)
         self._functions: dict[str, list[dict[str, Any]]] = {}
         for item in abi:
             if item.get("type") == "function":

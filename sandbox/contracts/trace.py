@@ -46,6 +46,8 @@ class CallTrace:
     events: list[str] = field(default_factory=list)
     #: Finds :attr:`location` when first asked (source maps cost a solc run the first time).
     _where: Callable[[], Location | None] | None = field(default=None, repr=False, compare=False)
+    #: Finds :attr:`call_site` when first asked.
+    _called_from: Callable[[], Location | None] | None = field(default=None, repr=False, compare=False)
     #: False when the engine records only the top frame (revm, nodes): the tree stops here.
     complete: bool = True
 
@@ -64,6 +66,19 @@ class CallTrace:
         except Exception:  # a location is a help, never a second failure
             found = None
         self._where = lambda: found
+        return found
+
+    @property
+    def call_site(self) -> Location | None:
+        """Where, in the caller's Solidity source, this frame was called or created (``None`` for the top call)."""
+        where = self._called_from
+        if where is None:
+            return None
+        try:
+            found = where()
+        except Exception:  # a location is a help, never a second failure
+            found = None
+        self._called_from = lambda: found
         return found
 
     @property
@@ -125,6 +140,8 @@ class CallTrace:
             inner = prefix + ("" if top else ("   " if last else "│  "))
             if frame.location is not None:
                 lines.append(f"{inner}  at {frame.location}: {frame.location.text}")
+            elif full and frame.kind != "CONSOLE" and frame.call_site is not None:
+                lines.append(f"{inner}  called at {frame.call_site}: {frame.call_site.text}")
             for event in frame.events:
                 lines.append(f"{inner}  emit {event}")
             for i, child in enumerate(frame.children):
@@ -156,6 +173,9 @@ class TraceDecoder:
     def __init__(self, revert_reason: Callable[[bytes], str], event: Callable[[dict[str, Any]], Any] = lambda log: None) -> None:
         self._functions: dict[bytes, list[dict[str, Any]]] = {}
         self._names: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        #: Whose code an address holds, as deployed here (a handle made with ``at`` may name a proxy by its
+        #: implementation's ABI: the names above decode calls, these find source lines).
+        self._code: dict[str, str] = {}
         self._revert_reason = revert_reason
         self._event = event
         #: ``locate(contract, pc, create)``: a Solidity location (set by the facade, which has the project).
@@ -168,10 +188,15 @@ class TraceDecoder:
                 if item not in known:
                     known.append(item)
 
-    def name(self, address: str, contract: str, abi: list[dict[str, Any]]) -> None:
-        """``address`` holds ``contract`` (a handle was made for it)."""
+    def name(self, address: str, contract: str, abi: list[dict[str, Any]], *, deployed: bool = False) -> None:
+        """``address`` is called as ``contract`` (a handle was made for it); ``deployed``: its code is that contract's."""
         self._names[address.lower()] = (contract, abi)
+        if deployed or address.lower() not in self._code:
+            self._code[address.lower()] = contract
         self.add_abi(abi)
+
+    def _code_name(self, address: bytes) -> str | None:
+        return self._code.get(to_checksum_address(address).lower()) if address else None
 
     def decode(self, recording: Recording) -> CallTrace | None:
         if recording.root is None:
@@ -216,17 +241,22 @@ class TraceDecoder:
                 trace.events.append(f"<log with topic 0x{topics[0]:064x}>" if topics else "<anonymous log>")
             else:
                 trace.events.append(f"{event.name}({', '.join(f'{k}={_short(v)}' for k, v in event.args.items())})")
-        if frame.error is not None and self.locate is not None:
-            code_named = self._names.get(to_checksum_address(frame.code_address).lower()) if frame.code_address else named
-            if code_named is not None:
-                failing = [c for c in frame.children if c.error is not None and c.call_pc is not None]
-                pc = failing[-1].call_pc if failing else frame.fail_pc
-                if pc is not None:
-                    locate, name, create = self.locate, code_named[0], frame.kind == "CREATE"
-                    trace._where = lambda: locate(name, pc, create)
+        code_name = self._code_name(frame.code_address or frame.to)
+        if frame.error is not None and self.locate is not None and code_name is not None:
+            failing = [c for c in frame.children if c.error is not None and c.call_pc is not None]
+            pc = failing[-1].call_pc if failing else frame.fail_pc
+            if pc is not None:
+                locate, create = self.locate, frame.kind == "CREATE"
+                trace._where = lambda: locate(code_name, pc, create)
         if frame.to == CONSOLE_ADDRESS:
             trace.kind = "CONSOLE"
         trace.children = [self._frame(child, recording) for child in frame.children]
+        # every frame under this one: the line of this frame's code that called or created it
+        if self.locate is not None and code_name is not None:
+            locate, create = self.locate, frame.kind == "CREATE"
+            for child, made in zip(frame.children, trace.children, strict=True):
+                if child.call_pc is not None:
+                    made._called_from = lambda pc=child.call_pc: locate(code_name, pc, create)
         # the lines a frame logged through its own console calls belong to it
         if trace.kind != "CONSOLE":
             trace.console = [line for child in trace.children if child.kind == "CONSOLE" for line in child.console]

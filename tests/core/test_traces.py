@@ -141,6 +141,14 @@ def test_a_revert_through_a_proxy_and_a_library(sb: Sandbox) -> None:
         ("Impl", "set", "CALL"), ("Impl", "set", "DELEGATECALL"), ("MathLib", "triple", "DELEGATECALL"),
     ]
     assert calls[2].args == {"x": 5} and calls[2].output == (15,)
+    # every frame below the top names the line that called it, through the proxy and into the library
+    assert calls[0].call_site is None
+    assert [(str(c.call_site), c.call_site.text) for c in calls[1:]] == [  # type: ignore[union-attr]
+        ("contracts/Proxy.sol:34:23", "let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)"),  # the proxy's code, not Impl's
+        ("contracts/Proxy.sol:18:18", "stored = MathLib.triple(x);"),
+    ]
+    drawn = sb.trace(receipt).format()
+    assert "called at contracts/Proxy.sol:18:18: stored = MathLib.triple(x);" in drawn, drawn
     path = caught.value.trace.failing_path().walk()  # type: ignore[attr-defined]
     assert [c.contract for c in path] == ["Impl", "Impl", "MathLib"]
     assert all(c.error == "MathLib: too big" for c in path)
