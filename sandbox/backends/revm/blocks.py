@@ -64,9 +64,19 @@ class Block:
     def gas_used(self) -> int:
         return int(self.receipts[-1].gas_used) if self.receipts else 0
 
+    #: A sealed header and its hash (py-evm's header hashes its RLP on every ask; a mint asks three times).
+    _hashed: tuple[Any, bytes] | None = field(default=None, repr=False, compare=False)
+
     @property
     def hash(self) -> bytes:
-        return bytes(self.make_header().hash)
+        header = self.make_header()
+        hashed = self._hashed
+        if hashed is not None and hashed[0] is header:
+            return hashed[1]
+        digest = bytes(header.hash)
+        if header is self.header:  # sealed: cached for as long as this header is the block's
+            self._hashed = (header, digest)
+        return digest
 
     def make_header(self) -> Any:
         if self.header is not None:

@@ -76,6 +76,23 @@ def _costless_gas_limit(block: Block) -> int:
     return int(compute_gas_limit(cast(Any, SimpleNamespace(gas_limit=block.gas_limit, gas_used=block.gas_used)), genesis_gas_limit=GENESIS_GAS_LIMIT))
 
 
+#: Fields of a run that :func:`_plain_fields` can take as they are.
+_PLAIN_KEYS = frozenset({"from", "to", "data", "value", "gas", "nonce"})
+
+
+def _plain_fields(transaction: dict[str, Any], gas: int) -> tuple[bytes | None, bytes, int] | None:
+    """``(to, data, value)`` of a run at a given price, when py-evm's transaction would take its fields as they are
+    (no fee fields, no access list, bytes and integers in range); None: the run builds py-evm's transaction, which
+    checks them (and raises its own error). A call spares ~8 us of a ~60 us read so, with the same outcome."""
+    if not transaction.keys() <= _PLAIN_KEYS:
+        return None
+    to, data, value, nonce = transaction.get("to", b""), transaction.get("data", b""), transaction.get("value", 0), transaction.get("nonce", 0)
+    if (to.__class__ is not bytes or len(to) not in (0, 20) or data.__class__ is not bytes or value.__class__ is not int or not 0 <= value < 2**256
+            or nonce.__class__ is not int or not 0 <= nonce < 2**64 or gas.__class__ is not int or not 0 <= gas < 2**64):
+        return None
+    return to or None, data, value
+
+
 class CallsMixin:
     """Read-only execution: ``call`` and ``estimate_gas`` (mixed into RevmBackend)."""
 
@@ -85,8 +102,14 @@ class CallsMixin:
 
     def _run_at(self, block_number: Any, transaction: dict[str, Any], context_of: Any, *, gas: int, price: int | None) -> Outcome:
         block = self._block(block_number)  # type: ignore[attr-defined]
-        normalized = self._normalize_transaction(dict(transaction, gas=gas), block_number)  # type: ignore[attr-defined]
-        unsigned = self._unsigned(normalized)  # type: ignore[attr-defined]
+        plain = _plain_fields(transaction, gas) if price is not None else None
+        if plain is None:
+            normalized = self._normalize_transaction(dict(transaction, gas=gas), block_number)  # type: ignore[attr-defined]
+            unsigned = self._unsigned(normalized)  # type: ignore[attr-defined]
+            to, data, value = unsigned.to or None, unsigned.data, unsigned.value
+            access_list = tuple(getattr(unsigned, "access_list", ()))
+        else:
+            (to, data, value), access_list = plain, ()
         context: BlockContext = context_of(block)
         sender = transaction.get("from", b"\x00" * 20)
         mark = self._mark(block_number)  # type: ignore[attr-defined]
@@ -94,10 +117,8 @@ class CallsMixin:
         try:
             if price is None:
                 price = self._check_funds(sender, unsigned.nonce, gas, unsigned.value, unsigned, context.base_fee)  # type: ignore[attr-defined]
-            to = unsigned.to or None
-            access_list = tuple(getattr(unsigned, "access_list", ()))
             return self.state.execute(  # type: ignore[no-any-return]
-                context, sender=sender, to=to, data=unsigned.data, value=unsigned.value, gas=gas, gas_price=price, commit=False, access_list=access_list
+                context, sender=sender, to=to, data=data, value=value, gas=gas, gas_price=price, commit=False, access_list=access_list
             )
         except InvalidTransaction as exc:
             raise ValidationError(f"revm rejected the call: {exc}") from None
@@ -135,7 +156,9 @@ class CallsMixin:
             if isinstance(error, (Revert, InvalidInstruction)):
                 raise TransactionFailed(error) from error
             raise error
-        intrinsic = int(self._unsigned(self._normalize_transaction(dict(transaction, gas=cap), block_number)).intrinsic_gas)  # type: ignore[attr-defined]
+        # py-evm's number; its nonce does not count (given, it spares the account lookup)
+        request = dict(transaction, gas=cap, nonce=transaction.get("nonce", 0))
+        intrinsic = int(self._unsigned(self._normalize_transaction(request, block_number)).intrinsic_gas)  # type: ignore[attr-defined]
 
         def probe(gas: int) -> Run:
             outcome = run(gas)

@@ -24,7 +24,7 @@ import pyrevm
 from eth_utils import keccak
 
 from sandbox.backends.revm.replay import RunContext
-from sandbox.backends.revm.tracing import CONSOLE_CODE, CONSOLE_IN_JOURNAL, CONSOLE_RUN_GAS, Tracer, console_code_gas, console_payloads
+from sandbox.backends.revm.tracing import CONSOLE_CODE, CONSOLE_IN_JOURNAL, CONSOLE_IN_STATE, CONSOLE_RUN_GAS, Tracer, console_code_gas, console_payloads
 from sandbox.backends.trace import CONSOLE_ADDRESS, Recording
 
 # pyrevm's stubs lag its code (AccountInfo takes balance=, deploy takes gas_price=).
@@ -295,8 +295,9 @@ class WorldState:
             journal: str | None = None
             console_run = False
             if tracer is not None and not traced:
-                journal = evm.journal_str
-                if tracer.catch_journal is not None:  # an access list's run: the journal, nothing else
+                if commit or tracer.catch_journal is not None:
+                    journal = evm.journal_str
+                if tracer.catch_journal is not None and journal is not None:  # an access list's run: the journal, nothing else
                     tracer.catch_journal(journal)
                 elif tracer.worth_a_trace(outcome):
                     # the same transaction again from the same state, traced (the same gas: tracing only watches)
@@ -310,7 +311,8 @@ class WorldState:
                 else:
                     # a run that called console.log; or one that reverted, whose journal went with it: the
                     # console run's gas says whether it logged (then the tracer runs, for the lines in order)
-                    console_run = CONSOLE_IN_JOURNAL in journal or (not outcome.success and not str(outcome.error).startswith("OutOfGas"))
+                    console_loaded = CONSOLE_IN_JOURNAL in journal if journal is not None else CONSOLE_IN_STATE in evm.journal_state
+                    console_run = console_loaded or (not outcome.success and not str(outcome.error).startswith("OutOfGas"))
             if commit:
                 outcome.mark = len(self.log)
                 changes = self._read_changes(block, sender, before, gas_price * (gas - outcome.gas_used), (gas_price - block.base_fee) * outcome.gas_used,
