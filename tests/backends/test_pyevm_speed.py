@@ -147,3 +147,28 @@ def test_the_interpreter_loop_charges_gas_as_py_evm_does(monkeypatch: pytest.Mon
     assert charged  # py-evm's road ran
     assert ours == theirs
     assert ours[3][0]["status"] == 0 and ours[3][0]["gas_used"] == 50_000
+
+
+def test_the_next_header_is_the_one_py_evm_builds_from_the_parent() -> None:
+    from sandbox import Sandbox
+    from sandbox.backends.pyevm import oneshot
+    from tests.backends.workload import REPO
+
+    sb = Sandbox(REPO, backend="pyevm")
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    nft = sb.deploy("SandboxNFT", "Head", "H", alice, sender=alice)
+    chain = sb.chain.backend.engine_backend.chain
+    compared = 0
+    for step in range(6):
+        if step == 2:
+            sb.chain.set_balance(bob.address, 10**20)  # a block of its own (no transaction)
+        elif step == 4:
+            sb.mine(3)
+        nft.mint(bob, f"ipfs://head/{step}" * (step + 1), sender=alice)  # full blocks move the base fee
+        parent = chain.get_canonical_head()
+        ours, theirs = oneshot.next_header(chain, parent), chain.create_header_from_parent(parent)
+        assert ours.copy(timestamp=theirs.timestamp) == theirs  # both read the wall clock: equal but for a second's tick
+        assert ours.timestamp >= parent.timestamp + 1
+        compared += 1
+    assert oneshot._SHARED_FIELDS[type(chain)]  # the one-go build is the one in use for this chain class
+    assert compared == 6
