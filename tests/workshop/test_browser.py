@@ -253,13 +253,34 @@ def test_no_page_is_wider_than_a_phone(seeded_gallery: tuple[str, Workshop], bro
     phone = context.new_page()
     try:
         for name, path in [("gallery", "/"), ("token", f"/token/{nft}/2"), ("contract", f"/contract/{nft}"), ("explorer", "/explorer"),
-                           ("tx", f"/tx/{tx}"), ("address", "/address/bob"), ("block", "/block/1"), ("contracts", "/contracts")]:
+                           ("tx", f"/tx/{tx}"), ("address", "/address/bob"), ("block", "/block/1"), ("contracts", "/contracts"),
+                           ("identity", "/did"), ("models", "/models")]:
             phone.goto(url + path)
             found = phone.evaluate(OVERFLOW_JS)
             assert found["scroll"] <= PHONE["width"] and not found["wide"], (name, found)
             shoot(phone, tmp_path / f"phone-{name}.png")
     finally:
         context.close()
+
+
+def test_the_room_pages_fit_a_phone(seeded: Path, state_file: Path, browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    """An attendee opens the join page on a phone (from the QR code), picks an account; the organiser's page too."""
+    from sandbox.web import create_app as create_room
+
+    ChainStore(seeded).copy_to(state_file)
+    ws = Workshop(REPO, state=state_file)
+    with BackgroundServer(create_room(ws, room=True, join_url="http://127.0.0.1/join")) as server:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+        phone = context.new_page()
+        try:
+            for name, path in [("join", "/join"), ("room", "/room")]:
+                phone.goto(server.url + path)
+                assert phone.locator("h1, h2").first.is_visible()
+                found = phone.evaluate(OVERFLOW_JS)
+                assert found["scroll"] <= PHONE["width"] and not found["wide"], (name, found)
+                shoot(phone, tmp_path / f"phone-{name}.png")
+        finally:
+            context.close()
 
 
 def test_a_hostile_page_changes_nothing(seeded_gallery: tuple[str, Workshop], page: Any, tmp_path: Path) -> None:
