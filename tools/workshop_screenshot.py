@@ -34,7 +34,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
-        ws = Workshop(REPO, state=Path(tmp) / ".sandbox" / "chain.json")
+        ws = Workshop(REPO, state=Path(tmp) / ".sandbox" / "chain.db")
         with ws.session(write=True) as sb:
             collection.mint(ws, sb, to="bob", name="Panda #1", description="A Chengdu panda on patrol.")
             collection.mint(ws, sb, to="carol", name="Dunhuang Apsara", description="A flying apsara from the Mogao caves.")
@@ -63,6 +63,8 @@ def main() -> None:
                         fn.locator("select[name=sender]").select_option("bob")
                         fn.locator("button").click()
                         page.locator(".outcome").wait_for()
+                    if device == "phone" and name == "gallery":  # the cards, below the mint form on a phone
+                        page.locator(".cards").scroll_into_view_if_needed()
                     page.screenshot(path=str(OUT / f"{name}-{device}.png"), full_page=device == "desktop" and name != "contract")
                 context.close()
             browser.close()
