@@ -323,8 +323,9 @@ class Sandbox:
         for a ``forge -vvvv``-style tree. Both embedded engines give the whole
         tree: as recorded when the transaction ran, else run again on its parent
         block's state. The top call alone (``complete`` is False) on a node, for
-        a transaction older than a reload of the saved chain (the state before
-        it was not kept) and for a later transaction of a block mined together.
+        a transaction older than a reload of the saved chain where the state
+        before it was not kept (revm; py-evm keeps the last 256 blocks it
+        wrote) and for a later transaction of a block mined together.
         """
         self.compile()
         tx_hash = receipt_or_hash.tx_hash if isinstance(receipt_or_hash, Receipt) else str(receipt_or_hash)

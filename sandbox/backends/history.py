@@ -110,7 +110,9 @@ class Resumed:
     Blocks up to ``history.head`` and their transactions and receipts come from
     the history; the engine holds block ``head`` itself only as the parent of
     the next one (its header exact, its body not replayed). State at an
-    earlier block was not kept, which a read says.
+    earlier block is read where the engine's database still holds it (py-evm:
+    the last :data:`RECENT` blocks it wrote); elsewhere it was not kept, which
+    a read says.
     """
 
     history: History | None = None
@@ -166,16 +168,29 @@ class Resumed:
                 raise
             return to_engine(found)
 
+    def _state_kept(self, block_number: int) -> bool:
+        """Whether the engine's own database still holds block ``block_number``'s header and state trie: py-evm's saved
+        trie keeps the state of every block it wrote, and its database the last :data:`RECENT` headers; revm keeps neither."""
+        chaindb = getattr(getattr(self, "chain", None), "chaindb", None)
+        if chaindb is None:
+            return False
+        try:
+            header = chaindb.get_canonical_block_header_by_number(block_number)
+            return bool(chaindb.db.exists(header.state_root))
+        except Exception:  # not there (older than the headers kept, or a chain saved by an engine without a trie)
+            return False
+
     def _state_block(self, block_number: Any) -> Any:
         """The block id a state read goes to; refuses blocks whose state was not kept."""
         history = self.history
-        if history is not None and isinstance(block_number, int) and not isinstance(block_number, bool) and block_number < history.head:
+        if (history is not None and isinstance(block_number, int) and not isinstance(block_number, bool) and block_number < history.head
+                and not self._state_kept(block_number)):
             from eth_tester.exceptions import ValidationError
 
             raise ValidationError(
-                f"the state at block {block_number} was not kept: this chain was reloaded at block {history.head}, "
-                "and a saved chain keeps the state of its last block (blocks, transactions, receipts and logs are all kept); "
-                f"read at block {history.head} or later"
+                f"the state at block {block_number} was not kept: this chain was reloaded at block {history.head}, and on this "
+                "engine a saved chain keeps the state of its last block (py-evm also keeps the last 256 blocks it wrote itself; "
+                f"blocks, transactions, receipts and logs are all kept); read at block {history.head} or later"
             )
         return block_number
 

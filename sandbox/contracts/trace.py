@@ -147,8 +147,9 @@ class CallTrace:
             for i, child in enumerate(frame.children):
                 draw(child, inner, i == len(frame.children) - 1, False)
             if not frame.complete:
-                lines.append(f"{inner}  (inner calls not recorded: a node records none, a reloaded chain keeps only its last "
-                             "block's state to run a transaction again on, and a later transaction of a block cannot be)")
+                lines.append(f"{inner}  (inner calls not recorded: a node records none; to run a transaction again, a reloaded "
+                             "chain keeps the state before it only on py-evm, for the last 256 blocks; a later transaction of a "
+                             "block cannot be)")
 
         draw(root, "", True, True)
         return "\n".join(lines)
