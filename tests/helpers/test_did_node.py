@@ -24,9 +24,10 @@ REPO = Path(__file__).resolve().parents[2]
 DAY = 86_400
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, list[str]]]:
-    ws = Workshop(REPO, state=tmp_path_factory.mktemp("did-node") / "state.sqlite")
+@pytest.fixture(scope="module", params=["pyevm", "revm"])
+def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, list[str]]]:
+    """A node on each engine (the reference resolver reads either as it reads anvil)."""
+    ws = Workshop(REPO, state=tmp_path_factory.mktemp("did-node") / "state.sqlite", backend=request.param)
     with ws.session(write=True) as sb:
         alice, bob, carol = sb.accounts.alice, sb.accounts.bob, sb.accounts.carol
         registry = sb.deploy("IdentityRegistry", sender=alice)
