@@ -172,3 +172,24 @@ def test_the_next_header_is_the_one_py_evm_builds_from_the_parent() -> None:
         compared += 1
     assert oneshot._SHARED_FIELDS[type(chain)]  # the one-go build is the one in use for this chain class
     assert compared == 6
+
+
+def test_serializable_copies_equal_pyrlps_and_share_nothing_mutable() -> None:
+    from eth.rlp.accounts import Account
+    from eth.rlp.logs import Log
+    from eth.rlp.receipts import Receipt
+    from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+    speed.install()
+    theirs = speed._RLP_COPY
+    assert theirs is not None
+    header = PragueBlockHeader(difficulty=0, block_number=7, gas_limit=30_000_000, timestamp=1_700_000_000, base_fee_per_gas=7)
+    receipt = Receipt(b"\x01", 21_000, [Log(b"\x11" * 20, (1, 2), b"data"), Log(b"\x22" * 20, (), b"")])
+    for item, changes in ((header, {}), (header, {"gas_used": 5, "extra_data": b"x"}), (Account(1, 2), {"balance": 3}),
+                          (receipt, {}), (receipt, {"gas_used": 1})):
+        ours, pyrlps = item.copy(**changes), theirs(item, **changes)
+        assert ours == pyrlps and type(ours) is type(pyrlps) and ours is not item
+    copied = receipt.copy()
+    assert copied.logs == receipt.logs and copied.logs[0] is not receipt.logs[0]  # nested serializables still deep-copied
+    with pytest.raises(TypeError):
+        header.copy(not_a_field=1)

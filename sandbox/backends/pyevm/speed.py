@@ -108,6 +108,7 @@ def install() -> None:
     _install_account_decoding()
     _install_keccak()
     _install_interpreter_loop()
+    _install_serializable_copy()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -485,3 +486,41 @@ def _install_interpreter_loop() -> None:
 
     apply_computation._sandbox = True  # type: ignore[attr-defined]
     setattr(BaseComputation, "apply_computation", classmethod(apply_computation))  # noqa: B010
+
+
+#: pyrlp's own ``copy`` (kept for the tests).
+_RLP_COPY: Any = None
+
+
+def _install_serializable_copy() -> None:
+    """pyrlp's ``Serializable.copy`` without ``copy.deepcopy`` of the fields that are ints or bytes; idempotent.
+
+    py-evm copies headers, accounts and transactions to change a field (~14
+    copies a mint), and pyrlp deep-copies every field kept; an int, bytes or
+    str deep-copies to itself, through ``copy.deepcopy``'s dispatch each time.
+    Other fields (tuples of logs, nested serializables) are deep-copied as
+    before, and copies with positional arguments keep pyrlp's own method.
+    """
+    global _RLP_COPY
+    import copy as copying
+
+    from rlp.sedes.serializable import BaseSerializable
+
+    original = BaseSerializable.copy
+    if getattr(original, "_sandbox", False):
+        return
+    _RLP_COPY = original
+    atoms = frozenset({int, bytes, str, bool, type(None)})
+
+    def copy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            return original(self, *args, **kwargs)
+        fields = self.as_dict()
+        for key, value in fields.items():
+            if value.__class__ not in atoms and key not in kwargs:
+                fields[key] = copying.deepcopy(value)
+        fields.update(kwargs)
+        return type(self)(**fields)
+
+    copy._sandbox = True  # type: ignore[attr-defined]
+    setattr(BaseSerializable, "copy", copy)  # noqa: B010
