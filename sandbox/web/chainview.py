@@ -259,6 +259,8 @@ def holding_rule(sb: Sandbox, contract: str, token_id: int, abi: list[dict[str, 
         for fn in ("giftableAt", "transferableAt"):
             if fn in handle_fns:
                 at = int(c.functions[fn](token_id).call())
+                if at == 0:  # no holding period on this collection (it would read "unlocked since 1970")
+                    break
                 now = int(sb.w3.eth.get_block("latest")["timestamp"])
                 rule.update(unlocks_at=when(at), locked_now=at > now, seconds_left=max(at - now, 0), rule=fn)
                 break
