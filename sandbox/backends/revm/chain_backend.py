@@ -37,6 +37,12 @@ class RevmChainBackend(TesterBackend):
     evm_version = "cancun"
 
     def __init__(self, genesis: Genesis, *, persistent: bool = False) -> None:
+        # Transactions, receipts and headers are py-evm's objects here too: py-evm's verified shortcuts for their
+        # RLP and keccak (idempotent, process-wide) make a mint on revm ~1/3 cheaper than without them; a revm chain
+        # alone no longer runs slower than one made after a py-evm chain (bench/peers.py makes both).
+        from sandbox.backends.pyevm import speed
+
+        speed.install()
         params = None
         if genesis.state is not None and genesis.state.timestamp:
             from eth_tester.backends.pyevm.main import get_default_genesis_params
