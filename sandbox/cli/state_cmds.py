@@ -135,11 +135,12 @@ def restore(name: Annotated[str, typer.Argument(help="A checkpoint made by `sand
 def export(out: Annotated[Path, typer.Option("--anvil", help="Write anvil's --dump-state JSON to this file.")],
            project: ProjectOpt = None, state: StateOpt = None) -> None:
     """Write the chain as anvil's dump: `anvil --load-state FILE` continues it."""
+    from sandbox._utils.leftovers import temp_path
     from sandbox.node.anvil_state import export_anvil
 
     ws = _ws(project, state)
     data = export_anvil(ws.store)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp = temp_path(out)  # and a killed export's leftover removed
     try:
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, out)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox._utils.leftovers import temp_path
 from sandbox.backends.base import StateDump
 from sandbox.backends.history import History
 from sandbox.errors import StateFileError, StateLockedError
@@ -336,7 +337,7 @@ class ChainStore:
         if conn is None:
             raise StateFileError(f"there is no chain at {self.path} yet; mint or deploy something first")
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.new")
+        tmp = temp_path(target, "new")  # and a killed copy's leftover removed
         try:
             out = sqlite3.connect(tmp)
             try:

@@ -435,3 +435,30 @@ def test_the_json_file_of_an_earlier_sandbox_is_named_and_imports(tmp_path: Path
     assert sandbox_cmd("state", "import", str(legacy), "--state", str(store)).code == 0  # type: ignore[operator]
     listed = sandbox_cmd("list", "--json", "--state", str(store))  # type: ignore[operator]
     assert listed.code == 0 and [t["name"] for t in json.loads(listed.out)] == ["From 0.1"]
+
+
+def test_a_killed_export_or_snapshot_leaves_nothing_behind(saved: tuple[Path, str, str, int], tmp_path: Path, sandbox_cmd: object) -> None:
+    """A `kill -9` between writing a file's temporary copy and renaming it leaves `.NAME.PID.tmp`; the next command
+    that writes there removes the ones whose process is gone, and never one of a process still running."""
+    import os
+    import sys
+
+    path = _copy(saved, tmp_path)
+    run = sandbox_cmd  # type: ignore[assignment]
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its pid now names no process
+    out = tmp_path / "dump.json"
+    killed = tmp_path / f".dump.json.{gone.pid}.tmp"
+    running = tmp_path / f".dump.json.{os.getppid()}.tmp"  # a process still running (this one's parent)
+    killed.write_text('{"half": ')
+    running.write_text("another export, still running")
+    assert run("state", "export", "--anvil", str(out), "--state", str(path)).code == 0  # type: ignore[operator]
+    assert not killed.exists() and running.exists() and json.loads(out.read_text())["accounts"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".dump")) == [running.name]
+    # a checkpoint's copy (SQLite, with its journal) the same way
+    assert run("state", "snapshot", "first", "--state", str(path)).code == 0  # type: ignore[operator]
+    folder = next(p.parent for p in path.parent.rglob("first.db"))
+    for leftover in (f".second.db.{gone.pid}.new", f".second.db.{gone.pid}.new-journal"):
+        (folder / leftover).write_bytes(b"half a copy")
+    assert run("state", "snapshot", "second", "--state", str(path)).code == 0  # type: ignore[operator]
+    assert sorted(p.name for p in folder.iterdir()) == ["first.db", "second.db"]
