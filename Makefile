@@ -47,7 +47,7 @@ demo: setup
 
 # Both cores (pytest-xdist; each worker has its own chains, nodes and ports), except
 # web3.py's conformance classes (sync and async): they judge the node against anvil's results of the same
-# process, so they run in one.
+# process, so they run in one; -rx lists every test anvil fails with its error (the node's too, and why).
 # The contract suite runs three times: on the embedded py-evm chain (with
 # everything else), on the revm backend (with the core, the workshop and the
 # node: commands run by the tests see SANDBOX_BACKEND), and on a real node
@@ -55,7 +55,7 @@ demo: setup
 # The last run prints the coverage of this repository's contracts (py-evm; coverage/lcov.info).
 test: setup
 	$(PY) -m pytest -q -n 2 --ignore=tests/node/test_conformance.py --ignore=tests/node/test_conformance_async.py
-	$(PY) -m pytest -q tests/node/test_conformance.py tests/node/test_conformance_async.py
+	$(PY) -m pytest -q -rx tests/node/test_conformance.py tests/node/test_conformance_async.py
 	SANDBOX_BACKEND=revm $(PY) -m pytest -q -n 2 --sandbox-backend revm tests/contracts tests/core tests/workshop \
 		--ignore=tests/contracts/test_forge.py --ignore=tests/workshop/test_browser.py
 	$(PY) -m pytest -q --sandbox-anvil tests/contracts --ignore=tests/contracts/test_forge.py

@@ -66,6 +66,16 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 _BASELINE: dict[str, str] = {}
 
 
+#: Why a test failed on anvil (the first line of its error), by the same key: the listing says why, run by run.
+_WHY: dict[str, str] = {}
+
+
+def _why(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = str(getattr(crash, "message", "") or report.longrepr or "").strip().splitlines()
+    return (message[0] if message else "failed")[:200]
+
+
 def baseline_key(nodeid: str) -> str:
     return _SERVER_ID.sub("SERVER", nodeid)
 
@@ -94,14 +104,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         elif report.when == "call":
             _BASELINE[key] = report.outcome
         if report.failed:
-            report.outcome, report.wasxfail = "skipped", "fails on anvil (baseline)"  # type: ignore[assignment]
+            _WHY[key] = _why(report)
+            report.outcome, report.wasxfail = "skipped", f"fails on anvil (baseline): {_WHY[key]}"  # type: ignore[assignment]
         return report
     if report.failed:
         reason = known.get(f"{test_name}[{name}]", known.get(test_name))
         if reason is not None:
             report.outcome, report.wasxfail = "skipped", f"known difference: {reason}"  # type: ignore[assignment]
         elif _BASELINE.get(key) == "failed":
-            report.outcome, report.wasxfail = "skipped", "fails on anvil too"  # type: ignore[assignment]
+            report.outcome, report.wasxfail = "skipped", f"fails on anvil too: {_WHY.get(key, '?')}"  # type: ignore[assignment]
         elif key not in _BASELINE:
             report.longrepr = f"{report.longrepr}\n(no anvil baseline for this test in this run: run the anvil case too)"  # type: ignore[assignment]
     return report
