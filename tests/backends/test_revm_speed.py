@@ -2,7 +2,7 @@
 
 - A run at a given price (eth_call, estimates) with plain fields is made without py-evm's transaction
   object (``calls._plain_fields``); anything else still builds it, so py-evm's checks and errors stay.
-- A sealed block's hash is computed once.
+- A sealed block's hash is computed once; a one-transaction block's receipt is encoded without py-evm's sedes.
 - A run that is not kept looks for the console address in revm's loaded accounts, not in its journal's text.
 """
 
@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from eth.db.trie import make_trie_root_and_nodes
 from eth_utils import function_signature_to_4byte_selector, to_canonical_address
 
 from sandbox import Sandbox
+from sandbox.backends.revm.blocks import receipt_rlp, trie_root
 from sandbox.backends.revm.calls import _plain_fields
 from tests.backends.test_revm_trace import INSPECT
 from tests.backends.workload import PROBE
@@ -89,3 +91,29 @@ def test_console_lines_of_calls_and_estimates_are_still_heard() -> None:
     assert mined is not None and len(mined.console) == len(receipt.console) == 4
     assert heard.current.console[:4] == mined.console  # the estimate's first run: Logger.work's four lines, in order
     assert sb.chain.backend.engine_backend.tracer.traced == before  # no tracer: the console run found them
+
+
+def test_receipts_encode_as_py_evm_encodes_them() -> None:
+    """blocks.receipt_rlp (a block's receipt root) against py-evm's own encoding: legacy, access-list and dynamic-fee
+    transactions, logs with one and more topics, none, a failure mined with status 0, a creation."""
+    sb = Sandbox(PROBE, backend="revm")
+    alice = sb.accounts.alice
+    probe = sb.deploy("Probe", sender=alice)
+    probe.deposit("memo", sender=alice, value=7)  # Deposited: two topics and data
+    probe.poke(sender=alice)  # Poked: one topic
+    tester = sb.chain.backend.tester
+    poke = "0x" + function_signature_to_4byte_selector("poke()").hex()
+    fail = "0x" + function_signature_to_4byte_selector("failPlain()").hex()
+    listed = ({"address": probe.address, "storage_keys": ("0x" + "00" * 31 + "01",)},)
+    tester.send_transaction({"from": alice.address, "to": probe.address, "gas": 100_000, "gas_price": 10**9, "data": poke})
+    tester.send_transaction({"from": alice.address, "to": probe.address, "gas": 100_000, "gas_price": 10**9, "data": poke, "access_list": listed})
+    tester.send_transaction({"from": alice.address, "to": probe.address, "gas": 100_000, "data": fail})
+    tester.send_transaction({"from": alice.address, "to": sb.accounts.bob.address, "gas": 21_000, "value": 1})
+    receipts = [r for block in sb.chain.backend.engine_backend.blocks[1:] for r in block.receipts]
+    kinds = {getattr(r, "type_id", None) for r in receipts}
+    assert kinds == {None, 1, 2} and any(r.state_root == b"" for r in receipts) and {len(r.logs) for r in receipts} >= {0, 1}
+    assert {len(log.topics) for r in receipts for log in r.logs} >= {1, 2}
+    for receipt in receipts:
+        assert receipt_rlp(receipt) == receipt.encode()
+    block = sb.chain.backend.engine_backend.blocks[-1]
+    assert block.make_header().receipt_root == trie_root(block.receipts) == make_trie_root_and_nodes(tuple(block.receipts))[0]
