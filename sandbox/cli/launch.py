@@ -116,13 +116,23 @@ def request(path: Path, message: dict[str, Any], *, fds: list[int] | None = None
 
 
 def read_reply(sock: socket.socket) -> Any:
+    """The next JSON reply line, and nothing after it: a quick command's ``{"started"}`` and ``{"exit"}`` lines can
+    arrive in one read, and taking both as one reply made it look malformed, so the caller ran the command again."""
     data = b""
-    while not data.endswith(b"\n"):
-        chunk = sock.recv(65536)
-        if not chunk:
+    while True:
+        peeked = sock.recv(65536, socket.MSG_PEEK)
+        if not peeked:
             raise ConnectionError("the sandbox server closed the connection")
-        data += chunk
-    return json.loads(data)
+        end = peeked.find(b"\n")
+        want = end + 1 if end >= 0 else len(peeked)
+        while want:  # take exactly what was peeked up to the line's end; what follows stays for the next reply
+            chunk = sock.recv(want)
+            if not chunk:
+                raise ConnectionError("the sandbox server closed the connection")
+            data += chunk
+            want -= len(chunk)
+        if end >= 0:
+            return json.loads(data)
 
 
 def spawn_server(directory: Path, *, idle: float = DEFAULT_IDLE) -> subprocess.Popen[bytes]:

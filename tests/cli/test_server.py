@@ -315,3 +315,22 @@ def test_the_warm_up_leaves_no_files_and_no_open_store(server_dir: Path, tmp_pat
         assert served(server_dir) == 2
     finally:
         sandbox("server", "stop", env=env)
+
+
+def test_two_replies_in_one_read_are_read_one_at_a_time() -> None:
+    """A quick command's 'started' and 'exit' lines can reach the caller in one read. Read as one reply they were
+    malformed JSON, which the caller took for 'no server' and ran the command again itself: a second mint (seen
+    once in thirty at once on revm)."""
+    import socket
+
+    ours, server_side = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with ours, server_side:
+        server_side.sendall(b'{"started": true, "pid": 42}\n{"exit": 0}\n')
+        assert launch.read_reply(ours) == {"started": True, "pid": 42}
+        assert launch.read_reply(ours) == {"exit": 0}
+        server_side.sendall(b'{"exit":')  # a reply split over two writes still reads whole
+        server_side.sendall(b' 3}\n')
+        assert launch.read_reply(ours) == {"exit": 3}
+        server_side.close()
+        with pytest.raises(ConnectionError):
+            launch.read_reply(ours)

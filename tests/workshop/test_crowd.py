@@ -77,7 +77,7 @@ def test_thirty_commands_and_thirty_gallery_mints_at_once_all_land(warm_server: 
     said = sorted(int(re.search(r"minted #(\d+)", out).group(1)) for _, out, _ in outcomes)  # type: ignore[union-attr]
     listed = json.loads(subprocess.run([sys.executable, "-m", "sandbox.cli", "list", "--json"], cwd=REPO, env=env,
                                        capture_output=True, text=True, timeout=300).stdout)
-    assert sorted(t["token_id"] for t in listed) == list(range(2 * N + 1))  # each once, none lost, none twice
-    names = {t["name"] for t in listed}
-    assert {f"Cli #{i}" for i in range(N)} | {f"Web #{i}" for i in range(N)} | {"First"} == names
+    names = sorted(t["name"] for t in listed)
+    assert names == sorted([f"Cli #{i}" for i in range(N)] + [f"Web #{i}" for i in range(N)] + ["First"])  # each once, none lost
+    assert sorted(t["token_id"] for t in listed) == list(range(2 * N + 1))
     assert len(set(said)) == N and set(said) <= set(range(2 * N + 1))
