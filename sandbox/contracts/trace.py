@@ -55,31 +55,27 @@ class CallTrace:
     def reverted(self) -> bool:
         return self.error is not None
 
-    @property
-    def location(self) -> Location | None:
-        """For a frame that failed: the Solidity line of its revert, or of the call that failed under it."""
-        where = self._where
+    def _found(self, finder: str) -> Location | None:
+        """What the finder held in attribute ``finder`` returns, worked out once (source maps cost a solc run the first time)."""
+        where: Callable[[], Location | None] | None = getattr(self, finder)
         if where is None:
             return None
         try:
             found = where()
         except Exception:  # a location is a help, never a second failure
             found = None
-        self._where = lambda: found
+        setattr(self, finder, lambda: found)
         return found
+
+    @property
+    def location(self) -> Location | None:
+        """For a frame that failed: the Solidity line of its revert, or of the call that failed under it."""
+        return self._found("_where")
 
     @property
     def call_site(self) -> Location | None:
         """Where, in the caller's Solidity source, this frame was called or created (``None`` for the top call)."""
-        where = self._called_from
-        if where is None:
-            return None
-        try:
-            found = where()
-        except Exception:  # a location is a help, never a second failure
-            found = None
-        self._called_from = lambda: found
-        return found
+        return self._found("_called_from")
 
     @property
     def revert_location(self) -> Location | None:
