@@ -441,47 +441,28 @@ def _install_interpreter_loop() -> None:
                     precompile(computation)
                 return computation
             meter = computation._gas_meter
-            plain = (not computation.logger.show_debug2 and meter.__class__ is GasMeter and not meter.logger.show_debug2
+            show_debug2 = computation.logger.show_debug2
+            # py-evm's own loop (and its debug logging) unless the meter and consume_gas are py-evm's plain ones
+            plain = (not show_debug2 and meter.__class__ is GasMeter and not meter.logger.show_debug2
                      and type(computation).consume_gas is own_consume and GasMeter.consume_gas is meter_consume)
-            if not plain:
-                return _py_evm_loop(computation)
             opcode_lookup = computation.opcodes
             for opcode in computation.code:
                 try:
                     opcode_fn = opcode_lookup[opcode]
                 except KeyError:
                     opcode_fn = InvalidOpcode(opcode)
+                if show_debug2:
+                    mnemonic = getattr(opcode_fn, "mnemonic", None) or opcode_fn.__wrapped__.mnemonic
+                    computation.logger.debug2(f"OPCODE: 0x{opcode:x} ({mnemonic}) | pc: {max(0, computation.code.program_counter - 1)} | "
+                                              f"stack: {computation._stack}")
                 try:
-                    if opcode_fn.__class__ is _FastOpcode:
-                        cost = opcode_fn.gas_cost
-                        if 0 <= cost <= meter.gas_remaining:
-                            meter.gas_remaining -= cost
-                            opcode_fn.logic_fn(computation)
-                        else:
-                            opcode_fn(computation=computation)  # py-evm's own error
+                    if plain and opcode_fn.__class__ is _FastOpcode and 0 <= opcode_fn.gas_cost <= meter.gas_remaining:
+                        meter.gas_remaining -= opcode_fn.gas_cost
+                        opcode_fn.logic_fn(computation)
                     else:
-                        opcode_fn(computation=computation)
+                        opcode_fn(computation=computation)  # as py-evm runs it (its OutOfGas when the cost exceeds the gas left)
                 except Halt:
                     break
-        return computation
-
-    def _py_evm_loop(computation: Any) -> Any:
-        # py-evm's loop as it is (its debug logging included), inside the caller's ``with``.
-        show_debug2 = computation.logger.show_debug2
-        opcode_lookup = computation.opcodes
-        for opcode in computation.code:
-            try:
-                opcode_fn = opcode_lookup[opcode]
-            except KeyError:
-                opcode_fn = InvalidOpcode(opcode)
-            if show_debug2:
-                mnemonic = getattr(opcode_fn, "mnemonic", None) or opcode_fn.__wrapped__.mnemonic
-                computation.logger.debug2(f"OPCODE: 0x{opcode:x} ({mnemonic}) | pc: {max(0, computation.code.program_counter - 1)} | "
-                                          f"stack: {computation._stack}")
-            try:
-                opcode_fn(computation=computation)
-            except Halt:
-                break
         return computation
 
     apply_computation._sandbox = True  # type: ignore[attr-defined]
