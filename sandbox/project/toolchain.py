@@ -177,7 +177,16 @@ def _extract(tarball: Path, inner: str, dest: Path) -> None:
     with tarfile.open(tarball) as tar:
         prefix = inner.rstrip("/") + "/"
         members = [m for m in tar.getmembers() if m.name.startswith(prefix) or m.name == inner]
-        tar.extractall(dest, members=members, filter="data")
+        # A package holds plain files and folders inside it; checked here as well as by the data filter, which
+        # Python 3.11.0-3.11.3 lacks (3.11.4 added extraction filters; Debian's 3.11.2 has none).
+        for member in members:
+            if not (member.isfile() or member.isdir()) or member.name.startswith("/") or ".." in Path(member.name).parts:
+                raise ToolchainError(f"{tarball.name} holds {member.name!r}, which is not a plain file inside the package; "
+                                     f"refusing to unpack it (check the registry it came from)")
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, members=members, filter="data")
+        else:
+            tar.extractall(dest, members=members)
 
 
 def _install_into(final: Path, build: Callable[[Path], None]) -> Path:
