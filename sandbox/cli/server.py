@@ -105,16 +105,15 @@ def _warm_workshop() -> list[str]:
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             for engine in EMBEDDED:
-                ws = Workshop(project, state=folder / f"{engine}.db", backend=engine)
-                try:
-                    for name in ("warm-up", "warm-up again"):  # the second on a reloaded chain, as a command meets it
+                for name in ("warm-up", "warm-up again"):  # the second on a saved chain, loaded as a command loads it
+                    ws = Workshop(project, state=folder / f"{engine}.db", backend=engine)
+                    try:
                         with ws.session(write=True) as sb:
                             collection.mint(ws, sb, to="bob", name=name)
-                        ws._generation = None
-                    with ws.session() as sb:
-                        collection.tokens(ws, sb)
-                finally:
-                    ws.store.close()
+                        with ws.session() as sb:
+                            collection.tokens(ws, sb)
+                    finally:
+                        ws.store.close()
                 warmed.append(engine)
     except Exception as exc:  # a warm-up, not a command: it only leaves the server less warm
         print(f"warm-up skipped: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
