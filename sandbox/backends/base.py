@@ -329,6 +329,12 @@ class ChainBackend(ABC):
         """The recording of the latest send, call or estimate (``None`` on engines that record nothing)."""
         return None
 
+    def rerun(self, call: TxRequest, block: BlockId, steps: Any = None) -> tuple[Any, bool]:
+        """Run ``call`` at ``block`` again with its call frames recorded (and opcode steps, given
+        :class:`~sandbox.backends.trace.StepOptions`): the recording and whether the run failed; ``(None, False)`` on
+        engines that record nothing. A mined transaction replays so (``trace.replay_call``) on its parent block's state."""
+        return None, False
+
     def state_changes(self, *, since_load: bool = False) -> dict[bytes, dict[str, Any]]:
         """Accounts written since the last call (``since_load``: since the chain started), read at the head.
 

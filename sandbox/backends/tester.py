@@ -244,6 +244,20 @@ class TesterBackend(PendingBlock, ChainBackend):
     def last_recording(self) -> Recording | None:
         return None if self.observer is None else self.observer.current
 
+    def rerun(self, call: TxRequest, block: BlockId, steps: Any = None) -> tuple[Recording | None, bool]:
+        if self.observer is None:
+            return None, False
+        failed = False
+        with self.observer.stepping(steps) if steps is not None else self.observer.framing():
+            try:
+                self.call(call, block)
+            except (Reverted, ExecutionFailed):
+                failed = True
+        recording = self.last_recording()
+        if recording is None or recording.root is None:
+            return None, failed
+        return recording, failed or recording.root.reverted
+
     def _send(self, tx: TxRequest) -> Record:
         try:
             if not self._automine:  # manual mining: it waits in the pending block (and the caller hears so)

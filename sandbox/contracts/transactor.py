@@ -164,19 +164,13 @@ class Transactor:
         nothing, that state was not kept, or ``tx`` was not the first of its block, so it is not the state it ran on)."""
         from sandbox.backends.trace import replay_call
 
-        backend = self.chain.backend
-        observer = getattr(backend, "observer", None)
-        if observer is None or tx.get("block_number") is None or int(tx.get("transaction_index") or 0) > 0:
+        if tx.get("block_number") is None or int(tx.get("transaction_index") or 0) > 0:
             return None
-        with observer.framing():
-            try:
-                backend.call(replay_call(tx), max(int(tx["block_number"]) - 1, 0))
-            except (Reverted, ExecutionFailed):
-                pass  # a failed transaction: its recording has the revert
-            except ChainError:  # the state before it is gone (a reloaded chain keeps its last block's)
-                return None
-        recording = backend.last_recording()
-        return recording if recording is not None and recording.root is not None else None
+        try:
+            recording, _ = self.chain.backend.rerun(replay_call(tx), max(int(tx["block_number"]) - 1, 0))
+        except ChainError:  # the state before it is gone (a reloaded revm chain keeps its last block's)
+            return None
+        return recording
 
     def _replay_failure(self, tx: dict[str, Any], block_number: int) -> ContractReverted:
         """Re-run a failed transaction as a call at its parent block to recover its revert reason."""

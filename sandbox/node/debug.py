@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.backends.base import ExecutionFailed, Reverted
 from sandbox.backends.trace import Frame, Recorder, Recording, StepLimitExceeded, StepOptions, call_tracer, replay_call
 from sandbox.node.wire import INVALID_PARAMS, REFUSED, RpcError, hash_param, params_of
 
@@ -89,22 +88,13 @@ class DebugMethods:
 
     def _run(self, backend: Any, call: dict[str, Any], block: Any, steps: StepOptions | None) -> tuple[Recording, bool]:
         """Run ``call`` at ``block`` (recording frames, and steps when asked); the recording and whether it failed."""
-        failed = False
         try:
-            if steps is not None:
-                with backend.observer.stepping(steps):
-                    backend.call(call, block)
-            else:
-                with backend.observer.framing():
-                    backend.call(call, block)
-        except (Reverted, ExecutionFailed):
-            failed = True
+            recording, failed = backend.rerun(call, block, steps)
         except StepLimitExceeded as exc:
             raise RpcError(REFUSED, f"the trace has {exc}: raise the limit option or trace with {{\"tracer\": \"callTracer\"}}") from None
-        recording = backend.last_recording()
-        if recording is None or recording.root is None:
+        if recording is None:
             raise RpcError(REFUSED, "the engine recorded nothing for this run")
-        return recording, failed or recording.root.reverted
+        return recording, failed
 
     def rpc_debug_traceTransaction(self, sb: Any, params: list[Any]) -> Any:
         """geth's callTracer (withLog, onlyTopCall) or struct logger (opcode steps) of a mined transaction (py-evm, revm)."""
