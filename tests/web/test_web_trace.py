@@ -27,9 +27,10 @@ from sandbox.workshop.session import Workshop
 INSPECT = Path(__file__).resolve().parents[1] / "testing" / "data" / "inspect"
 
 
-@pytest.fixture(params=["pyevm", "revm"])
-def explorer(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], str]]:
-    ws = Workshop(INSPECT, state=tmp_path / "chain.db", backend=request.param)
+@pytest.fixture(scope="module", params=["pyevm", "revm"])
+def explorer(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], str]]:
+    """One chain and gallery per engine for the module (the tests only read it)."""
+    ws = Workshop(INSPECT, state=tmp_path_factory.mktemp("trace") / "chain.db", backend=request.param)
     with ws.session(write=True) as sb:
         alice = sb.accounts.alice
         callee = sb.deploy("Callee", sender=alice)
