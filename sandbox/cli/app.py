@@ -381,12 +381,6 @@ def command_line() -> Any:
     return _COMMAND
 
 
-def fresh_consoles() -> None:
-    """Make the command line's consoles again for the terminal this process has now (a fork of the warm
-    server takes its caller's terminal after they were made: colours and width are detected at creation)."""
-    consoles.fresh()
-
-
 def main(*, prog_name: str | None = None) -> None:
     """Entry point: run the app, turning sandbox errors into one line."""
     try:

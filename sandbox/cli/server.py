@@ -204,9 +204,9 @@ def _child(message: dict[str, Any], fds: list[int]) -> int:
     os.environ.update({str(k): str(v) for k, v in dict(message["env"]).items()})
     argv = [str(a) for a in message["argv"]]
     sys.argv = ["sandbox", *argv]
-    from sandbox.cli import app
+    from sandbox.cli import app, consoles
 
-    app.fresh_consoles()  # made in the server, for its terminal (none); now for the caller's
+    consoles.fresh()  # made in the server, for its terminal (none); now for the caller's
     try:
         app.main(prog_name=str(message.get("prog") or "sandbox"))
     except SystemExit as exc:
