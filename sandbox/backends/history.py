@@ -169,16 +169,9 @@ class Resumed:
             return to_engine(found)
 
     def _state_kept(self, block_number: int) -> bool:
-        """Whether the engine's own database still holds block ``block_number``'s header and state trie: py-evm's saved
-        trie keeps the state of every block it wrote, and its database the last :data:`RECENT` headers; revm keeps neither."""
-        chaindb = getattr(getattr(self, "chain", None), "chaindb", None)
-        if chaindb is None:
-            return False
-        try:
-            header = chaindb.get_canonical_block_header_by_number(block_number)
-            return bool(chaindb.db.exists(header.state_root))
-        except Exception:  # not there (older than the headers kept, or a chain saved by an engine without a trie)
-            return False
+        """Whether the engine's own database still holds block ``block_number``'s state (an engine that keeps
+        history overrides this: py-evm's saved trie); otherwise only the saved head's state was loaded."""
+        return False
 
     def _state_block(self, block_number: Any) -> Any:
         """The block id a state read goes to; refuses blocks whose state was not kept."""

@@ -134,6 +134,16 @@ class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
 class SandboxPyEVMBackend(Resumed, PatchedPyEVMBackend):
     """The patched backend, able to continue a saved chain (``sandbox.backends.history``)."""
 
+    def _state_kept(self, block_number: int) -> bool:
+        """py-evm's saved trie keeps the state of every block it wrote, and its database the last
+        :data:`~sandbox.backends.history.RECENT` headers: a block before the reload is readable when both are there
+        (not for a chain another engine saved: its trie was rebuilt for the head alone)."""
+        try:
+            header = self.chain.chaindb.get_canonical_block_header_by_number(block_number)
+            return bool(self.chain.chaindb.db.exists(header.state_root))
+        except Exception:  # not there: older than the headers kept, or no trie for that root
+            return False
+
     def _engine_head(self) -> int:
         return int(self.chain.get_canonical_head().block_number)
 
