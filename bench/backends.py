@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+import _env  # noqa: F401  (child processes cache bytecode, as a user's shell does)
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 

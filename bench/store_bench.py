@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import _env  # noqa: F401  (child processes cache bytecode, as a user's shell does)
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))

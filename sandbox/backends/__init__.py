@@ -8,8 +8,15 @@ contract in pyproject.toml checks it).
 
 from __future__ import annotations
 
-from sandbox.backends.base import ChainBackend, ExecutionFailed, Genesis, Reverted, StateDump
-from sandbox.errors import ChainError
+from sandbox._utils import lazy_bls, lazy_keyfile
+
+# Before py-evm and eth-account are imported by anything below: py_ecc's BLS12-381 modules,
+# which py-evm's Prague precompiles and eth-keyfile's keystores need, load on their first use.
+lazy_bls.install()
+lazy_keyfile.install()
+
+from sandbox.backends.base import ChainBackend, ExecutionFailed, Genesis, Reverted, StateDump  # noqa: E402
+from sandbox.errors import ChainError  # noqa: E402
 
 #: Embedded engines by name; the first is the default.
 EMBEDDED = ("pyevm", "revm")

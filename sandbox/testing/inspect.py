@@ -9,7 +9,10 @@ gets a "call trace" section: the failing path of the call tree
 (``--sandbox-trace=full`` for the whole tree, ``off`` for none). On py-evm,
 hypothesis's explain phase is turned off (it re-runs a failing example
 dozens of times: 62 s of a 65 s report, measured in issue 12), and the
-collection report says so.
+collection report says so. A session that never imported hypothesis (and
+whose reports carry nothing of it, from xdist workers either) drops
+hypothesis's terminal-summary hook before it runs: that hook imports all of
+hypothesis (0.3-0.4 s) to find it has nothing to print.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import pytest
 from sandbox.contracts.transactor import Transactor
 
 CONSOLE_SECTION = "console.log"
+#: hypothesis's pytest plugin (its entry point name) and the keys it puts on a test's report
+HYPOTHESIS_PLUGIN = "hypothesispytest"
+HYPOTHESIS_REPORT_KEYS = ("_hypothesis_stats", "_hypothesis_failing_examples")
 TRACE_SECTION = "call trace"
 
 
@@ -147,6 +153,20 @@ class Inspect:
 
     def pytest_report_collectionfinish(self, config: pytest.Config) -> str | None:
         return EXPLAIN_NOTE if getattr(self, "explain_off", 0) else None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Unregister hypothesis's plugin when the session has nothing of hypothesis's to summarise."""
+        manager = session.config.pluginmanager
+        plugin = manager.get_plugin(HYPOTHESIS_PLUGIN)
+        if plugin is None or "hypothesis" in sys.modules:
+            return
+        reporter = manager.get_plugin("terminalreporter")
+        for reports in getattr(reporter, "stats", {}).values():
+            for report in reports:
+                if any(key in getattr(report, "__dict__", {}) for key in HYPOTHESIS_REPORT_KEYS):
+                    return  # an xdist worker's hypothesis test: its statistics and failing examples are summarised here
+        manager.unregister(plugin)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
