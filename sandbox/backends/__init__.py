@@ -9,6 +9,7 @@ contract in pyproject.toml checks it).
 from __future__ import annotations
 
 from sandbox._utils import lazy_bls, lazy_keyfile
+from sandbox._utils.gc_pause import paused_gc
 
 # Before py-evm and eth-account are imported by anything below: py_ecc's BLS12-381 modules,
 # which py-evm's Prague precompiles and eth-keyfile's keystores need, load on their first use.
@@ -27,12 +28,14 @@ EVM_VERSIONS = {"pyevm": "prague", "revm": "cancun", "rpc": "cancun"}
 def create_backend(name: str, genesis: Genesis, *, persistent: bool = False) -> ChainBackend:
     """An embedded engine (``"pyevm"`` or ``"revm"``) started from ``genesis``."""
     if name == "pyevm":
-        from sandbox.backends.pyevm.backend import PyEvmChainBackend
+        with paused_gc():  # the engine's first import: py-evm, eth-tester (sandbox._utils.gc_pause says why)
+            from sandbox.backends.pyevm.backend import PyEvmChainBackend
 
         return PyEvmChainBackend(genesis, persistent=persistent)
     if name == "revm":
         try:
-            from sandbox.backends.revm.chain_backend import RevmChainBackend
+            with paused_gc():
+                from sandbox.backends.revm.chain_backend import RevmChainBackend
         except ImportError as exc:
             raise ChainError(f"the revm backend needs the pyrevm package ({exc}); run `make setup` or use backend='pyevm'") from None
         return RevmChainBackend(genesis, persistent=persistent)

@@ -30,14 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sandbox.chain.accounts import NAMES, Account, Accounts
-from sandbox.chain.chain import Chain
-from sandbox.contracts.handles import Contract
-from sandbox.main import Sandbox
-from sandbox.testing.balances import BalanceChange, balance_change
-from sandbox.testing.gas_report import GasReport
-from sandbox.testing.inspect import Inspect
-from sandbox.testing.inspect import add_options as add_inspect_options
+from sandbox._utils.gc_pause import paused_gc
+
+with paused_gc():  # pytest imports the plugin at start-up; its layers are most of that (sandbox._utils.gc_pause says why)
+    from sandbox.chain.accounts import NAMES, Account, Accounts
+    from sandbox.chain.chain import Chain
+    from sandbox.contracts.handles import Contract
+    from sandbox.main import Sandbox
+    from sandbox.testing.balances import BalanceChange, balance_change
+    from sandbox.testing.gas_report import GasReport
+    from sandbox.testing.inspect import Inspect
+    from sandbox.testing.inspect import add_options as add_inspect_options
 
 if TYPE_CHECKING:
     from sandbox.chain.anvil import Anvil  # imported when a session first starts one (--sandbox-anvil, the anvil fixture)
