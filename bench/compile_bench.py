@@ -6,7 +6,12 @@
 - warm: unchanged project, a fresh Project.load + compile_project each time
   (what every Sandbox() and pytest session pays), median of 20;
 - fetch: a solc-js release into an empty SANDBOX_HOME, with an empty npm
-  cache too (a real download from the registry), then its first compile.
+  cache too (a real download from the registry), then its first compile;
+- bundled (issue 16, target 6): a cold compile of this repository's own
+  contracts (force, compilers cached) in a new process, through the solc-js
+  worker kept loaded across units (sandbox/project/solcjs/worker.py, the
+  default) beside one solc command per unit, as py-solc-x runs it (the
+  sandbox before the worker): median of ``--runs``, alternated.
 Printed as times and ratios; nothing is asserted.
 """
 
@@ -27,14 +32,63 @@ from sandbox.project.compiler import compile_project
 from sandbox.project.config import Project
 from sandbox.project.toolchain import solc_binary
 
-MULTI = Path(__file__).resolve().parents[1] / "tests" / "data" / "multiversion"
+REPO = Path(__file__).resolve().parents[1]
+MULTI = REPO / "tests" / "data" / "multiversion"
+
+#: One cold compile of the repository's contracts in this new process; argv[1] "cli" runs each unit as a solc
+#: command (py-solc-x's compile_standard on the solc-compatible CLI) instead of the kept-loaded worker.
+COLD_CHILD = """
+import sys, time
+from sandbox.project.compiler import compile_project
+from sandbox.project.config import Project
+if sys.argv[1] == "cli":
+    import solcx
+    import sandbox.project.solcjs.worker as worker
+    worker.compile_standard = lambda standard_input, path: dict(solcx.compile_standard(standard_input, solc_binary=path, allow_empty=True))
+seconds = []
+for _ in range(2):  # the first compile of the process, then the next one (what a recompile after an edit pays)
+    start = time.perf_counter()
+    compiled = compile_project(Project.load(sys.argv[2]), force=True)
+    seconds.append(time.perf_counter() - start)
+print(*seconds, len(compiled.units), len([k for k in compiled.artifacts if ":" in k]))
+"""
+
+
+def bundled_cold(runs: int) -> None:
+    """Cold compiles of the repository's contracts in a new process (the first and the next): the worker vs a solc process per unit."""
+    import subprocess
+
+    times: dict[str, list[float]] = {"worker": [], "cli": []}
+    again: dict[str, list[float]] = {"worker": [], "cli": []}
+    shape = ""
+    for _ in range(runs):
+        for mode in times:
+            done = subprocess.run([sys.executable, "-c", COLD_CHILD, mode, str(REPO)], capture_output=True, text=True, cwd=REPO)
+            if done.returncode != 0:
+                sys.exit(f"cold compile ({mode}) failed:\n{done.stderr[-2000:]}")
+            first, second, units, contracts = done.stdout.split()
+            times[mode].append(float(first))
+            again[mode].append(float(second))
+            shape = f"{units} units, {contracts} contracts"
+    worker, cli = statistics.median(times["worker"]), statistics.median(times["cli"])
+    print(f"this repository's contracts, cold compile in a new process ({shape}), median of {runs}:")
+    worker2, cli2 = statistics.median(again["worker"]), statistics.median(again["cli"])
+    print(f"{'':<40} {'first compile':>14} {'the next one':>13}")
+    print(f"  {'solc-js worker kept loaded (default)':<38} {worker:>12.2f} s {worker2:>11.2f} s")
+    print(f"  {'one solc command per unit (before)':<38} {cli:>12.2f} s {cli2:>11.2f} s")
+    print(f"  {'worker / command':<38} {worker / cli:>13.2f}x {worker2 / cli2:>12.2f}x")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fetch", default="0.8.26", help="solc release to fetch into an empty cache (default 0.8.26)")
     parser.add_argument("--backend", default="revm", choices=["pyevm", "revm", "rpc"])
+    parser.add_argument("--runs", type=int, default=3, help="runs of the bundled contracts' cold compile, each mode (default 3)")
+    parser.add_argument("--bundled-only", action="store_true", help="only the cold compile of this repository's contracts")
     args = parser.parse_args()
+    bundled_cold(args.runs)
+    if args.bundled_only:
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "multi"
