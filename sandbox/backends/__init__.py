@@ -8,12 +8,12 @@ contract in pyproject.toml checks it).
 
 from __future__ import annotations
 
-from sandbox._utils import lazy_bls, lazy_keyfile
+from sandbox._utils import lazy_keyfile, lazy_precompiles
 from sandbox._utils.gc_pause import paused_gc
 
-# Before py-evm and eth-account are imported by anything below: py_ecc's BLS12-381 modules,
-# which py-evm's Prague precompiles and eth-keyfile's keystores need, load on their first use.
-lazy_bls.install()
+# Before py-evm and eth-account are imported by anything below: py_ecc's curve modules,
+# which py-evm's precompiles and eth-keyfile's keystores need, load on their first use.
+lazy_precompiles.install()
 lazy_keyfile.install()
 
 from sandbox.backends.base import ChainBackend, ExecutionFailed, Genesis, Reverted, StateDump  # noqa: E402
