@@ -139,11 +139,16 @@ def spawn_server(directory: Path, *, idle: float = DEFAULT_IDLE) -> subprocess.P
     """Start a server in the background, detached from this terminal (its log: ``<dir>/server.log``)."""
     import subprocess
 
+    # The server must import this very package: ``-m`` alone would put the current folder first on its path,
+    # and a folder holding another ``sandbox/`` (a clone of the repository used with another install) gave a
+    # server of other code, whose fingerprint no command ever matched (each command then started one more).
+    path = [str(package_dir().parent), *filter(None, [os.environ.get("PYTHONPATH")])]
     log = open(directory / "server.log", "ab")
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "sandbox.cli.server", "--dir", str(directory), "--idle", str(idle)],
+            [sys.executable, "-P", "-m", "sandbox.cli.server", "--dir", str(directory), "--idle", str(idle)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
         )
     finally:
         log.close()

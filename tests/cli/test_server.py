@@ -334,3 +334,27 @@ def test_two_replies_in_one_read_are_read_one_at_a_time() -> None:
         server_side.close()
         with pytest.raises(ConnectionError):
             launch.read_reply(ours)
+
+
+def test_a_server_started_from_a_folder_with_another_sandbox_package_runs_this_one(server_dir: Path, tmp_path: Path) -> None:
+    """A clone of the repository used with another install: its ``sandbox/`` folder in the current folder must not
+    become the server's code (that server's fingerprint matched no command, and each command started one more)."""
+    script = Path(sys.executable).with_name("sandbox")  # the console script: it does not put the current folder on the path
+    if not script.exists():
+        pytest.skip(f"no console script beside {sys.executable}")
+    shadow = tmp_path / "clone"
+    (shadow / "sandbox" / "cli").mkdir(parents=True)
+    (shadow / "sandbox" / "__init__.py").write_text('raise SystemExit("the other sandbox package was imported")\n')
+    (shadow / "sandbox" / "cli" / "__init__.py").write_text("")
+    env = env_for(server_dir, tmp_path / "chain.db")
+    first = subprocess.run([str(script), "list"], cwd=shadow, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    deadline = time.monotonic() + 120
+    while status(server_dir) is None:
+        log = server_dir / "server.log"
+        assert time.monotonic() < deadline, log.read_text() if log.exists() else "no log"
+        time.sleep(0.1)
+    assert status(server_dir)["package"] == str(REPO / "sandbox")  # type: ignore[index]
+    second = subprocess.run([str(script), "list"], cwd=shadow, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0 and second.stdout == first.stdout
+    assert served(server_dir) == 1
