@@ -20,6 +20,7 @@ installs the package gets it with no conftest.py:
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -189,6 +190,11 @@ def sandbox(pytestconfig: pytest.Config) -> Sandbox:
     state = _session(pytestconfig)
     if state.sandbox is None:
         state.sandbox = Sandbox(state.project(), rpc=state.rpc)
+        # Everything imported and built so far (py-evm, web3.py, the session's chain: ~90,000 tracked objects) lives as
+        # long as the session: the cyclic collector need not walk it again at every full collection of the tests and at
+        # pytest's final gc.collect(). gc.freeze() moves it out of the collector's sight; objects made later, the tests'
+        # garbage, are collected as before. Measured on the 20-test suite: 0.6-0.9 s of ~2.8 s CPU (bench/peers.py).
+        gc.freeze()
         if "sandbox.testing.strategies" in sys.modules:  # hypothesis draws this session's accounts
             sys.modules["sandbox.testing.strategies"].set_default_accounts(state.sandbox.accounts)
     return state.sandbox
