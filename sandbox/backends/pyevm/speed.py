@@ -402,28 +402,56 @@ def _install_keccak() -> None:
     setattr(keccak, "hasher", keccak256)  # noqa: B010
 
 
+#: Whether the loop runs :mod:`sandbox.backends.pyevm.fastops`' stand-ins (the tests turn it off to compare).
+FAST_OPCODES = True
+#: Plain opcodes (py-evm's ``_FastOpcode`` objects) -> (gas cost, the function run for its logic), two tables:
+#: with the stand-ins of :mod:`~sandbox.backends.pyevm.fastops`, and with py-evm's logic alone.
+_WITH_STAND_INS: dict[Any, tuple[Any, Any]] = {}
+_OWN_LOGIC: dict[Any, tuple[Any, Any]] = {}
+_MAX_ENTRIES = 4096
+
+
+def _entry(opcode_fn: Any, entries: dict[Any, tuple[Any, Any]], stand_ins: dict[Any, Any]) -> tuple[Any, Any]:
+    """What the loop runs for a plain opcode: its cost (``inf`` when negative: py-evm's own call) and its logic."""
+    if len(entries) >= _MAX_ENTRIES:
+        entries.clear()
+    logic = opcode_fn.logic_fn
+    cost = opcode_fn.gas_cost
+    entry = entries[opcode_fn] = (cost if cost >= 0 else float("inf"), stand_ins.get(logic, logic))
+    return entry
+
+
 def _install_interpreter_loop() -> None:
-    """py-evm's ``BaseComputation.apply_computation`` with the gas of its plain opcodes charged in the loop; idempotent.
+    """py-evm's ``BaseComputation.apply_computation`` with its plain opcodes charged and run in the loop; idempotent.
 
     Each plain opcode (``_FastOpcode``: a logic function and a fixed cost)
     ran as three Python calls before its logic: the opcode's ``__call__``,
     the computation's ``consume_gas`` and the gas meter's, which checks the
     debug logger too; ~850 of them a mint. When the computation's gas meter
     and ``consume_gas`` are py-evm's own and debug logging is off, the loop
-    subtracts the cost itself; an opcode whose cost exceeds the gas left runs
-    as before (py-evm raises its OutOfGas), and every other opcode (CALLs,
-    SSTORE, the sandbox's watched, stepped and coverage wrappers) is called
-    as py-evm calls it. The prologue is py-evm 0.12's, line for line.
+    subtracts the cost itself and runs the logic (the stand-in of
+    :mod:`~sandbox.backends.pyevm.fastops` for the frequent ones, when the
+    code stream, stack and memory are py-evm's own classes); an opcode whose
+    cost exceeds the gas left runs as before (py-evm raises its OutOfGas),
+    and every other opcode (CALLs, SSTORE, the sandbox's watched, stepped and
+    coverage wrappers) is called as py-evm calls it. The prologue is py-evm
+    0.12's, line for line.
     """
     from eth.exceptions import Halt
+    from eth.vm.code_stream import CodeStream
     from eth.vm.computation import NO_RESULT, BaseComputation
     from eth.vm.gas_meter import GasMeter
     from eth.vm.logic.invalid import InvalidOpcode
+    from eth.vm.memory import Memory
     from eth.vm.opcode import _FastOpcode
+    from eth.vm.stack import Stack
+
+    from sandbox.backends.pyevm import fastops
 
     if getattr(BaseComputation.apply_computation, "_sandbox", False):
         return
     own_consume, meter_consume = BaseComputation.consume_gas, GasMeter.consume_gas
+    no_stand_ins: dict[Any, Any] = {}
 
     def apply_computation(cls: Any, state: Any, message: Any, transaction_context: Any, parent_computation: Any = None) -> Any:
         with cls(state, message, transaction_context) as computation:
@@ -442,10 +470,32 @@ def _install_interpreter_loop() -> None:
                 return computation
             meter = computation._gas_meter
             show_debug2 = computation.logger.show_debug2
-            # py-evm's own loop (and its debug logging) unless the meter and consume_gas are py-evm's plain ones
-            plain = (not show_debug2 and meter.__class__ is GasMeter and not meter.logger.show_debug2
-                     and type(computation).consume_gas is own_consume and GasMeter.consume_gas is meter_consume)
             opcode_lookup = computation.opcodes
+            # py-evm's own loop (and its debug logging) unless the meter and consume_gas are py-evm's plain ones
+            if (not show_debug2 and meter.__class__ is GasMeter and not meter.logger.show_debug2
+                    and type(computation).consume_gas is own_consume and GasMeter.consume_gas is meter_consume):
+                code = computation.code
+                if (FAST_OPCODES and code.__class__ is CodeStream and computation._stack.__class__ is Stack
+                        and computation._memory.__class__ is Memory):
+                    entries, stand_ins = _WITH_STAND_INS, fastops.BY_LOGIC
+                else:
+                    entries, stand_ins = _OWN_LOGIC, no_stand_ins
+                for opcode in code:
+                    try:
+                        opcode_fn = opcode_lookup[opcode]
+                    except KeyError:
+                        opcode_fn = InvalidOpcode(opcode)
+                    try:
+                        if opcode_fn.__class__ is _FastOpcode:
+                            entry = entries.get(opcode_fn) or _entry(opcode_fn, entries, stand_ins)
+                            if entry[0] <= meter.gas_remaining:
+                                meter.gas_remaining -= entry[0]
+                                entry[1](computation)
+                                continue
+                        opcode_fn(computation=computation)  # as py-evm runs it (its OutOfGas when the cost exceeds the gas left)
+                    except Halt:
+                        break
+                return computation
             for opcode in computation.code:
                 try:
                     opcode_fn = opcode_lookup[opcode]
@@ -456,11 +506,7 @@ def _install_interpreter_loop() -> None:
                     computation.logger.debug2(f"OPCODE: 0x{opcode:x} ({mnemonic}) | pc: {max(0, computation.code.program_counter - 1)} | "
                                               f"stack: {computation._stack}")
                 try:
-                    if plain and opcode_fn.__class__ is _FastOpcode and 0 <= opcode_fn.gas_cost <= meter.gas_remaining:
-                        meter.gas_remaining -= opcode_fn.gas_cost
-                        opcode_fn.logic_fn(computation)
-                    else:
-                        opcode_fn(computation=computation)  # as py-evm runs it (its OutOfGas when the cost exceeds the gas left)
+                    opcode_fn(computation=computation)
                 except Halt:
                     break
         return computation
