@@ -193,3 +193,41 @@ def test_serializable_copies_equal_pyrlps_and_share_nothing_mutable() -> None:
     assert copied.logs == receipt.logs and copied.logs[0] is not receipt.logs[0]  # nested serializables still deep-copied
     with pytest.raises(TypeError):
         header.copy(not_a_field=1)
+
+
+def test_serializable_construction_merges_keywords_as_pyrlp_does() -> None:
+    """Fields given by keyword, by position and mixed: the same objects, and pyrlp's errors for the wrong ones."""
+    import itertools
+
+    import rlp.sedes.serializable as serializable
+    from eth.rlp.accounts import Account
+    from eth.rlp.logs import Log
+    from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+    speed.install()
+    theirs = speed._RLP_MERGE
+    assert theirs is not None and serializable.merge_kwargs_to_args is not theirs
+    header = PragueBlockHeader(difficulty=0, block_number=7, gas_limit=30_000_000, timestamp=1_700_000_000, base_fee_per_gas=7)
+    for item in (Account(1, 2), Log(b"\x11" * 20, (1, 2), b"data"), header):
+        names = item._meta.field_names
+        values = tuple(item)
+        for split in range(len(names) + 1):
+            args, kwargs = values[:split], dict(zip(names[split:], values[split:], strict=True))
+            assert serializable.merge_kwargs_to_args(args, kwargs, names) == theirs(args, kwargs, names)
+            if split == 0 or item is not header:  # py-evm's header takes its fields by keyword only
+                assert type(item)(*args, **kwargs) == item
+        wrong: list[tuple[Any, dict[str, Any]]] = [
+            ((), {**dict(zip(names, values, strict=True)), "not_a_field": 1}),  # unknown
+            ((), dict(itertools.islice(zip(names, values, strict=True), len(names) - 1))),  # missing
+            (values[:1], dict(zip(names, values, strict=True))),  # given twice
+            (values[:1], {"not_a_field": 1, **dict(itertools.islice(zip(names[2:], values[2:], strict=True), len(names)))}),  # same count, unknown
+        ]
+        for args, kwargs in wrong:
+            with pytest.raises(TypeError) as mine:
+                serializable.merge_kwargs_to_args(args, kwargs, names)
+            with pytest.raises(TypeError) as pyrlps:
+                theirs(args, kwargs, names)
+            assert str(mine.value) == str(pyrlps.value)
+    doubled = ("a", "a", "b")
+    with pytest.raises(TypeError, match="Duplicate argument names"):
+        serializable.merge_kwargs_to_args((), {"a": 1, "b": 2}, doubled)

@@ -91,9 +91,9 @@ def _binary(operation: Callable[[int, int], int], original: Logic) -> Logic:
         second = values[-2]
         del values[-1]
         if first.__class__ is not int:
-            first = to_int(first)
+            first = int.from_bytes(first, "big") if first.__class__ is bytes else to_int(first)
         if second.__class__ is not int:
-            second = to_int(second)
+            second = int.from_bytes(second, "big") if second.__class__ is bytes else to_int(second)
         values[-1] = operation(first, second)
     return binary
 
@@ -106,9 +106,9 @@ def _add(c: Any) -> None:
     right = values[-2]
     del values[-1]
     if left.__class__ is not int:
-        left = to_int(left)
+        left = int.from_bytes(left, "big") if left.__class__ is bytes else to_int(left)
     if right.__class__ is not int:
-        right = to_int(right)
+        right = int.from_bytes(right, "big") if right.__class__ is bytes else to_int(right)
     values[-1] = (left + right) & UINT_256_MAX
 
 
@@ -120,9 +120,9 @@ def _sub(c: Any) -> None:
     right = values[-2]
     del values[-1]
     if left.__class__ is not int:
-        left = to_int(left)
+        left = int.from_bytes(left, "big") if left.__class__ is bytes else to_int(left)
     if right.__class__ is not int:
-        right = to_int(right)
+        right = int.from_bytes(right, "big") if right.__class__ is bytes else to_int(right)
     values[-1] = (left - right) & UINT_256_MAX
 
 
@@ -134,9 +134,9 @@ def _and(c: Any) -> None:
     right = values[-2]
     del values[-1]
     if left.__class__ is not int:
-        left = to_int(left)
+        left = int.from_bytes(left, "big") if left.__class__ is bytes else to_int(left)
     if right.__class__ is not int:
-        right = to_int(right)
+        right = int.from_bytes(right, "big") if right.__class__ is bytes else to_int(right)
     values[-1] = left & right
 
 
@@ -146,7 +146,7 @@ def _iszero(c: Any) -> None:
         return comparison.iszero(c)
     value = values[-1]
     if value.__class__ is not int:
-        value = to_int(value)
+        value = int.from_bytes(value, "big") if value.__class__ is bytes else to_int(value)
     values[-1] = 1 if value == 0 else 0
 
 
@@ -156,7 +156,7 @@ def _not(c: Any) -> None:
         return comparison.not_op(c)
     value = values[-1]
     if value.__class__ is not int:
-        value = to_int(value)
+        value = int.from_bytes(value, "big") if value.__class__ is bytes else to_int(value)
     values[-1] = UINT_256_MAX - value
 
 
@@ -187,7 +187,7 @@ def _jump(c: Any) -> None:
         return flow.jump(c)
     dest = values.pop()
     if dest.__class__ is not int:
-        dest = to_int(dest)
+        dest = int.from_bytes(dest, "big") if dest.__class__ is bytes else to_int(dest)
     _jump_to(c.code, dest)
 
 
@@ -199,9 +199,9 @@ def _jumpi(c: Any) -> None:
     check = values[-2]
     del values[-2:]
     if dest.__class__ is not int:
-        dest = to_int(dest)
+        dest = int.from_bytes(dest, "big") if dest.__class__ is bytes else to_int(dest)
     if check.__class__ is not int:
-        check = to_int(check)
+        check = int.from_bytes(check, "big") if check.__class__ is bytes else to_int(check)
     if check:
         _jump_to(c.code, dest)
 
@@ -212,7 +212,7 @@ def _mstore(c: Any) -> None:
         return memory.mstore(c)
     start = values[-1]
     if start.__class__ is not int:
-        start = to_int(start)
+        start = int.from_bytes(start, "big") if start.__class__ is bytes else to_int(start)
     data = c._memory._bytes
     end = start + 32
     if end > len(data):  # memory grows (and costs): py-evm's road
@@ -228,7 +228,7 @@ def _mload(c: Any) -> None:
         return memory.mload(c)
     start = values[-1]
     if start.__class__ is not int:
-        start = to_int(start)
+        start = int.from_bytes(start, "big") if start.__class__ is bytes else to_int(start)
     data = c._memory._bytes
     end = start + 32
     if end > len(data):

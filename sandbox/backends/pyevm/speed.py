@@ -109,6 +109,7 @@ def install() -> None:
     _install_keccak()
     _install_interpreter_loop()
     _install_serializable_copy()
+    _install_serializable_init()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -551,3 +552,47 @@ def _install_serializable_copy() -> None:
 
     copy._sandbox = True  # type: ignore[attr-defined]
     setattr(BaseSerializable, "copy", copy)  # noqa: B010
+
+
+#: pyrlp's own ``merge_kwargs_to_args`` (kept for the tests).
+_RLP_MERGE: Any = None
+
+
+def _install_serializable_init() -> None:
+    """pyrlp's ``Serializable(**fields)`` without its five set operations when the keywords are exactly the fields left; idempotent.
+
+    ``Serializable.__init__`` merges keyword arguments through
+    ``merge_kwargs_to_args``, which counts duplicate field names, builds four
+    sets and compares them on every construction (headers, accounts,
+    receipts, logs, transactions: ~27 a mint). A class's field names are
+    checked for duplicates once; then when the keywords are as many as the
+    fields after the positional ones and each of those is there, nothing is
+    unknown, missing or given twice, and the values are those fields' in
+    order, as pyrlp would put them. Anything else is pyrlp's function, with
+    its errors.
+    """
+    global _RLP_MERGE
+    import rlp.sedes.serializable as serializable
+
+    original = serializable.merge_kwargs_to_args
+    if getattr(original, "_sandbox", False):
+        return
+    _RLP_MERGE = original
+    unique: set[tuple[str, ...]] = set()
+
+    def merge_kwargs_to_args(args: Any, kwargs: dict[str, Any], arg_names: Any, allow_missing: bool = False) -> Any:
+        if arg_names not in unique and arg_names.__class__ is tuple and len(set(arg_names)) == len(arg_names):
+            unique.add(arg_names)
+        if arg_names in unique:
+            needed = arg_names[len(args):]
+            if len(kwargs) == len(needed):
+                try:
+                    values = tuple([kwargs[name] for name in needed])
+                except KeyError:
+                    pass
+                else:
+                    return tuple(args) + values
+        return original(args, kwargs, arg_names, allow_missing=allow_missing)
+
+    merge_kwargs_to_args._sandbox = True  # type: ignore[attr-defined]
+    setattr(serializable, "merge_kwargs_to_args", merge_kwargs_to_args)  # noqa: B010 (pyrlp's module global: __init__ looks it up there)
