@@ -39,8 +39,10 @@ def w3(server: Server) -> Web3:
 
 def rpc(w3: Web3, method: str, *params: Any) -> Any:
     """The raw JSON-RPC reply (``result`` or ``error``), no web3.py formatting."""
+    # A generous timeout: revm's eth_createAccessList re-runs a call under the EIP-3155 tracer (~2 ms an instruction),
+    # 25 s for tests/backends/test_revm_access_list.py's busiest case on an idle 2-core machine, past 60 s under load.
     reply = httpx.post(w3.provider.endpoint_uri, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)},  # type: ignore[attr-defined]
-                       timeout=60)
+                       timeout=300)
     assert reply.status_code == 200, reply.text
     return reply.json()
 
