@@ -13,12 +13,14 @@ ERC721URIStorage underneath), 200 mints each with its receipt (or logs), 400
 
 Each ratio is against the titanoboa row of this same run (the web3.py +
 eth-tester row when titanoboa cannot be installed), printed with its target.
-The titanoboa, web3.py + eth-tester and Sandbox py-evm rows run ``--rounds``
-times (2), alternating, each keeping its fastest timings: on a shared
-machine the load of the moment falls on every row alike.
+Every row runs in a new process of its own, as titanoboa's must (its venv):
+none inherits the objects and garbage of the rows before it. The titanoboa,
+web3.py + eth-tester and Sandbox py-evm rows run ``--rounds`` times (2),
+alternating, each keeping its fastest timings: on a shared machine the load
+of the moment falls on every row alike.
 Then the 20-test suite (bench/nft_suite; its titanoboa twin bench/nft_suite_boa)
-as the wall time of one pytest process on each chain. ``--scale`` adds the
-node rows' cost per mint at 100 and at N tokens.
+as the median wall time of five pytest processes on each chain. ``--scale``
+adds the node rows' cost per mint at 100 and at N tokens.
 
     .venv/bin/python bench/peers.py                 # the table
     .venv/bin/python bench/peers.py --scale 1000    # plus cost per mint at 100 vs 1,000 tokens on anvil
@@ -248,6 +250,35 @@ def suite_rows(art: Any, boa: Path | None, runs: int = SUITE_RUNS) -> dict[str, 
     return {name: statistics.median(found) for name, found in walls.items()}
 
 
+# -- one row in a process of its own ---------------------------------------------------------
+
+
+def own_process(kind: str, token_uri: str, **where: Any) -> dict[str, float]:
+    """One row in a new process, as titanoboa's row runs: no row inherits the objects, garbage or warm caches
+    the rows before it left in this process (the revm row ran 1.5-2x slower here after the py-evm rows)."""
+    spec = json.dumps({"kind": kind, "uri": token_uri, "where": where})
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one-row", spec], capture_output=True, text=True, cwd=REPO)
+    if done.returncode != 0:
+        sys.exit(f"the {kind} row ({where}) failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    row: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
+
+
+def one_row(spec: str) -> dict[str, float]:
+    """The row ``own_process`` asked for, measured in this process."""
+    asked = json.loads(spec)
+    kind, token_uri, where = asked["kind"], asked["uri"], asked["where"]
+    if kind == "tester":
+        return web3_tester_row(artifact(), token_uri)
+    if kind == "sandbox":
+        return sandbox_row(token_uri, **where)
+    if kind == "web3":
+        from web3 import HTTPProvider, Web3
+
+        return web3_row(Web3(HTTPProvider(where["url"])), artifact(), token_uri, poll=0.001)
+    raise SystemExit(f"unknown row kind {kind!r}")
+
+
 # -- the table ------------------------------------------------------------------------------
 
 
@@ -263,7 +294,11 @@ def main() -> None:
                              "and keep each row's fastest (default 2: a shared machine's load falls on every row alike)")
     parser.add_argument("--pyevm-only", action="store_true",
                         help="only the py-evm rows: titanoboa, web3.py + eth-tester and the Sandbox on py-evm (no revm, anvil or suite rows)")
+    parser.add_argument("--one-row", metavar="JSON", help=argparse.SUPPRESS)  # internal: one row in this process (own_process)
     options = parser.parse_args()
+    if options.one_row:
+        print(json.dumps(one_row(options.one_row)))
+        return
     if options.pyevm_only and (options.readme or options.scale):
         parser.error("--pyevm-only leaves rows out: the README table and --scale need the whole run")
 
@@ -274,8 +309,8 @@ def main() -> None:
     boa = tester = pyevm = None
     for _ in range(max(options.rounds, 1)):
         boa = fastest(boa, None if options.no_boa else boa_row(art, token_uri))
-        tester = fastest(tester, web3_tester_row(art, token_uri))
-        pyevm = fastest(pyevm, sandbox_row(token_uri, backend="pyevm"))
+        tester = fastest(tester, own_process("tester", token_uri))
+        pyevm = fastest(pyevm, own_process("sandbox", token_uri, backend="pyevm"))
     base_name = "titanoboa 0.1 + boa-solidity (py-evm)" if boa is not None else "web3.py + EthereumTesterProvider"
     print(f"OpenZeppelin ERC-721 workload: deploy, {MINTS} mints with receipts, {READS} reads (same artifact on every row); "
           f"token URI of {len(token_uri)} bytes")
@@ -306,13 +341,11 @@ def main() -> None:
     show("Sandbox, py-evm (default)", pyevm, versus(1.0, 1.0))
     if options.pyevm_only:
         return
-    show("Sandbox, revm", sandbox_row(token_uri, backend="revm"), versus(3.0, 5.0))
+    show("Sandbox, revm", own_process("sandbox", token_uri, backend="revm"), versus(3.0, 5.0))
     with Anvil() as node:
-        from web3 import HTTPProvider, Web3
-
-        peer = web3_row(Web3(HTTPProvider(node.url)), art, token_uri, poll=0.001)
+        peer = own_process("web3", token_uri, url=node.url)
         show("web3.py + anvil (1 ms poll)", peer)
-        ours = sandbox_row(token_uri, rpc=node.url)
+        ours = own_process("sandbox", token_uri, rpc=node.url)
         vs = peer["mint"] / ours["mint"]
         rows_said = f"mints >= web3.py + anvil: {vs:.2f}x {'met' if vs >= 1 else 'NOT met'}"
         show("Sandbox on anvil", ours, lambda mx, rx: rows_said)
