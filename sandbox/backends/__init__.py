@@ -8,6 +8,8 @@ contract in pyproject.toml checks it).
 
 from __future__ import annotations
 
+import sys
+
 from sandbox._utils import lazy_keyfile, lazy_precompiles
 from sandbox._utils.gc_pause import paused_gc
 
@@ -28,13 +30,14 @@ EVM_VERSIONS = {"pyevm": "prague", "revm": "cancun", "rpc": "cancun"}
 def create_backend(name: str, genesis: Genesis, *, persistent: bool = False) -> ChainBackend:
     """An embedded engine (``"pyevm"`` or ``"revm"``) started from ``genesis``."""
     if name == "pyevm":
-        with paused_gc():  # the engine's first import: py-evm, eth-tester (sandbox._utils.gc_pause says why)
+        # The engine's first import (py-evm, eth-tester), then what the process imported frozen (sandbox._utils.gc_pause says why).
+        with paused_gc(freeze="sandbox.backends.pyevm.backend" not in sys.modules):
             from sandbox.backends.pyevm.backend import PyEvmChainBackend
 
         return PyEvmChainBackend(genesis, persistent=persistent)
     if name == "revm":
         try:
-            with paused_gc():
+            with paused_gc(freeze="sandbox.backends.revm.chain_backend" not in sys.modules):
                 from sandbox.backends.revm.chain_backend import RevmChainBackend
         except ImportError as exc:
             raise ChainError(f"the revm backend needs the pyrevm package ({exc}); run `make setup` or use backend='pyevm'") from None
