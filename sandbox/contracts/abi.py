@@ -50,11 +50,17 @@ def _normalize(value: Any, param: dict[str, Any], where: str) -> Any:
     return value
 
 
-def _encode_args(item: dict[str, Any], args: tuple[Any, ...], where: str) -> bytes:
+def _encode_args(item: dict[str, Any], args: tuple[Any, ...], where: str, codec: Any = None) -> bytes:
+    """``args`` ABI-encoded for ``item``'s inputs; ``codec``: the entry's :class:`~sandbox.contracts.static_abi.Codec`
+    (the same bytes without eth-abi's set-up when it can write them; eth-abi otherwise, with its errors)."""
     inputs = item.get("inputs", [])
     if len(args) != len(inputs):
         raise ArgumentError(f"{where} takes {len(inputs)} argument(s), got {len(args)}; signature: {human_signature(item)}")
     values = [_normalize(a, p, where) for a, p in zip(args, inputs, strict=True)]
+    if codec is not None:
+        body: bytes | None = codec.encode(values)
+        if body is not None:
+            return body
     try:
         return abi_encode([_canonical_type(p) for p in inputs], values)
     except (EncodingError, TypeError, ValueError, OverflowError) as exc:

@@ -12,6 +12,7 @@ from sandbox.chain.accounts import normalize_address
 from sandbox.contracts.abi import _decode_value, checksum, signature
 from sandbox.contracts.reverts import _canonical_type
 from sandbox.contracts.selectors import topic as topic_of
+from sandbox.contracts.static_abi import Codec
 from sandbox.errors import InvalidAddressError
 
 # ---------------------------------------------------------------------------
@@ -79,15 +80,15 @@ def _indexed(item: dict[str, Any]) -> list[dict[str, Any]]:
     return [i for i in item.get("inputs", []) if i.get("indexed")]
 
 
-#: An event ABI worked out once, not on every log: its non-indexed types, and each input's
-#: (name, indexed, canonical type, ABI entry).
-Plan = tuple[list[str], list[tuple[str, bool, str, dict[str, Any]]]]
+#: An event ABI worked out once, not on every log: its non-indexed types, each input's
+#: (name, indexed, canonical type, ABI entry), and the codec of the non-indexed types.
+Plan = tuple[list[str], list[tuple[str, bool, str, dict[str, Any]]], Codec]
 
 
 def _plan(item: dict[str, Any]) -> Plan:
     inputs = item.get("inputs", [])
-    return ([_canonical_type(i) for i in inputs if not i.get("indexed")],
-            [(p.get("name") or f"arg{n}", bool(p.get("indexed")), _canonical_type(p), p) for n, p in enumerate(inputs)])
+    plain = [_canonical_type(i) for i in inputs if not i.get("indexed")]
+    return (plain, [(p.get("name") or f"arg{n}", bool(p.get("indexed")), _canonical_type(p), p) for n, p in enumerate(inputs)], Codec(plain))
 
 
 def _topic_value(raw: bytes, kind: str, param: dict[str, Any]) -> Any:
@@ -100,8 +101,9 @@ def _topic_value(raw: bytes, kind: str, param: dict[str, Any]) -> Any:
 
 
 def _decode_log(item: dict[str, Any], topics: list[bytes], data: bytes, log: Any, plan: Plan | None = None) -> Event:
-    plain_types, inputs = plan if plan is not None else _plan(item)
-    plain_values = iter(abi_decode(plain_types, data) if plain_types else ())
+    plain_types, inputs, codec = plan if plan is not None else _plan(item)
+    fast = codec.decode(data) if plain_types else None  # values as the sandbox returns them (addresses checksummed)
+    plain_values = iter(fast if fast is not None else abi_decode(plain_types, data) if plain_types else ())
     topic_values = iter(topics[1:])
     args: dict[str, Any] = {}
     for name, indexed, kind, param in inputs:
@@ -112,7 +114,7 @@ def _decode_log(item: dict[str, Any], topics: list[bytes], data: bytes, log: Any
             else:
                 args[name] = _topic_value(raw, kind, param)
         else:
-            args[name] = _decode_value(next(plain_values), param)
+            args[name] = next(plain_values) if fast is not None else _decode_value(next(plain_values), param)
     tx_hash = log.get("transaction_hash", log.get("transactionHash"))
     return Event(
         item["name"],

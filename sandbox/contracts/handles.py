@@ -18,6 +18,7 @@ from sandbox.contracts.abi import _decode_value, _encode_args, human_signature, 
 from sandbox.contracts.events import Event, EventDecoder, EventMap, Receipt
 from sandbox.contracts.reverts import _canonical_type
 from sandbox.contracts.selectors import selector
+from sandbox.contracts.static_abi import Codec
 from sandbox.contracts.transactor import Transactor
 from sandbox.errors import ArgumentError, InvalidAddressError, SandboxError
 
@@ -48,8 +49,8 @@ class ContractFunction:
         errors: list[SandboxError] = []
         for item in same_arity:
             try:
-                body = _encode_args(item, args, where)
-                return item, selector(signature(item)) + body
+                plan = self.contract._plan(item)
+                return item, plan[1] + _encode_args(item, args, where, plan[2])
             except (ArgumentError, InvalidAddressError) as exc:
                 errors.append(exc)
         if len(errors) == 1:
@@ -95,6 +96,9 @@ class Contract:
         self.receipt = receipt
         transactor.traces.name(self.address, name, abi, deployed=receipt is not None)
         self._functions: dict[str, list[dict[str, Any]]] = {}
+        #: Per function entry (by id; the plan holds the entry, so the id is never another's): the entry,
+        #: its selector and its inputs' and outputs' codecs.
+        self._plans: dict[int, tuple[dict[str, Any], bytes, Codec, Codec]] = {}
         for item in abi:
             if item.get("type") == "function":
                 self._functions.setdefault(item["name"], []).append(item)
@@ -146,12 +150,23 @@ class Contract:
     def balance(self) -> int:
         return self._tx.chain.balance(self.address)
 
+    def _plan(self, item: dict[str, Any]) -> tuple[dict[str, Any], bytes, Codec, Codec]:
+        """``item``, its selector and the codecs of its inputs and outputs, worked out on its first use."""
+        plan = self._plans.get(id(item))
+        if plan is None:
+            plan = (item, selector(signature(item)), Codec([_canonical_type(i) for i in item.get("inputs", [])]),
+                    Codec([_canonical_type(o) for o in item.get("outputs", [])]))
+            self._plans[id(item)] = plan
+        return plan
+
     def decode_output(self, item: dict[str, Any], raw: bytes) -> Any:
         outputs = item.get("outputs", [])
         if not outputs:
             return None
-        values = abi_decode([_canonical_type(o) for o in outputs], raw)
-        decoded = [_decode_value(v, o) for v, o in zip(values, outputs, strict=True)]
+        decoded = self._plan(item)[3].decode(raw)
+        if decoded is None:
+            values = abi_decode([_canonical_type(o) for o in outputs], raw)
+            decoded = [_decode_value(v, o) for v, o in zip(values, outputs, strict=True)]
         return decoded[0] if len(decoded) == 1 else tuple(decoded)
 
 
