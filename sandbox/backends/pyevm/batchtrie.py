@@ -280,11 +280,17 @@ class BatchedTrie(HexaryTrie):
                     batch.put(key, value)
                 else:
                     batch.delete(key)
-            self._root = batch.commit()
+            self._root = new_root = batch.commit()
         except Exception:  # py-trie's road, key by key, raising what it raises
             self._root = root
             for key, value in pending.items():
                 _SET(self, key, value)
+            return
+        # The new root holds exactly these values for these keys (b"": gone): the next transaction's reads of
+        # what this one wrote (the sender's account, a counter slot) are answered without walking the new trie.
+        remember = speed.remember_value
+        for key, value in pending.items():
+            remember(new_root, key, value)
 
     def set(self, key: bytes, value: bytes) -> None:
         if key.__class__ is not bytes or value.__class__ is not bytes:
