@@ -24,7 +24,7 @@ from eth_tester.backends.pyevm.main import (
 from eth_tester.exceptions import BlockNotFound, TransactionFailed, TransactionNotFound, ValidationError
 from eth_utils import to_tuple
 
-from sandbox.backends.revm.blocks import Block, child_of, effective_gas_price, genesis_block, serialize_block, serialize_receipt
+from sandbox.backends.revm.blocks import Block, child_of, effective_gas_price, genesis_block, make_receipt, serialize_block, serialize_receipt
 from sandbox.backends.revm.calls import CallsMixin, Estimator
 from sandbox.backends.revm.state import BlockContext, InvalidTransaction, WorldState
 from sandbox.backends.revm.tracing import Tracer
@@ -294,7 +294,7 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
             )
         except InvalidTransaction as exc:
             raise ValidationError(f"revm rejected the transaction: {exc}") from None
-        receipt = tx.make_receipt(b"\x01" if outcome.success else b"", block.gas_used + outcome.gas_used, [(a, tuple(t), d) for a, t, d in outcome.logs])
+        receipt = make_receipt(tx, b"\x01" if outcome.success else b"", block.gas_used + outcome.gas_used, outcome.logs)
         block.transactions.append(tx)
         block.receipts.append(receipt)
         block.outcomes.append(outcome)

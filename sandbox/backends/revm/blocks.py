@@ -13,6 +13,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import rlp
@@ -20,13 +21,17 @@ import rlp.codec
 from eth.abc import ReceiptAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_UNCLE_HASH, GENESIS_PARENT_HASH, POST_MERGE_DIFFICULTY, POST_MERGE_NONCE
 from eth.db.trie import make_trie_root_and_nodes
+from eth.rlp.logs import Log
 from eth.rlp.receipts import Receipt
 from eth.vm.forks.berlin.receipts import TypedReceipt
+from eth.vm.forks.berlin.transactions import AccessListTransaction, TypedTransaction
+from eth.vm.forks.frontier.transactions import FrontierTransaction
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
+from eth.vm.forks.london.transactions import DynamicFeeTransaction
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_tester.backends.pyevm.serializers import _extract_transaction_type, serialize_transaction
 from eth_tester.utils.address import generate_contract_address
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from sandbox.backends.revm.state import Outcome
 
@@ -62,6 +67,97 @@ def trie_root(items: list[Any]) -> bytes:
     return bytes(make_trie_root_and_nodes(tuple(items))[0])
 
 
+def _be(value: int) -> bytes:
+    """An unsigned integer as RLP's big-endian bytes (no leading zeros; zero is empty)."""
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
+#: PragueBlockHeader's fields in order, and the length each byte field must have (None: any; 0: also empty).
+_HEADER_BYTES: dict[str, tuple[int, ...] | None] = {
+    "parent_hash": (32,), "uncles_hash": (32,), "coinbase": (20, 0), "state_root": (32, 0), "transaction_root": (32, 0),
+    "receipt_root": (32, 0), "extra_data": None, "mix_hash": None, "nonce": (8, 0), "withdrawals_root": (32, 0),
+    "parent_beacon_block_root": (32,), "requests_hash": (32,),
+}
+_HEADER_FIELDS = tuple(name for name, _ in PragueBlockHeader._meta.fields)
+_HEADER_SHAPE = tuple((name, _HEADER_BYTES[name] if name in _HEADER_BYTES else False) for name in _HEADER_FIELDS)
+
+
+def header_rlp(fields: dict[str, Any]) -> bytes | None:
+    """``rlp.encode(PragueBlockHeader(**fields))`` from the fields themselves (pyrlp's Serializable set-up and sedes,
+    ~60 us a block, spared); None when a field is not what the fast road knows (py-evm's header then judges it)."""
+    items: list[bytes] = []
+    for name, lengths in _HEADER_SHAPE:
+        value = fields[name]
+        if lengths is False:  # an integer (bloom: 256 bytes, fixed)
+            if value.__class__ is not int or value < 0:
+                return None
+            if name == "bloom":
+                if value >= 1 << 2048:
+                    return None
+                items.append(value.to_bytes(256, "big"))
+            else:
+                items.append(_be(value))
+        else:
+            if value.__class__ is not bytes or (lengths is not None and len(value) not in lengths):
+                return None
+            items.append(value)
+    return bytes(rlp.codec.encode_raw(items))
+
+
+#: Bloom bits of a log's address or topic (three bits of its keccak), by the value: a chain's contracts, event
+#: signatures and accounts come back in every block. Cleared when full, never evicted one by one.
+_BLOOM_BITS: dict[Any, int] = {}
+_MAX_BLOOM_BITS = 8192
+
+
+def _bloom_bits(value: bytes) -> int:
+    bits = _BLOOM_BITS.get(value)
+    if bits is None:
+        digest = keccak(value)
+        bits = (1 << (((digest[0] << 8) | digest[1]) & 2047)) | (1 << (((digest[2] << 8) | digest[3]) & 2047)) \
+            | (1 << (((digest[4] << 8) | digest[5]) & 2047))
+        if len(_BLOOM_BITS) >= _MAX_BLOOM_BITS:
+            _BLOOM_BITS.clear()
+        _BLOOM_BITS[value] = bits
+    return bits
+
+
+def logs_bloom(logs: list[tuple[bytes, list[int], bytes]]) -> int:
+    """The receipt bloom of ``(address, topics, data)`` logs, as eth-bloom's ``BloomFilter`` of py-evm's ``Log.bloomables``."""
+    bloom = 0
+    for address, topics, _data in logs:
+        bloom |= _bloom_bits(address)
+        for topic in topics:
+            bloom |= _bloom_bits(topic.to_bytes(32, "big"))
+    return bloom
+
+
+#: py-evm's ``make_receipt`` of the transactions that build ``Receipt(state_root=status, gas_used=..., logs=[Log...])``.
+_PLAIN_RECEIPTS = frozenset({FrontierTransaction.make_receipt, AccessListTransaction.make_receipt, DynamicFeeTransaction.make_receipt})
+
+
+def make_receipt(tx: Any, status: bytes, gas_used: int, logs: list[tuple[bytes, list[int], bytes]]) -> Any:
+    """``tx.make_receipt(status, gas_used, logs)``, with the bloom from :func:`logs_bloom` (eth-bloom's
+    generators and a keccak per address and topic, ~50 us a mint, spared). py-evm's own receipt objects;
+    a transaction kind not known to build the plain receipt makes its own."""
+    typed = isinstance(tx, TypedTransaction)
+    inner = tx._inner if typed else tx
+    if type(inner).make_receipt not in _PLAIN_RECEIPTS or (typed and type(tx).make_receipt is not TypedTransaction.make_receipt) \
+            or any(address.__class__ is not bytes or len(address) != 20 for address, _, _ in logs):
+        return tx.make_receipt(status, gas_used, [(a, tuple(t), d) for a, t, d in logs])
+    receipt = Receipt(state_root=status, gas_used=gas_used, logs=[Log(a, tuple(t), d) for a, t, d in logs], bloom=logs_bloom(logs))
+    return tx.receipt_builder.typed_receipt_class(tx.type_id, receipt) if typed else receipt
+
+
+class _ParentFees:
+    """What ``calculate_expected_base_fee_per_gas`` reads of a parent header."""
+
+    __slots__ = ("base_fee_per_gas", "gas_limit", "gas_used")
+
+    def __init__(self, base_fee_per_gas: int, gas_limit: int, gas_used: int) -> None:
+        self.base_fee_per_gas, self.gas_limit, self.gas_used = base_fee_per_gas, gas_limit, gas_used
+
+
 @dataclass
 class Block:
     """A sealed or pending block: header fields, transactions, receipts, outcomes."""
@@ -78,34 +174,49 @@ class Block:
     mix_hash: bytes = ZERO_HASH
     #: Length of the state log when the block was sealed (None while pending).
     mark: int | None = None
-    header: Any = None
+    #: py-evm's header object: given (a resumed chain's head), or made when first asked for (:attr:`header`).
+    kept_header: Any = None
 
     @property
     def gas_used(self) -> int:
         return int(self.receipts[-1].gas_used) if self.receipts else 0
 
-    #: A sealed header and its hash (py-evm's header hashes its RLP on every ask; a mint asks three times).
-    _hashed: tuple[Any, bytes] | None = field(default=None, repr=False, compare=False)
+    #: A sealed block's header RLP and hash, worked out once (the hash is asked for three times a mint).
+    _sealed: tuple[bytes, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def hash(self) -> bytes:
-        header = self.make_header()
-        hashed = self._hashed
-        if hashed is not None and hashed[0] is header:
-            return hashed[1]
-        digest = bytes(header.hash)
-        if header is self.header:  # sealed: cached for as long as this header is the block's
-            self._hashed = (header, digest)
-        return digest
+        sealed = self._sealed
+        if sealed is not None:
+            return sealed[1]
+        if self.kept_header is not None:
+            return bytes(self.kept_header.hash)
+        return self._encoded()[1]
 
-    def make_header(self) -> Any:
-        if self.header is not None:
-            return self.header
+    def header_rlp(self) -> bytes:
+        """The RLP of this block's header (:meth:`make_header`'s, encoded)."""
+        if self.kept_header is not None:
+            return bytes(rlp.encode(self.kept_header))
+        return self._encoded()[0]
+
+    def _encoded(self) -> tuple[bytes, bytes]:
+        fields = self.header_fields()
+        encoded = header_rlp(fields)
+        if encoded is None:  # a field the fast road does not know: py-evm's header, and its errors
+            header = PragueBlockHeader(**fields)
+            encoded = bytes(rlp.encode(header))
+        done = (encoded, bytes(keccak(encoded)))
+        if self.mark is not None:  # sealed: the header no longer changes
+            self._sealed = done
+        return done
+
+    def header_fields(self) -> dict[str, Any]:
+        """The keyword arguments of this block's ``PragueBlockHeader``."""
         bloom = 0
         for receipt in self.receipts:
             bloom |= int(receipt.bloom)
         tx_root, receipt_root = trie_root(self.transactions), trie_root(self.receipts)
-        fields: dict[str, Any] = dict(
+        return dict(
             parent_hash=self.parent_hash,
             uncles_hash=EMPTY_UNCLE_HASH,
             coinbase=self.coinbase,
@@ -130,16 +241,32 @@ class Block:
             parent_beacon_block_root=ZERO_HASH,
             requests_hash=EMPTY_REQUESTS_HASH,
         )
-        header = PragueBlockHeader(**fields)
+
+    @property
+    def header(self) -> Any:
+        """py-evm's header of this block (eth-tester's serializers read it): :meth:`make_header`."""
+        return self.make_header()
+
+    def make_header(self) -> Any:
+        """py-evm's header of this block (made from the fields; a sealed block's is kept)."""
+        if self.kept_header is not None:
+            return self.kept_header
+        header = PragueBlockHeader(**self.header_fields())
         if self.mark is not None:  # sealed: the header no longer changes
-            self.header = header
+            self.kept_header = header
         return header
+
+    def parent_fees(self) -> Any:
+        """What the child's base fee is computed from (``calculate_expected_base_fee_per_gas`` reads these three)."""
+        if self.kept_header is not None:
+            return self.kept_header
+        return _ParentFees(self.base_fee, self.gas_limit, self.gas_used)
 
     def seal(self, mark: int, coinbase: bytes) -> None:
         self.mark = mark
         self.coinbase = coinbase
         self.mix_hash = os.urandom(32)  # post-merge prevrandao, random as eth-tester's
-        self.make_header()
+        self._encoded()
 
     @property
     def uncles(self) -> list[Any]:
@@ -157,7 +284,7 @@ def genesis_block(params: dict[str, Any], mark: int) -> Block:
         mix_hash=params.get("mix_hash", ZERO_HASH),
     )
     block.mark = mark
-    block.make_header()
+    block.hash  # noqa: B018 (sealed: its header encoded once)
     return block
 
 
@@ -166,7 +293,7 @@ def child_of(parent: Block) -> Block:
     return Block(
         number=parent.number + 1,
         timestamp=max(parent.timestamp + 1, int(time.time())),
-        base_fee=calculate_expected_base_fee_per_gas(parent.make_header()),
+        base_fee=calculate_expected_base_fee_per_gas(parent.parent_fees()),
         gas_limit=parent.gas_limit,
         parent_hash=parent.hash,
     )
@@ -257,6 +384,58 @@ def serialize_receipt(block: Block, index: int, is_pending: bool) -> dict[str, A
     }
 
 
+#: eth-tester's outbound address normalizer (``to_checksum_address``), each address worked out once.
+_checksum = lru_cache(maxsize=8192)(to_checksum_address)
+
+
+def normalized_receipt(block: Block, index: int) -> dict[str, Any] | None:
+    """``normalize_outbound_receipt(serialize_receipt(block, index, False))`` of eth-tester's default normalizer,
+    built in one go (its ``normalize_dict`` over curried formatters was ~100 us a mint); a sealed block's only.
+    None when a field is not what this knows (the caller then takes eth-tester's normalizer)."""
+    transaction, receipt, outcome = block.transactions[index], block.receipts[index], block.outcomes[index]
+    to, sender = transaction.to, transaction.sender
+    if to.__class__ is not bytes or len(to) not in (0, 20) or sender.__class__ is not bytes or len(sender) != 20:
+        return None
+    block_hash = "0x" + block.hash.hex()
+    tx_hash = "0x" + bytes(transaction.hash).hex()
+    number = block.number
+    logs = []
+    for log_index, log in enumerate(receipt.logs):
+        address = log.address
+        if address.__class__ is not bytes or len(address) != 20:
+            return None
+        logs.append({
+            "type": "mined",
+            "log_index": log_index,
+            "transaction_index": index,
+            "transaction_hash": tx_hash,
+            "block_hash": block_hash,
+            "block_number": number,
+            "address": _checksum(address),
+            "data": "0x" + bytes(log.data).hex(),
+            "topics": ["0x" + topic.to_bytes(32, "big").hex() for topic in log.topics],
+        })
+    status = 1 if outcome.success else 0
+    cumulative = int(receipt.gas_used)
+    previous = int(block.receipts[index - 1].gas_used) if index else 0
+    return {
+        "block_hash": block_hash,
+        "block_number": number,
+        "contract_address": _checksum(generate_contract_address(sender, transaction.nonce)) if status and to == b"" else None,
+        "cumulative_gas_used": cumulative,
+        "effective_gas_price": effective_gas_price(transaction, block.base_fee),
+        "from": _checksum(sender),
+        "gas_used": cumulative - previous,
+        "logs": logs,
+        "state_root": receipt.state_root,
+        "status": status,
+        "to": _checksum(to) if to else "",
+        "transaction_hash": tx_hash,
+        "transaction_index": index,
+        "type": hex(_extract_transaction_type(transaction)),
+    }
+
+
 def resume_blocks(engine: Any, history: Any) -> None:
     """Make ``engine`` (a RevmBackend on the saved state) continue at the saved head block.
 
@@ -271,7 +450,7 @@ def resume_blocks(engine: Any, history: Any) -> None:
     base = Block(
         number=int(header.block_number), timestamp=int(header.timestamp), base_fee=int(header.base_fee_per_gas),
         gas_limit=int(header.gas_limit), parent_hash=bytes(header.parent_hash), coinbase=bytes(header.coinbase),
-        mix_hash=bytes(header.mix_hash), mark=len(engine.state.log), header=header,
+        mix_hash=bytes(header.mix_hash), mark=len(engine.state.log), kept_header=header,
     )
     engine.blocks = [None] * base.number + [base]
     engine.pending = child_of(base)

@@ -13,11 +13,12 @@ from typing import Any
 from eth_keys import keys as eth_keys
 from eth_tester import EthereumTester
 from eth_tester.exceptions import TransactionNotFound
+from eth_tester.normalization import DefaultNormalizer
 
-from sandbox.backends.base import ExecutionFailed, Genesis, Reverted, StateDump
+from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump
 from sandbox.backends.history import Resumed
 from sandbox.backends.revm.backend import RevmBackend
-from sandbox.backends.revm.blocks import resume_blocks
+from sandbox.backends.revm.blocks import normalized_receipt, resume_blocks
 from sandbox.backends.revm.tracing import LazyRecording, Tracer
 from sandbox.backends.tester import TesterBackend, stand_in_key
 from sandbox.backends.trace import Recorder, Recording
@@ -77,6 +78,22 @@ class RevmChainBackend(TesterBackend):
             lazy.console = found.console
         self.observer.by_tx[tx_hash] = lazy
         return lazy
+
+    def _own_receipt(self, tx_hash: str) -> Record | None:
+        """The receipt of a transaction just sent, normalized as eth-tester's default normalizer does
+        (:func:`~sandbox.backends.revm.blocks.normalized_receipt`, the same record built directly)."""
+        engine = self.engine_backend
+        if self.tester.normalizer.__class__ is DefaultNormalizer:
+            try:
+                block, index = engine._find(bytes.fromhex(tx_hash[2:]))
+            except (TransactionNotFound, KeyError):
+                return None
+            if block is engine.pending:
+                return None
+            receipt = normalized_receipt(block, index)
+            if receipt is not None:
+                return receipt
+        return super()._own_receipt(tx_hash)
 
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         engine = self.engine_backend
@@ -179,14 +196,13 @@ class RevmChainBackend(TesterBackend):
         return out
 
     def _engine_raw_header(self, block: int | str) -> bytes | None:
-        import rlp
         from eth_tester.exceptions import BlockNotFound
 
         try:
             found = self.engine_backend._block(block)
         except BlockNotFound:
             return None
-        return None if found is None else bytes(rlp.encode(found.make_header()))
+        return None if found is None else found.header_rlp()
 
     def dump_state(self) -> StateDump:
         waiting = self._restart()  # the state of the latest block: pending transactions left out

@@ -1,0 +1,186 @@
+"""The revm engine's record shortcuts (issue 16, target 2) give exactly what py-evm's objects and eth-tester's normalizer give.
+
+A chain of every kind of transaction the engine keeps (legacy, EIP-2930, EIP-1559, raw-signed; creates and
+calls; mined with status 1 and 0, reverted and out of gas; no log, one log, several logs; blocks of one
+transaction and of several, empty blocks, the genesis) is built once, and for every block and transaction:
+
+- the header RLP built from the fields (``blocks.header_rlp``) is ``rlp.encode(PragueBlockHeader(**fields))``,
+  and the block's hash its keccak; the child's base fee is the same from the fields as from the header;
+- the receipt built with the cached bloom (``blocks.make_receipt``) is py-evm's ``tx.make_receipt`` (class,
+  RLP, bloom), and it is built that way for all three transaction kinds;
+- the receipt built normalized (``blocks.normalized_receipt``, the sandbox's ``_own_receipt``) is eth-tester's
+  ``normalize_outbound_receipt(serialize_receipt(...))``, to the key order and the types, and what
+  ``eth_getTransactionReceipt`` answers through eth-tester and web3.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rlp
+from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
+from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth_account import Account as EthAccount
+from eth_bloom import BloomFilter
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+
+from sandbox import Sandbox
+from sandbox.errors import ContractReverted
+from sandbox.backends.revm import blocks
+from sandbox.backends.revm.blocks import header_rlp, logs_bloom, make_receipt, normalized_receipt, serialize_receipt
+from tests.backends.workload import PROBE
+
+#: Runtime code: LOG0(0, 32); LOG2(0, 0, 0x11, CALLER); LOG4(0, 5, 1, 2, 3, 4); STOP: three logs a call.
+LOGGER_RUNTIME = bytes.fromhex("60206000a0" "33601160006000a2" "600460036002600160056000a4" "00")
+LOGGER_INIT = bytes.fromhex(f"60{len(LOGGER_RUNTIME):02x}80600b6000396000f3") + LOGGER_RUNTIME
+
+
+@pytest.fixture(scope="module")
+def chain() -> tuple[Sandbox, Any]:
+    sb = Sandbox(PROBE, backend="revm")
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    w3 = sb.w3
+    probe = sb.deploy("Probe", sender=alice)
+    probe.deposit("hello", sender=bob, value=12345)  # one log, indexed sender
+    probe.poke(sender=alice)
+    for mined_failure in (lambda: probe.failWithString.transact("boom", sender=alice, gas=100_000),  # reverted, mined
+                          lambda: probe.poke(sender=alice, gas=22_000)):  # out of gas, mined
+        with pytest.raises(ContractReverted):
+            mined_failure()
+    logger = w3.eth.get_transaction_receipt(w3.eth.send_transaction({"from": alice.address, "data": LOGGER_INIT, "gas": 200_000}))
+    assert logger["status"] == 1
+    logger_address = logger["contractAddress"]
+    failed_create = w3.eth.send_transaction({"from": alice.address, "data": b"\xfe", "gas": 100_000})  # a create that fails
+    assert w3.eth.get_transaction_receipt(failed_create)["status"] == 0
+    # each transaction kind through eth-tester (web3.py's provider)
+    for fees in ({"gasPrice": 3 * 10**9}, {"gasPrice": 2 * 10**9, "accessList": [{"address": logger_address, "storageKeys": ["0x" + "00" * 31 + "01"]}]},
+                 {"maxFeePerGas": 4 * 10**9, "maxPriorityFeePerGas": 10**9}):
+        w3.eth.send_transaction({"from": bob.address, "to": logger_address, "gas": 100_000, **fees})  # three logs each
+    # raw-signed by a key the chain does not hold: legacy and dynamic fee
+    outsider = EthAccount.create()
+    sb.transfer(outsider.address, 10**18, sender=alice)
+    nonce = 0
+    for fees in ({"gasPrice": 2 * 10**9}, {"maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 2, "type": 2}):
+        signed = outsider.sign_transaction({"to": logger_address, "value": 1, "gas": 100_000, "nonce": nonce, "chainId": sb.chain.chain_id, **fees})
+        w3.eth.send_raw_transaction(signed.raw_transaction)
+        nonce += 1
+    sb.mine(2)  # empty blocks
+    # one block of several transactions (manual mining): receipts after the first
+    backend = sb.chain.backend
+    backend.set_automine(False)
+    for sender in (alice, bob):
+        backend.send_transaction({"from": sender.address, "to": logger_address, "data": b"", "value": 0, "gas": 100_000})
+    backend.send_transaction({"from": alice.address, "to": probe.address, "data": function_signature_to_4byte_selector("poke()"), "value": 0, "gas": 100_000})
+    backend.send_transaction({"from": bob.address, "data": b"\xfe", "value": 0, "gas": 60_000})
+    backend.mine(1)
+    backend.set_automine(True)
+    probe.poke(sender=bob)
+    return sb, backend.engine_backend
+
+
+def _all(engine: Any) -> list[tuple[Any, int]]:
+    return [(block, i) for block in engine.blocks for i in range(len(block.transactions))]
+
+
+def test_the_chain_has_every_kind(chain: tuple[Sandbox, Any]) -> None:
+    sb, engine = chain
+    found = _all(engine)
+    kinds = {blocks._extract_transaction_type(block.transactions[i]) for block, i in found}
+    statuses = {block.outcomes[i].success for block, i in found}
+    log_counts = {len(block.receipts[i].logs) for block, i in found}
+    creates = {block.outcomes[i].success for block, i in found if block.transactions[i].to == b""}
+    assert kinds == {0, 1, 2} and statuses == {True, False} and {0, 1, 3} <= log_counts and creates == {True, False}
+    assert max(len(block.transactions) for block in engine.blocks) == 4 and any(not block.transactions for block in engine.blocks)
+
+
+def test_header_rlp_is_py_evms_and_the_hash_its_keccak(chain: tuple[Sandbox, Any]) -> None:
+    sb, engine = chain
+    for block in [*engine.blocks, engine.pending]:
+        fields = block.header_fields()
+        slow = rlp.encode(PragueBlockHeader(**fields))
+        assert header_rlp(fields) == slow, block.number
+        assert block.header_rlp() == slow
+        assert block.hash == keccak(slow) == bytes(block.make_header().hash)
+        assert calculate_expected_base_fee_per_gas(block.parent_fees()) == calculate_expected_base_fee_per_gas(block.make_header())
+    for number, block in enumerate(engine.blocks[1:], start=1):
+        assert block.parent_hash == engine.blocks[number - 1].hash
+        served = sb.chain.backend.get_block(number)
+        assert served["hash"] == "0x" + block.hash.hex() and sb.chain.backend.raw_header(number) == block.header_rlp()
+
+
+def test_header_fields_the_fast_road_does_not_know_go_to_py_evm() -> None:
+    engine_block = blocks.Block(number=3, timestamp=10, base_fee=7, gas_limit=30_000_000, parent_hash=b"\x01" * 32)
+    fields = engine_block.header_fields()
+    assert header_rlp(fields) == rlp.encode(PragueBlockHeader(**fields))
+    for bad in ({"coinbase": b"\x01" * 19}, {"block_number": True}, {"gas_used": -1}, {"bloom": 1 << 2048}, {"parent_hash": bytearray(32)},
+                {"nonce": b"\x00" * 9}):
+        assert header_rlp({**fields, **bad}) is None, bad
+    odd = blocks.Block(number=2, timestamp=10, base_fee=7, gas_limit=30_000_000, parent_hash=b"\x01" * 32, coinbase=b"\x02" * 19)
+    with pytest.raises(rlp.SerializationError):  # py-evm's header refuses it, as before
+        odd.hash  # noqa: B018
+    long_nonce = {**fields, "nonce": b"\x00" * 9, "extra_data": b"x" * 40, "bloom": (1 << 2047) | 5, "coinbase": b""}
+    assert header_rlp(long_nonce) is None
+    assert header_rlp({**long_nonce, "nonce": b""}) == rlp.encode(PragueBlockHeader(**{**long_nonce, "nonce": b""}))
+
+
+def test_receipts_are_py_evms(chain: tuple[Sandbox, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    sb, engine = chain
+    expected = []
+    for block, i in _all(engine):
+        tx, outcome = block.transactions[i], block.outcomes[i]
+        for status in (b"\x01", b""):
+            slow = tx.make_receipt(status, 123_456, [(a, tuple(t), d) for a, t, d in outcome.logs])
+            expected.append((tx, status, outcome.logs, slow))
+        assert block.receipts[i].encode() == tx.make_receipt(block.receipts[i].state_root, int(block.receipts[i].gas_used),
+                                                             [(a, tuple(t), d) for a, t, d in outcome.logs]).encode()
+        bloomables = [b for log in block.receipts[i].logs for b in log.bloomables]
+        assert logs_bloom(outcome.logs) == int(BloomFilter.from_iterable(bloomables))
+    import eth.rlp.receipts
+
+    def no_bloom_filter(*args: Any) -> Any:
+        raise AssertionError("the receipt's bloom was computed by eth-bloom, not by make_receipt")
+
+    monkeypatch.setattr(eth.rlp.receipts.BloomFilter, "from_iterable", no_bloom_filter)
+    for tx, status, logs, slow in expected:
+        fast = make_receipt(tx, status, 123_456, logs)
+        assert type(fast) is type(slow) and fast.encode() == slow.encode() and int(fast.bloom) == int(slow.bloom)
+        assert (getattr(fast, "type_id", None), type(getattr(fast, "_inner", fast))) == (getattr(slow, "type_id", None), type(getattr(slow, "_inner", slow)))
+
+
+def _shape(value: Any) -> Any:
+    """A record with each value's type kept (lists and tuples, str and bytes differ), keys in their order."""
+    if isinstance(value, dict):
+        return ("dict", [(k, _shape(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_shape(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def test_normalized_receipts_are_eth_testers(chain: tuple[Sandbox, Any]) -> None:
+    sb, engine = chain
+    backend = sb.chain.backend
+    normalizer = backend.tester.normalizer
+    for block, i in _all(engine):
+        fast = normalized_receipt(block, i)
+        slow = dict(normalizer.normalize_outbound_receipt(serialize_receipt(block, i, False)))
+        assert _shape(fast) == _shape(slow), (block.number, i)
+        tx_hash = "0x" + bytes(block.transactions[i].hash).hex()
+        assert backend._own_receipt(tx_hash) == slow == backend.get_receipt(tx_hash)
+        served = sb.w3.eth.get_transaction_receipt(tx_hash)
+        assert served["blockHash"].hex().removeprefix("0x") == block.hash.hex() and served["gasUsed"] == slow["gas_used"]
+        assert [to_checksum_address(log["address"]) for log in served["logs"]] == [log["address"] for log in slow["logs"]]
+
+
+def test_a_pending_transaction_has_no_own_receipt(chain: tuple[Sandbox, Any]) -> None:
+    sb, engine = chain
+    backend = sb.chain.backend
+    backend.set_automine(False)
+    try:
+        tx_hash = backend.send_transaction({"from": sb.accounts.alice.address, "to": sb.accounts.bob.address, "value": 1, "data": b"", "gas": 21_000})
+        assert backend._own_receipt(tx_hash) is None and backend.get_receipt(tx_hash) is None
+        assert backend._own_receipt("0x" + "ab" * 32) is None
+    finally:
+        backend.mine(1)
+        backend.set_automine(True)
+    assert backend._own_receipt(tx_hash) == backend.get_receipt(tx_hash) is not None
