@@ -23,6 +23,8 @@ from sandbox.errors import ChainError, TransactionRejected
 
 #: Seconds a send waits for its receipt before giving up.
 RECEIPT_TIMEOUT = 120.0
+#: How nodes say whether they automine (anvil, Hardhat), asked in this order.
+AUTOMINE_METHODS = ("anvil_getAutomine", "hardhat_getAutomine")
 #: Snapshot ids taken on each node, shared by every handle on it.
 _NODE_SNAPSHOTS: dict[str, list[Any]] = {}
 
@@ -67,6 +69,8 @@ class RemoteChainBackend(ChainBackend):
         self._version: str | None = None
         self._impersonated: set[str] = set()
         self._added_keys = 0
+        #: The automine question this node answers (None: not asked yet; "": it answers none).
+        self._automine_method: str | None = None
 
     @property
     def w3(self) -> Any:
@@ -179,6 +183,28 @@ class RemoteChainBackend(ChainBackend):
     def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):
             self.rpc("evm_mine")
+
+    def _node_automine(self) -> bool | None:
+        """What the node says of its automine (``anvil_getAutomine``, ``hardhat_getAutomine``); None: it says neither."""
+        asked = (self._automine_method,) if self._automine_method else () if self._automine_method == "" else AUTOMINE_METHODS
+        for method in asked:
+            try:
+                result = self.rpc(method)
+            except ChainError:
+                continue
+            self._automine_method = method
+            return bool(result)
+        self._automine_method = ""  # neither: not asked again on this connection
+        return None
+
+    def automine(self) -> bool:
+        return self._node_automine() is not False
+
+    def send_estimate_block(self) -> BlockId:
+        # Under automine nothing waits in the pool, so "pending" is the latest state; anvil builds a pending block
+        # for each such question, a cost that grows with its state (22 vs 6 ms an estimate at 1,000 SandboxNFT
+        # tokens, bench/peers.py --scale). Asked of the node every time: another client may have turned it off.
+        return "latest" if self._node_automine() else "pending"
 
     def set_next_timestamp(self, timestamp: int) -> None:
         try:
