@@ -117,3 +117,20 @@ def test_receipts_encode_as_py_evm_encodes_them() -> None:
         assert receipt_rlp(receipt) == receipt.encode()
     block = sb.chain.backend.engine_backend.blocks[-1]
     assert block.make_header().receipt_root == trie_root(block.receipts) == make_trie_root_and_nodes(tuple(block.receipts))[0]
+
+
+@pytest.mark.parametrize("to", ["contract", "account", "create"])
+@pytest.mark.parametrize("data", [b"", b"\x00" * 7, b"\x01\x00\x02" * 40, bytes(range(256))])
+def test_an_estimates_intrinsic_gas_is_py_evms(probe: tuple[Sandbox, Any], to: str, data: bytes) -> None:
+    """A plain request's intrinsic gas is counted without building py-evm's transaction: the same number as the one it gives."""
+    sb, contract = probe
+    engine = sb.chain.backend.engine_backend
+    tx: dict[str, Any] = {"from": to_canonical_address(sb.accounts.alice.address), "data": data, "value": 3}
+    if to != "create":
+        tx["to"] = to_canonical_address(contract.address if to == "contract" else sb.accounts.bob.address)
+    cap = 30_000_000
+    assert _plain_fields(tx, cap) is not None
+    unsigned = engine._unsigned(engine._normalize_transaction(dict(tx, gas=cap, nonce=0)))
+    assert engine._intrinsic_gas(tx, "latest", cap) == unsigned.intrinsic_gas
+    listed = dict(tx, access_list=((b"\x01" * 20, (1, 2)),))  # the long road, and the access list counted
+    assert engine._intrinsic_gas(listed, "latest", cap) == unsigned.intrinsic_gas + 2400 + 2 * 1900

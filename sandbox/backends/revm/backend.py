@@ -26,6 +26,7 @@ from eth_utils import to_tuple
 
 from sandbox.backends.revm.blocks import Block, child_of, effective_gas_price, genesis_block, make_receipt, serialize_block, serialize_receipt
 from sandbox.backends.revm.calls import CallsMixin, Estimator
+from sandbox.backends.revm.signing import sign
 from sandbox.backends.revm.state import BlockContext, InvalidTransaction, WorldState
 from sandbox.backends.revm.tracing import Tracer
 from sandbox.backends.trace import Recording
@@ -243,7 +244,7 @@ class RevmBackend(CallsMixin, BaseChainBackend):  # type: ignore[misc]
         key = self._key_lookup.get(transaction["from"])
         if key is None:
             raise ValidationError('No valid "from" key was provided in the transaction which is required for transaction signing.')
-        signed = self._unsigned(self._normalize_transaction(transaction)).as_signed_transaction(key)
+        signed = sign(self._unsigned(self._normalize_transaction(transaction)), key)
         # Signed here with this key: recovering the sender from the signature (py-evm's
         # cached ``sender``) can only give this address back, so it is filled in.
         if hasattr(signed, "__dict__"):

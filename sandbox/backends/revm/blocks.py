@@ -31,7 +31,8 @@ from eth.vm.forks.london.transactions import DynamicFeeTransaction
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_tester.backends.pyevm.serializers import _extract_transaction_type, serialize_transaction
 from eth_tester.utils.address import generate_contract_address
-from eth_utils import keccak, to_checksum_address
+from eth_hash.auto import keccak
+from eth_utils import to_checksum_address
 
 from sandbox.backends.revm.state import Outcome
 
@@ -61,7 +62,7 @@ def trie_root(items: list[Any]) -> bytes:
         # One leaf: key rlp(0) = 0x80, hex-prefix encoded as a leaf (0x20 0x80); the
         # node is always over 32 bytes, so the root is its hash.
         item = items[0]
-        return keccak(rlp.encode([b"\x20\x80", receipt_rlp(item) if isinstance(item, ReceiptAPI) else item.encode()]))
+        return keccak(rlp.codec.encode_raw([b"\x20\x80", receipt_rlp(item) if isinstance(item, ReceiptAPI) else bytes(item.encode())]))
     if not items:
         return BLANK_ROOT_HASH
     return bytes(make_trie_root_and_nodes(tuple(items))[0])
@@ -146,7 +147,16 @@ def make_receipt(tx: Any, status: bytes, gas_used: int, logs: list[tuple[bytes, 
             or any(address.__class__ is not bytes or len(address) != 20 for address, _, _ in logs):
         return tx.make_receipt(status, gas_used, [(a, tuple(t), d) for a, t, d in logs])
     receipt = Receipt(state_root=status, gas_used=gas_used, logs=[Log(a, tuple(t), d) for a, t, d in logs], bloom=logs_bloom(logs))
-    return tx.receipt_builder.typed_receipt_class(tx.type_id, receipt) if typed else receipt
+    if not typed:
+        return receipt
+    typed_receipt = tx.receipt_builder.typed_receipt_class(tx.type_id, receipt)
+    if "_type_byte" not in typed_receipt.__dict__ and tx.type_id.__class__ is int and 0 < tx.type_id < 0x80:
+        typed_receipt.__dict__["_type_byte"] = _TYPE_BYTES[tx.type_id]  # py-evm's cached to_bytes(type_id), through eth-utils' checks
+    return typed_receipt
+
+
+#: One byte per transaction type (``to_bytes(type_id)`` of a type below 0x80).
+_TYPE_BYTES = [bytes((i,)) for i in range(0x80)]
 
 
 class _ParentFees:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import time
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from eth._utils.headers import compute_gas_limit
-from eth.constants import GENESIS_GAS_LIMIT
+from eth._utils.transactions import calculate_intrinsic_gas
+from eth.constants import CREATE_CONTRACT_ADDRESS, GENESIS_GAS_LIMIT
 from eth.exceptions import InvalidInstruction, OutOfGas, Revert, VMError
+from eth.vm.forks.istanbul.transactions import ISTANBUL_TX_GAS_SCHEDULE
 from eth_abi import decode as abi_decode
 from eth_tester.exceptions import TransactionFailed, ValidationError
 
@@ -93,6 +95,13 @@ def _plain_fields(transaction: dict[str, Any], gas: int) -> tuple[bytes | None, 
     return to or None, data, value
 
 
+class _Counted(NamedTuple):
+    """What ``calculate_intrinsic_gas`` reads of a transaction."""
+
+    to: bytes
+    data: bytes
+
+
 class CallsMixin:
     """Read-only execution: ``call`` and ``estimate_gas`` (mixed into RevmBackend)."""
 
@@ -140,6 +149,18 @@ class CallsMixin:
     def _costless(self, block: Block) -> BlockContext:
         return BlockContext(block.number + 1, max(block.timestamp + 1, int(time.time())), block.coinbase, _costless_gas_limit(block), 0, b"\x00" * 32)
 
+    def _intrinsic_gas(self, transaction: dict[str, Any], block_number: Any, cap: int) -> int:
+        """The intrinsic gas of ``transaction`` as py-evm's unsigned transaction counts it."""
+        plain = _plain_fields(transaction, cap)
+        if plain is not None:
+            # What that transaction would be: dynamic fee, no access list (Berlin's count adds nothing), so
+            # Istanbul's count of the data and the create; py-evm's own function, without building the transaction.
+            to, data, _ = plain
+            return int(calculate_intrinsic_gas(ISTANBUL_TX_GAS_SCHEDULE, cast(Any, _Counted(to or CREATE_CONTRACT_ADDRESS, data))))
+        # py-evm's number; its nonce does not count (given, it spares the account lookup)
+        request = dict(transaction, gas=cap, nonce=transaction.get("nonce", 0))
+        return int(self._unsigned(self._normalize_transaction(request, block_number)).intrinsic_gas)  # type: ignore[attr-defined]
+
     def estimate_gas(self, transaction: dict[str, Any], block_number: Any = "latest") -> int:
         block = self._block(block_number)  # type: ignore[attr-defined]  # "pending": the pending block (manual mining)
         cap = _costless_gas_limit(block)
@@ -156,9 +177,7 @@ class CallsMixin:
             if isinstance(error, (Revert, InvalidInstruction)):
                 raise TransactionFailed(error) from error
             raise error
-        # py-evm's number; its nonce does not count (given, it spares the account lookup)
-        request = dict(transaction, gas=cap, nonce=transaction.get("nonce", 0))
-        intrinsic = int(self._unsigned(self._normalize_transaction(request, block_number)).intrinsic_gas)  # type: ignore[attr-defined]
+        intrinsic = self._intrinsic_gas(transaction, block_number, cap)
 
         def probe(gas: int) -> Run:
             outcome = run(gas)

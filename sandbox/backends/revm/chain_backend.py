@@ -19,6 +19,7 @@ from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, St
 from sandbox.backends.history import Resumed
 from sandbox.backends.revm.backend import RevmBackend
 from sandbox.backends.revm.blocks import normalized_receipt, resume_blocks
+from sandbox.backends.revm.signing import sign
 from sandbox.backends.revm.tracing import LazyRecording, Tracer
 from sandbox.backends.tester import TesterBackend, stand_in_key
 from sandbox.backends.trace import Recorder, Recording
@@ -156,7 +157,7 @@ class RevmChainBackend(TesterBackend):
 
     def _send_unsigned(self, raw: dict[str, Any]) -> str:
         engine = self.engine_backend
-        signed = engine._unsigned(engine._normalize_transaction(raw)).as_signed_transaction(eth_keys.PrivateKey(stand_in_key(raw["from"])))
+        signed = sign(engine._unsigned(engine._normalize_transaction(raw)), eth_keys.PrivateKey(stand_in_key(raw["from"])))
         signed.__dict__["sender"] = raw["from"]  # revm's blocks keep this object: its records name the real sender
         return "0x" + bytes(engine._apply(signed)).hex()
 
