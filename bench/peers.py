@@ -20,7 +20,7 @@ alternating, each keeping its fastest timings: on a shared machine the load
 of the moment falls on every row alike.
 Then the 20-test suite (bench/nft_suite; its titanoboa twin bench/nft_suite_boa)
 as the median wall time of five pytest processes on each chain. ``--scale``
-adds the node rows' cost per mint at 100 and at N tokens.
+adds the node rows' cost per mint at 100 and at N tokens: wall, the client's CPU and anvil's.
 
     .venv/bin/python bench/peers.py                 # the table
     .venv/bin/python bench/peers.py --scale 1000    # plus cost per mint at 100 vs 1,000 tokens on anvil
@@ -163,8 +163,19 @@ def sandbox_row(token_uri: str, **where: Any) -> dict[str, float]:
     return {"deploy": deploy, "mint": mint, "read": time.perf_counter() - start}
 
 
-def scale_rows(url: str, art: Any, token_uri: str, tokens: int) -> list[tuple[str, float, float]]:
-    """ms per mint over the first 100 tokens and over the 100 up to ``tokens``, on one anvil, through each client."""
+#: One client's cost per mint at a size: wall ms, this process's CPU ms (the client's share), the node's CPU ms.
+Cost = tuple[float, float, float]
+
+
+def node_cpu_seconds(pid: int) -> float:
+    """CPU seconds the node process has used so far (user + system, /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scale_rows(url: str, pid: int, art: Any, token_uri: str, tokens: int) -> list[tuple[str, Cost, Cost]]:
+    """Cost per mint over the first 100 tokens and over the 100 up to ``tokens``, on one anvil, through each client:
+    wall, the client's own CPU (this process) and anvil's CPU, so a cost that grows is placed on its side."""
     from web3 import HTTPProvider, Web3
 
     from sandbox import Sandbox
@@ -187,11 +198,12 @@ def scale_rows(url: str, art: Any, token_uri: str, tokens: int) -> list[tuple[st
     rows = [("Sandbox on anvil", sandbox_mint), ("web3.py + anvil, defaults", web3_mint),
             ("web3.py + anvil, 1 ms poll", web3_fast_mint)]
 
-    def ms(mint: Callable[[], None], n: int = 30) -> float:
-        start = time.perf_counter()
+    def ms(mint: Callable[[], None], n: int = 30) -> Cost:
+        node, cpu, start = node_cpu_seconds(pid), time.process_time(), time.perf_counter()
         for _ in range(n):
             mint()
-        return (time.perf_counter() - start) / n * 1000
+        wall, cpu, node = time.perf_counter() - start, time.process_time() - cpu, node_cpu_seconds(pid) - node
+        return wall / n * 1000, cpu / n * 1000, node / n * 1000
 
     early = [ms(f, 34) for _, f in rows]  # ~100 tokens
     while nft.totalSupply() < tokens - 100:
@@ -349,7 +361,8 @@ def main() -> None:
         vs = peer["mint"] / ours["mint"]
         rows_said = f"mints >= web3.py + anvil: {vs:.2f}x {'met' if vs >= 1 else 'NOT met'}"
         show("Sandbox on anvil", ours, lambda mx, rx: rows_said)
-        scaled = scale_rows(node.url, art, token_uri, options.scale) if options.scale else []
+        assert node.process is not None
+        scaled = scale_rows(node.url, node.process.pid, art, token_uri, options.scale) if options.scale else []
     if not options.no_suite:
         suites = suite_rows(art, None if boa is None else boa_python())
         base_suite = suites.get("titanoboa") or suites["Sandbox, py-evm"]
@@ -363,10 +376,14 @@ def main() -> None:
             print(f"{name:<40} {wall:>8.2f} s {ratio:>7.2f}x  {said}")
             table.append(f"| 20-test suite, {name} | {wall:.2f} s | {ratio:.2f} | | | {said or '—'} |")
     if scaled:
-        print(f"\nms per mint on anvil, at ~100 tokens and at ~{options.scale} tokens (target: flat)")
+        print(f"\nms per mint on anvil at ~100 and at ~{options.scale:,} tokens: wall, the client's CPU (flat is the client's "
+              "target), anvil's CPU (the node's own)")
         for name, early, late in scaled:
-            print(f"{name:<40} {early:>8.1f} {late:>8.1f}   {late / early:.2f}x")
-            table.append(f"| ms per mint, {name}, ~100 → ~{options.scale:,} tokens | {early:.1f} → {late:.1f} | {late / early:.2f} | | | flat |")
+            print(f"{name:<30} wall {early[0]:>6.1f} -> {late[0]:>6.1f} ({late[0] / early[0]:.2f}x)   client CPU {early[1]:>5.1f} -> "
+                  f"{late[1]:>5.1f} ({late[1] / early[1]:.2f}x)   anvil CPU {early[2]:>5.1f} -> {late[2]:>5.1f} ({late[2] / early[2]:.2f}x)")
+            table.append(f"| ms per mint, {name}, ~100 → ~{options.scale:,} tokens: wall; client CPU; anvil CPU | "
+                         f"{early[0]:.1f} → {late[0]:.1f}; {early[1]:.1f} → {late[1]:.1f}; {early[2]:.1f} → {late[2]:.1f} | "
+                         f"{late[0] / early[0]:.2f}; {late[1] / early[1]:.2f}; {late[2] / early[2]:.2f} | | | client flat |")
     if options.readme:
         write_readme(table, base_name)
 

@@ -155,7 +155,8 @@ class Transactor:
         __tracebackhide__ = True  # pytest: failures point at the caller
         tx: dict[str, Any] = {"from": self.sender(sender, "estimate_gas"), "to": to, "data": data, "value": value}
         try:
-            return self.chain.backend.estimate(tx, "latest" if self.chain.backend.embedded else "pending")
+            backend = self.chain.backend
+            return backend.estimate(tx, "latest" if backend.embedded else backend.send_estimate_block())
         except (Reverted, ExecutionFailed) as exc:
             raise self.reverted(exc) from None
 
