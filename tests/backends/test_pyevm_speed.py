@@ -231,3 +231,105 @@ def test_serializable_construction_merges_keywords_as_pyrlp_does() -> None:
     doubled = ("a", "a", "b")
     with pytest.raises(TypeError, match="Duplicate argument names"):
         serializable.merge_kwargs_to_args((), {"a": 1, "b": 2}, doubled)
+
+
+def test_serializable_fields_are_stored_as_pyrlps_init_stores_them() -> None:
+    """The fields in the instance's dict, lists made tuples: the same state as pyrlp's ``__init__`` leaves, and its errors."""
+    import rlp
+    import rlp.sedes.serializable as serializable
+    from eth.rlp.accounts import Account
+    from eth.rlp.logs import Log
+    from eth.rlp.receipts import Receipt
+    from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+    speed.install()
+    theirs = speed._RLP_INIT
+    assert theirs is not None and serializable.BaseSerializable.__init__ is not theirs
+
+    ours_init = serializable.BaseSerializable.__init__
+
+    def built_by_pyrlp(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        serializable.BaseSerializable.__init__ = theirs  # type: ignore[method-assign]
+        try:
+            return cls(*args, **kwargs)
+        finally:
+            serializable.BaseSerializable.__init__ = ours_init  # type: ignore[method-assign]
+
+    header = {"difficulty": 0, "block_number": 7, "gas_limit": 30_000_000, "timestamp": 1_700_000_000, "base_fee_per_gas": 7}
+    made = [
+        (Account, (1, 2), {}), (Account, (), {"nonce": 3, "balance": 4}), (Log, (b"\x11" * 20, [1, 2], b"d"), {}),
+        (Log, (b"\x11" * 20,), {"topics": [[5]], "data": b""}),  # nested lists made tuples all the way down
+        (PragueBlockHeader, (), dict(PragueBlockHeader(**header).as_dict())),
+    ]
+    for cls, args, kwargs in made:
+        assert speed.plain_fields(cls) == cls._meta.field_attrs  # the shortcut is the one that ran
+        ours, pyrlps = cls(*args, **kwargs), built_by_pyrlp(cls, *args, **kwargs)
+        assert ours.__dict__ == pyrlps.__dict__  # before either is hashed or encoded (both cache that in the dict)
+        assert all(type(getattr(ours, a)) is type(getattr(pyrlps, a)) for a in cls._meta.field_attrs)
+        assert ours.copy().__dict__ == pyrlps.__dict__
+        assert ours == pyrlps
+        if cls is not Log or kwargs.get("topics") != [[5]]:  # not a Log's fields (made here for make_immutable's nesting)
+            assert rlp.encode(ours) == rlp.encode(pyrlps)
+    receipt = Receipt(b"\x01", 5, [Log(b"\x11" * 20, [1], b"x")])
+    assert type(receipt.logs) is tuple and receipt.logs[0].topics == (1,)
+
+    class Pair(rlp.Serializable):  # pyrlp's own __init__ (py-evm's classes check their arguments in theirs)
+        fields = [("a", rlp.sedes.big_endian_int), ("b", rlp.sedes.binary)]
+
+    assert Pair(1, b"x").__dict__ == built_by_pyrlp(Pair, 1, b"x").__dict__ == Pair(b=b"x", a=1).__dict__
+    for args in ((1,), (1, b"x", 3)):  # too few, too many: pyrlp's TypeError
+        with pytest.raises(TypeError) as mine:
+            Pair(*args)
+        with pytest.raises(TypeError) as pyrlps:
+            built_by_pyrlp(Pair, *args)
+        assert str(mine.value) == str(pyrlps.value)
+
+    class Slotted(rlp.Serializable):  # fields kept in slots: pyrlp's own setattr
+        fields = [("a", rlp.sedes.big_endian_int)]
+        __slots__ = ("_a",)
+
+    class Shadowed(rlp.Serializable):
+        fields = [("a", rlp.sedes.big_endian_int)]
+
+    def read(self: Any) -> Any:
+        return self.__dict__["kept"]
+
+    def write(self: Any, value: Any) -> None:
+        self.__dict__["kept"] = value
+
+    Shadowed._a = property(read, write)  # type: ignore[attr-defined]  # a property of a field attribute's name, added later
+    assert Shadowed._meta.field_attrs == ("_a",)
+    assert speed.plain_fields(Slotted) is None and speed.plain_fields(Shadowed) is None  # pyrlp's own setattr and getattr
+    assert Slotted(1).a == 1 and Slotted(a=2).copy().a == 2
+    assert Shadowed(3).a == 3 and Shadowed(4).copy().a == 4 and Shadowed(5).__dict__ == {"kept": 5}
+
+
+def test_accounts_are_encoded_as_pyrlp_encodes_them_and_kept_decoded() -> None:
+    import rlp
+    from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+    from eth.db.account import AccountDB
+    from eth.db.atomic import AtomicDB
+    from eth.rlp.accounts import Account
+
+    speed.install()
+    rnd = random.Random(8)
+    numbers = [0, 1, 127, 128, 255, 256, 2**64 - 1, 2**64, 10**18, 2**256 - 1, 2**256, 2**300]
+    hashes = [BLANK_ROOT_HASH, EMPTY_SHA3, rnd.randbytes(32)]
+    for _ in range(300):
+        account = Account(rnd.choice(numbers), rnd.choice(numbers) + rnd.randrange(3), rnd.choice(hashes), rnd.choice(hashes))
+        assert speed.encode_account(account) == rlp.encode(account, sedes=Account)
+    wrong = [Account(-1, 0), Account(0, -5), Account(True, 0), Account(0, 0, b"\x01" * 31), Account(0, 0, BLANK_ROOT_HASH, b"")]
+    for account in wrong:  # pyrlp's own road, and its errors
+        with pytest.raises(rlp.exceptions.ObjectSerializationError) as ours:
+            speed.encode_account(account)
+        with pytest.raises(rlp.exceptions.ObjectSerializationError) as pyrlps:
+            rlp.encode(account, sedes=Account)
+        assert str(ours.value) == str(pyrlps.value)
+    db = AccountDB(AtomicDB())
+    address = b"\x42" * 20
+    db.set_balance(address, 10**18)
+    db.set_nonce(address, 3)
+    encoded = db._journaltrie[address]
+    assert encoded == rlp.encode(Account(3, 10**18), sedes=Account)
+    assert speed._accounts.get(encoded) is db._get_account(address)  # the next state reading these bytes decodes nothing
+

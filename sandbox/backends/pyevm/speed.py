@@ -110,6 +110,7 @@ def install() -> None:
     _install_interpreter_loop()
     _install_serializable_copy()
     _install_serializable_init()
+    _install_serializable_fields()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -299,8 +300,41 @@ def _install_account_decoding() -> None:
             db._account_cache[address] = account
         return account
 
+    def set_account(db: Any, address: Any, account: Any) -> None:
+        # py-evm's AccountDB._set_account, the encoding made by encode_account and remembered decoded
+        db._account_cache[address] = account
+        encoded = encode_account(account)
+        db._journaltrie[address] = encoded
+        if type(account) is Account and encoded not in _accounts:
+            _accounts.put(encoded, account)
+
     get_account._sandbox_cached = True  # type: ignore[attr-defined]
     setattr(AccountDB, "_get_account", get_account)  # noqa: B010
+    setattr(AccountDB, "_set_account", set_account)  # noqa: B010
+
+
+def _big_endian(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")  # 0: b"", as pyrlp's big_endian_int
+
+
+def encode_account(account: Any) -> bytes:
+    """``rlp.encode(account, sedes=Account)``, written out for py-evm's own ``Account`` with valid fields.
+
+    The four fields (nonce and balance as big-endian integers, the two 32-byte
+    hashes) put in a list and encoded: ~7 accounts a mint, each through
+    pyrlp's serializer and four sedes. Anything else (another class, a bool,
+    a negative number, a hash of another length) is pyrlp's, with its errors.
+    """
+    from eth.rlp.accounts import Account
+
+    if type(account) is Account:
+        nonce, balance, storage_root, code_hash = account.nonce, account.balance, account.storage_root, account.code_hash
+        if (nonce.__class__ is int and balance.__class__ is int and nonce >= 0 and balance >= 0
+                and storage_root.__class__ is bytes and len(storage_root) == 32 and code_hash.__class__ is bytes and len(code_hash) == 32):
+            return fast_encode_raw([_big_endian(nonce), _big_endian(balance), storage_root, code_hash])
+    import rlp
+
+    return bytes(rlp.encode(account, sedes=Account))
 
 
 _CALL_EXECUTORS: dict[type, type] = {}
@@ -543,7 +577,12 @@ def _install_serializable_copy() -> None:
     def copy(self: Any, *args: Any, **kwargs: Any) -> Any:
         if args:
             return original(self, *args, **kwargs)
-        fields = self.as_dict()
+        attrs = plain_fields(type(self))
+        if attrs is None:
+            fields = self.as_dict()
+        else:  # as_dict, read from the instance's dict (what __iter__'s getattr finds there)
+            kept = self.__dict__
+            fields = {name: kept[attr] for name, attr in zip(self._meta.field_names, attrs)}
         for key, value in fields.items():
             if value.__class__ not in atoms and key not in kwargs:
                 fields[key] = copying.deepcopy(value)
@@ -596,3 +635,68 @@ def _install_serializable_init() -> None:
 
     merge_kwargs_to_args._sandbox = True  # type: ignore[attr-defined]
     setattr(serializable, "merge_kwargs_to_args", merge_kwargs_to_args)  # noqa: B010 (pyrlp's module global: __init__ looks it up there)
+
+
+#: Serializable classes -> their field attributes when those are plain instance attributes (``None``: not).
+_PLAIN: dict[type, tuple[str, ...] | None] = {}
+
+
+def plain_fields(cls: type) -> tuple[str, ...] | None:
+    """``cls._meta.field_attrs`` when pyrlp's ``setattr``/``getattr`` of them only write and read the instance's dict.
+
+    That is: the class has no ``__setattr__`` of its own and no class in its
+    MRO has an attribute of one of those names (a slot, a property, a class
+    default); else ``None``. Asked once per class.
+    """
+    try:
+        return _PLAIN[cls]
+    except KeyError:
+        pass
+    meta = getattr(cls, "_meta", None)
+    attrs = getattr(meta, "field_attrs", None)
+    found: tuple[str, ...] | None = None
+    if (attrs.__class__ is tuple and cls.__setattr__ is object.__setattr__  # type: ignore[comparison-overlap]
+            and len(attrs) == len(meta.field_names) and not any(hasattr(cls, attr) for attr in attrs)):  # type: ignore[union-attr]
+        found = attrs
+    _PLAIN[cls] = found
+    return found
+
+
+#: pyrlp's own ``BaseSerializable.__init__`` (kept for the tests).
+_RLP_INIT: Any = None
+
+
+def _install_serializable_fields() -> None:
+    """pyrlp's ``Serializable.__init__`` storing the fields in the instance's dict itself; idempotent.
+
+    pyrlp sets each field with ``setattr(self, attr, make_immutable(value))``:
+    two calls a field, ~30 constructions of ten to twenty fields a mint
+    (headers, accounts, receipts, logs, transactions, blocks). When the
+    class's fields are plain instance attributes (:func:`plain_fields`), the
+    same values go into the dict directly, lists made tuples as
+    ``make_immutable`` makes them; a wrong number of fields (and any other
+    class) is pyrlp's own ``__init__``, with its error.
+    """
+    global _RLP_INIT
+    import rlp.sedes.serializable as serializable
+
+    original = serializable.BaseSerializable.__init__
+    if getattr(original, "_sandbox", False):
+        return
+    _RLP_INIT = original
+    make_immutable = serializable.make_immutable
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        attrs = plain_fields(type(self))
+        if attrs is None:
+            return original(self, *args, **kwargs)  # type: ignore[no-any-return]
+        values = serializable.merge_kwargs_to_args(args, kwargs, self._meta.field_names) if kwargs else args
+        if len(values) != len(attrs):
+            return original(self, *args, **kwargs)  # type: ignore[no-any-return]  # its TypeError
+        kept = self.__dict__
+        for value, attr in zip(values, attrs):
+            kept[attr] = make_immutable(value) if isinstance(value, list) else value
+        return None
+
+    __init__._sandbox = True  # type: ignore[attr-defined]
+    setattr(serializable.BaseSerializable, "__init__", __init__)  # noqa: B010
