@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
+import pytest
 from trie import HexaryTrie
 from trie.utils.nibbles import bytes_to_nibbles
 
@@ -39,3 +41,156 @@ def test_values_written_are_remembered_at_the_new_root_as_py_trie_reads_them() -
         fresh = BatchedTrie(ours_db, root)  # as the next transaction reads them: a new trie at the new root
         assert all(fresh[k] == _walked(theirs_db, root, k) == _walked(ours_db, root, k) for k in pool)
     assert remembered > 100  # the reads above were answered from what the writes left, not only walked
+
+
+def _minting_sandbox() -> tuple[Any, Any, Any]:
+    from sandbox import Sandbox
+    from sandbox.chain import Chain
+    from tests.backends.workload import REPO
+
+    sb = Sandbox(REPO, chain=Chain(backend="pyevm"))
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    nft = sb.deploy("SandboxNFT", "Path", "P", alice, sender=alice)
+    return sb, nft, (alice, bob)
+
+
+def test_a_packed_block_is_py_evms_with_the_same_transaction_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rlp
+
+    from sandbox.backends.pyevm import oneshot
+
+    sb, nft, (alice, bob) = _minting_sandbox()
+    ours = oneshot.pack
+    compared = []
+
+    def checked(vm: Any, block: Any, *, coinbase: bytes, mix_hash: bytes) -> Any:
+        packed = ours(vm, block, coinbase=coinbase, mix_hash=mix_hash)
+        theirs = vm.pack_block(block, coinbase=coinbase, mix_hash=mix_hash, blob_gas_used=0)
+        assert packed == theirs and type(packed) is type(theirs)
+        assert rlp.encode(packed.header) == rlp.encode(theirs.header) and packed.hash == theirs.hash and packed.header == theirs.header
+        assert [tx.encode() for tx in packed.transactions] == [tx.encode() for tx in theirs.transactions]
+        assert packed.uncles == theirs.uncles and packed.withdrawals == theirs.withdrawals
+        assert all(mine is kept for mine, kept in zip(packed.transactions, block.transactions, strict=True))  # not copied
+        compared.append(packed.hash)
+        return packed
+
+    monkeypatch.setattr(oneshot, "pack", checked)
+    for i in range(3):
+        receipt = nft.mint(bob, f"ipfs://pack/{i}", sender=alice)
+        assert receipt.status == 1
+        assert sb.chain.backend.get_block("latest")["hash"] == "0x" + compared[-1].hex()
+    assert len(compared) == 3
+
+
+_MESSAGE_FIELDS = ("gas", "to", "sender", "value", "data", "depth", "code", "storage_address", "code_address",
+                   "should_transfer_value", "is_static", "is_delegation", "refund", "is_create", "data_as_bytes")
+
+
+def test_a_calls_message_is_the_one_py_evm_builds_and_no_debug_line_is_formatted(monkeypatch: pytest.MonkeyPatch) -> None:
+    import eth.vm.forks.cancun.state as cancun_state
+
+    from sandbox.backends.pyevm import oneshot
+
+    sb, nft, (alice, bob) = _minting_sandbox()
+    ours = oneshot.build_message
+    formatted = []
+    real_hex = cancun_state.encode_hex
+    monkeypatch.setattr(cancun_state, "encode_hex", lambda value: formatted.append(1) or real_hex(value))
+    compared = []
+
+    def checked(executor: Any, transaction: Any) -> Any:
+        state = executor.vm_state
+        sender = transaction.sender
+        snapshot = state.snapshot()
+        theirs = executor.build_evm_message(transaction)
+        their_state = (state.get_balance(sender), state.get_nonce(sender), state.get_code(transaction.to))
+        assert formatted  # py-evm's own formats its debug line
+        state.revert(snapshot)
+        formatted.clear()
+        message = ours(executor, transaction)
+        assert not formatted
+        assert (state.get_balance(sender), state.get_nonce(sender), state.get_code(transaction.to)) == their_state
+        assert {f: getattr(message, f) for f in _MESSAGE_FIELDS} == {f: getattr(theirs, f) for f in _MESSAGE_FIELDS}
+        assert type(message) is type(theirs)
+        compared.append(message.gas)
+        return message
+
+    monkeypatch.setattr(oneshot, "build_message", checked)
+    before = sb.chain.backend.get_balance(alice.address)
+    receipt = nft.mint(bob, "ipfs://message", sender=alice)
+    assert receipt.status == 1 and len(compared) == 1
+    assert sb.chain.backend.get_balance(alice.address) == before - receipt.gas_used * receipt.effective_gas_price
+
+
+def test_receipts_are_normalized_as_eth_testers_normalizer_does() -> None:
+    from eth_tester.normalization.default import DefaultNormalizer
+    from eth_tester.normalization.outbound import normalize_receipt
+
+    from sandbox.backends.pyevm import receipts
+
+    assert receipts.KNOWN  # the tables are the ones mirrored: the direct road is the one taken below
+    rnd = random.Random(3)
+    log = {"type": "mined", "log_index": 0, "transaction_index": 0, "transaction_hash": b"\x01" * 32, "block_hash": b"\x02" * 32,
+           "block_number": 9, "address": b"\xab" * 20, "data": b"\x00\x01", "topics": [b"\x03" * 32, b"\x00" * 32]}
+    base = {"block_hash": b"\x02" * 32, "block_number": 9, "contract_address": None, "cumulative_gas_used": 90_000,
+            "effective_gas_price": 7, "from": b"\xcd" * 20, "gas_used": 90_000, "logs": [log, dict(log, log_index=1, topics=[])],
+            "state_root": b"\x01", "status": 1, "to": b"\xef" * 20, "transaction_hash": b"\x01" * 32, "transaction_index": 0, "type": 2}
+    cases = [base, dict(base, logs=[]), dict(base, to=b"", contract_address=b"\x12" * 20),  # a creation
+             dict(base, status=0, state_root=b"", contract_address=b"\x12" * 20),  # failed: no contract address
+             dict(base, block_hash=None, block_number=None, transaction_index=None,  # pending
+                  logs=[dict(log, type="pending", block_hash=None, block_number=None, transaction_index=None)]),
+             dict(base, type=0), dict(base, type=3, blob_gas_used=131_072, blob_gas_price=1)]
+    cases += [dict(base, logs=[dict(log, log_index=i, data=rnd.randbytes(rnd.randrange(70)),
+                                    topics=[rnd.randbytes(32) for _ in range(rnd.randrange(5))]) for i in range(rnd.randrange(4))])
+              for _ in range(20)]
+    normalizer = DefaultNormalizer()
+    for case in cases:
+        ours, theirs = receipts.normalized(normalizer, dict(case)), normalize_receipt(dict(case))
+        assert ours == theirs and type(ours) is type(theirs)
+        assert [type(entry["topics"]) for entry in ours["logs"]] == [type(entry["topics"]) for entry in theirs["logs"]]
+        assert type(ours["logs"]) is type(theirs["logs"])
+    with pytest.raises(KeyError):  # an unknown field: eth-tester's error
+        receipts.normalized(normalizer, dict(base, unknown=1))
+    with pytest.raises(KeyError):
+        normalize_receipt(dict(base, unknown=1))
+
+    class Custom(DefaultNormalizer):
+        @staticmethod
+        def normalize_outbound_receipt(receipt: Any) -> Any:
+            return {"custom": receipt["status"]}
+
+    assert receipts.normalized(Custom(), dict(base)) == {"custom": 1}  # another normalizer: its own answer
+
+
+def test_branch_nodes_encoded_in_place_are_py_tries_bytes() -> None:
+    """Every node the new trie reaches is stored under its hash with py-trie's bytes (branches with embedded children too)."""
+    import trie.hexary as hexary
+
+    speed.install()
+
+    def reachable(db: dict[bytes, bytes], root: bytes) -> dict[bytes, bytes]:
+        found, stack = {root: db[root]}, [hexary.decode_node(db[root])]
+        while stack:
+            node = stack.pop()
+            children = node[:16] if len(node) == 17 else [node[1]] if len(node) == 2 and node[0][0] >> 4 < 2 else []
+            for child in children:
+                if isinstance(child, list):
+                    stack.append(child)
+                elif child != b"":
+                    found[child] = db[child]
+                    stack.append(hexary.decode_node(db[child]))
+        return found
+
+    rnd = random.Random(9)
+    for short in (False, True):  # 32-byte keys; short keys and values (nodes under 32 bytes, embedded in their branch)
+        theirs_db: dict[bytes, bytes] = {}
+        ours_db: dict[bytes, bytes] = {}
+        theirs, ours = HexaryTrie(theirs_db), BatchedTrie(ours_db)
+        for _ in range(15):
+            for _ in range(rnd.randint(1, 40)):
+                key = bytes([rnd.randrange(4), rnd.randrange(4)]) if short else rnd.randbytes(32)
+                value = rnd.randbytes(rnd.choice([1, 2])) if short else rnd.randbytes(rnd.choice([1, 40, 100]))
+                theirs[key] = ours[key] = value
+            root = ours.root_hash
+            assert root == theirs.root_hash
+            assert reachable(ours_db, root) == reachable(theirs_db, root)

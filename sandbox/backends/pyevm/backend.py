@@ -30,6 +30,7 @@ from sandbox.backends.pyevm import speed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.oneshot import apply_once, seal
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
+from sandbox.backends.pyevm.receipts import normalized as normalized_receipt
 from sandbox.backends.tester import TesterBackend, stand_in_key
 from sandbox.backends.trace import Recorder
 from sandbox.errors import ChainError
@@ -228,8 +229,8 @@ class PyEvmChainBackend(TesterBackend):
         if block is None:
             receipt = self._receipt_now("0x" + tx_hash.hex())
         else:  # the receipt from what is in hand (eth-tester's serializer, then its normalizer), not read back
-            receipt = dict(self.tester.normalizer.normalize_outbound_receipt(
-                serialize_transaction_receipt(block, (engine_receipt,), signed, 0, False, None)))
+            receipt = dict(normalized_receipt(self.tester.normalizer,
+                                              serialize_transaction_receipt(block, (engine_receipt,), signed, 0, False, None)))
         if observer is not None:
             observer.file("0x" + tx_hash.hex())
         return receipt

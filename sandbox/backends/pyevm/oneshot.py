@@ -144,10 +144,30 @@ def seal(chain: Any, vm: Any, block: Any, *, coinbase: bytes, mix_hash: bytes) -
     whole block for a debug message and validates the block it just built;
     here the block in hand is packed, stored and followed by the next header.
     """
-    packed = vm.pack_block(block, coinbase=coinbase, mix_hash=mix_hash, blob_gas_used=0)
+    packed = pack(vm, block, coinbase=coinbase, mix_hash=mix_hash)
     chain.chaindb.persist_block(packed)
     chain.header = next_header(chain, packed.header)
     return packed
+
+
+def pack(vm: Any, block: Any, *, coinbase: bytes, mix_hash: bytes) -> Any:
+    """``vm.pack_block(block, coinbase=..., mix_hash=..., blob_gas_used=0)``, the block's own transactions kept.
+
+    py-evm's ``pack_block`` copies the block, which deep-copies every
+    transaction (each rebuilt field by field, its hash and sender, cached on
+    the object, gone: the hash is encoded and hashed again when the block is
+    stored). A transaction is immutable; the packed block here is built from
+    the header py-evm's would have and the same transactions, uncles and
+    withdrawals. Other block classes and VMs with their own ``pack_block``
+    keep py-evm's.
+    """
+    from eth.vm.base import VM
+    from eth.vm.forks.prague.blocks import PragueBlock
+
+    if type(block) is not PragueBlock or type(vm).pack_block is not VM.pack_block:
+        return vm.pack_block(block, coinbase=coinbase, mix_hash=mix_hash, blob_gas_used=0)
+    header = block.header.copy(coinbase=coinbase, mix_hash=mix_hash, blob_gas_used=0)
+    return PragueBlock(header=header, transactions=block.transactions, uncles=block.uncles, withdrawals=block.withdrawals)
 
 
 #: Chain classes whose next header :func:`next_header` built both ways once, equal; the fields
@@ -198,6 +218,33 @@ def next_header(chain: Any, parent: Any) -> Any:
     return built(new_timestamp_from_parent(parent), shared)
 
 
+def build_message(executor: Any, transaction: Any) -> Any:
+    """``executor.build_evm_message(transaction)`` for a call, without the debug message it formats when nobody logs it.
+
+    Cancun's (and Prague's) ``build_evm_message`` formats a DEBUG2 line
+    before it builds the message: the transaction's repr and the callee's
+    whole code in hex (~10 KB for SandboxNFT), every transaction, whether or
+    not DEBUG2 is on. Here the same steps in the same order (the fee bought,
+    the nonce bumped, the refund, the code and its delegation read, the
+    message) when the executor's method is Cancun's, DEBUG2 is off and the
+    transaction is a call and not a blob transaction; else py-evm's own.
+    """
+    from eth.vm.forks.cancun.state import CancunTransactionExecutor
+    from eth.vm.message import Message
+
+    state = executor.vm_state
+    if (type(executor).build_evm_message is not CancunTransactionExecutor.build_evm_message or state.logger.show_debug2
+            or transaction.to == CREATE_CONTRACT_ADDRESS or transaction.type_id == 3):
+        return executor.build_evm_message(transaction)
+    state.delta_balance(transaction.sender, -1 * (transaction.gas * state.get_gas_price(transaction)))  # no blob fee: not a blob transaction
+    state.increment_nonce(transaction.sender)
+    refund = executor.calc_message_refund(transaction)
+    gas = transaction.gas - transaction.intrinsic_gas
+    code, delegation_address = executor.get_code_at_address(transaction.to)
+    return Message(gas=gas, to=transaction.to, sender=transaction.sender, value=transaction.value, data=transaction.data,
+                   code=code, create_address=None, refund=refund, is_delegation=delegation_address is not None)
+
+
 def _run(vm: Any, state: Any, sender: bytes, unsigned_at_cap: Any, cap: int, key: Any, observer: Any) -> tuple[Any, Any]:
     """The executor's steps (``BaseTransactionExecutor.__call__``) with the run at ``cap`` turned into the run at the bound."""
     from eth_utils import ValidationError as EVMValidationError
@@ -207,7 +254,7 @@ def _run(vm: Any, state: Any, sender: bytes, unsigned_at_cap: Any, cap: int, key
     watch = state._sandbox_watch = Watch()
     try:
         executor.validate_transaction(spoof)  # at the cap: the sender can buy all of it
-        message = executor.build_evm_message(spoof)
+        message = build_message(executor, spoof)
     except EVMValidationError:
         raise _Unproven from None
     state.computation_class = watched(type(state).computation_class)
