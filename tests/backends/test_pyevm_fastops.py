@@ -14,8 +14,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:SELFDESTRUCT opcode present")
 
 #: Opcodes with a stand-in, and a few without, for the programs below.
 _WITH = [0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1B, 0x1C, 0x50, 0x51, 0x52, 0x56, 0x57,
-         0x5B, 0x33, 0x34, 0x36, *range(0x5F, 0x80), *range(0x80, 0xA0)]
-_WITHOUT = [0x05, 0x0A, 0x12, 0x1A, 0x1D, 0x20, 0x35, 0x53, 0x58, 0x59, 0x5A, 0x00, 0xF3, 0xFD, 0xFE, 0x0C]
+         0x5B, 0x33, 0x34, 0x36, 0x20, *range(0x5F, 0x80), *range(0x80, 0xA0)]
+_WITHOUT = [0x05, 0x0A, 0x12, 0x1A, 0x1D, 0x35, 0x53, 0x58, 0x59, 0x5A, 0x00, 0xF3, 0xFD, 0xFE, 0x0C]
 _WORDS = [0, 1, 2, 31, 32, 64, 255, 256, 257, 2**255, 2**256 - 1, 2**160 - 1, 0x5B, 10**6, 2**64]
 
 
@@ -138,3 +138,23 @@ def test_mints_give_the_same_receipts_blocks_and_roots_without_the_stand_ins(mon
     sb.revert(snapshot)
     monkeypatch.setattr(speed, "FAST_OPCODES", False)
     assert steps() == ours
+
+
+def test_sha3_of_memory_in_place_hashes_and_charges_as_py_evm() -> None:
+    """SHA3 over bytes already in memory (and past it, and of nothing), with the gas to spare, just enough and one short."""
+    from eth.vm.logic import sha3
+
+    assert fastops.BY_LOGIC[sha3.sha3] is fastops._sha3
+    _sb, state = _state()
+    fill = b"\x7f" + bytes(range(1, 33)) + b"\x5f\x52" + b"\x7f" + bytes(range(100, 132)) + b"\x60\x20\x52"  # 64 bytes of memory
+    compared = 0
+    for start in (0, 1, 31, 32, 33, 63, 64):
+        for size in (0, 1, 31, 32, 33, 63, 64, 65):
+            code = fill + bytes([0x60, size, 0x60, start, 0x20])
+            theirs = _run(state, code, fast=False)
+            assert _run(state, code, fast=True) == theirs
+            used = 200_000 - theirs[3]
+            for gas in (used - 7, used - 6, used - 1, used, used + 1):  # short of the word gas, exactly it, more
+                assert _run(state, code, fast=True, gas=gas) == _run(state, code, fast=False, gas=gas), (start, size, gas)
+            compared += start + size <= 64 and size > 0
+    assert compared >= 20  # the in-place road, not only py-evm's

@@ -188,7 +188,8 @@ def test_branch_nodes_encoded_in_place_are_py_tries_bytes() -> None:
         theirs, ours = HexaryTrie(theirs_db), BatchedTrie(ours_db)
         for _ in range(15):
             for _ in range(rnd.randint(1, 40)):
-                key = bytes([rnd.randrange(4), rnd.randrange(4)]) if short else rnd.randbytes(32)
+                key = (bytes([rnd.randrange(256)]) if rnd.random() < 0.5 else bytes([rnd.randrange(4), rnd.randrange(4)])) if short \
+                    else rnd.randbytes(32)
                 value = rnd.randbytes(rnd.choice([1, 2])) if short else rnd.randbytes(rnd.choice([1, 40, 100]))
                 theirs[key] = ours[key] = value
             root = ours.root_hash

@@ -333,3 +333,50 @@ def test_accounts_are_encoded_as_pyrlp_encodes_them_and_kept_decoded() -> None:
     assert encoded == rlp.encode(Account(3, 10**18), sedes=Account)
     assert speed._accounts.get(encoded) is db._get_account(address)  # the next state reading these bytes decodes nothing
 
+
+def test_storage_clear_counters_are_eth_utils_bytes() -> None:
+    import eth.db.storage as storage
+    import eth_utils
+
+    speed.install()
+    assert storage.to_bytes is not eth_utils.to_bytes and getattr(storage.to_bytes, "_sandbox", False)
+    rnd = random.Random(4)
+    for count in [*range(0, 600), 2**16 - 1, 2**16, 2**64, 2**256 - 1, *(rnd.randrange(2**80) for _ in range(200))]:
+        assert storage.to_bytes(count) == eth_utils.to_bytes(count), count
+    for args, kwargs in (((True,), {}), ((b"\x01",), {}), ((), {"hexstr": "0x0a"}), ((), {"text": "a"})):
+        assert storage.to_bytes(*args, **kwargs) == eth_utils.to_bytes(*args, **kwargs)
+    for args in ((-1,), (1.5,), (None,)):  # eth-utils' errors
+        with pytest.raises(Exception) as ours:
+            storage.to_bytes(*args)
+        with pytest.raises(Exception) as theirs:
+            eth_utils.to_bytes(*args)
+        assert type(ours.value) is type(theirs.value) and str(ours.value) == str(theirs.value)
+    made = storage.AccountStorageDB({}, storage.BLANK_ROOT_HASH, b"\x01" * 20)
+    assert made._clear_count[storage.CLEAR_COUNT_KEY_NAME] == eth_utils.to_bytes(0)
+
+
+def test_bloom_bits_remembered_are_eth_blooms() -> None:
+    import eth_bloom.bloom as bloom
+    from eth.rlp.logs import Log
+    from eth.rlp.receipts import Receipt
+
+    speed.install()
+    theirs = speed._BLOOM_BITS
+    assert theirs is not None and bloom.get_bloom_bits is not theirs
+    rnd = random.Random(6)
+    values = [b"", b"\x00", *(rnd.randbytes(rnd.choice([20, 32])) for _ in range(200))]
+    for value in values + values:  # the second time from what was kept
+        assert tuple(bloom.get_bloom_bits(value)) == tuple(theirs(value))
+    assert all(bloom.get_bloom_bits(value) is bloom.get_bloom_bits(value) for value in values)  # remembered, not made again
+    with pytest.raises(TypeError):
+        tuple(bloom.get_bloom_bits("text"))  # type: ignore[arg-type]
+    logs = [Log(rnd.choice(values[2:]), tuple(rnd.randrange(2**256) for _ in range(rnd.randrange(5))), b"") for _ in range(30)]
+    receipt = Receipt(b"\x01", 21_000, logs)
+    expected = 0
+    for log in logs:
+        for value in log.bloomables:
+            for bits in theirs(value):
+                expected |= bits
+    assert receipt.bloom == expected
+    assert all(log.address in receipt.bloom_filter for log in logs)
+    assert b"\x99" * 20 not in receipt.bloom_filter or all(bits & expected for bits in theirs(b"\x99" * 20))

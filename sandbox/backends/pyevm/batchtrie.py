@@ -117,6 +117,17 @@ def lookup(db: Any, root: bytes, key: bytes) -> bytes:
         node = child if child.__class__ is list else shared(db[child])
 
 
+def _list_prefix(length: int) -> bytes:
+    """The RLP prefix of a list whose items' encodings are ``length`` bytes together."""
+    if length < 56:
+        return _LIST_SHORT[length]
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes((0xF7 + len(size),)) + size
+
+
+_LIST_SHORT = [bytes((0xC0 + n,)) for n in range(56)]
+
+
 class Batch:
     """One pass of changes over the trie at ``root`` in ``db``: :meth:`put`/:meth:`delete`, then :meth:`commit`."""
 
@@ -224,15 +235,29 @@ class Batch:
         tag = node[0]
         if tag == STORED:
             return node[1]
+        raw: list[Any]
         if tag == LEAF:
-            raw: list[Any] = [hex_prefix(node[1], True), node[2]]
+            raw = [hex_prefix(node[1], True), node[2]]
+            encoded = speed.fast_encode_raw(raw)
         elif tag == EXTENSION:
             child = node[2]
             raw = [hex_prefix(node[1], False), child[1] if child[0] == STORED else self._encode(child)]
-        else:
-            raw = [b"" if c is None else c[1] if c[0] == STORED else self._encode(c) for c in node[1]]
+            encoded = speed.fast_encode_raw(raw)
+        else:  # a branch: its items encoded here (a child's hash is 0xa0 and the hash), not item by item by fast_encode_raw
+            raw = []
+            parts = []
+            for child in node[1]:
+                if child is None:
+                    raw.append(b"")
+                    parts.append(b"\x80")
+                    continue
+                ref = child[1] if child[0] == STORED else self._encode(child)
+                raw.append(ref)
+                parts.append(b"\xa0" + ref if ref.__class__ is bytes and len(ref) == 32 else speed.fast_encode_raw(ref))
             raw.append(node[2])
-        encoded = speed.fast_encode_raw(raw)
+            parts.append(speed.fast_encode_raw(node[2]))
+            payload = b"".join(parts)
+            encoded = _list_prefix(len(payload)) + payload
         if len(encoded) < 32 and not root:
             return raw  # embedded in its parent, as py-trie keeps it
         digest = keccak(encoded)

@@ -1,8 +1,8 @@
 """py-evm's most frequent opcodes' logic, the same steps on the stack list itself.
 
 A SandboxNFT mint runs ~850 instructions, nine in ten of them pushes, dups,
-swaps, pops, jumps and word arithmetic; py-evm runs each as its logic
-function calling the computation's stack proxy calling the stack's method,
+swaps, pops, jumps and word arithmetic (and six SHA3s of bytes already in
+memory); py-evm runs each as its logic function calling the computation's stack proxy calling the stack's method,
 which pops into a tuple through a generator and converts each item. The
 functions here read and write ``computation._stack.values`` (py-evm's list:
 ints and bytes, as it keeps them) directly: the same items pushed (bytes
@@ -27,7 +27,7 @@ from typing import Any
 
 from eth.constants import UINT_256_MAX
 from eth.exceptions import InvalidInstruction, InvalidJumpDestination
-from eth.vm.logic import arithmetic, comparison, context, duplication, flow, memory, stack, swap
+from eth.vm.logic import arithmetic, comparison, context, duplication, flow, memory, sha3, stack, swap
 from eth.vm.opcode_values import JUMPDEST, STOP
 from eth.vm.stack import to_bytes, to_int
 
@@ -240,6 +240,31 @@ def _mload(c: Any) -> None:
     values[-1] = bytes(data[start:end])
 
 
+def _sha3(c: Any) -> None:
+    # py-evm's sha3 when the bytes hashed are in memory already (no growth, no memory gas) and the word gas is there
+    values = c._stack.values
+    if len(values) < 2:
+        return sha3.sha3(c)
+    start = values[-1]
+    size = values[-2]
+    if start.__class__ is not int:
+        start = int.from_bytes(start, "big") if start.__class__ is bytes else to_int(start)
+    if size.__class__ is not int:
+        size = int.from_bytes(size, "big") if size.__class__ is bytes else to_int(size)
+    data = c._memory._bytes
+    end = start + size
+    meter = c._gas_meter
+    cost = 6 * ((size + 31) // 32)  # GAS_SHA3WORD a word
+    if not size or end > len(data) or cost > meter.gas_remaining:
+        return sha3.sha3(c)
+    del values[-2:]
+    meter.gas_remaining -= cost
+    values.append(_keccak(bytes(data[start:end])))
+
+
+_keccak = sha3.keccak
+
+
 def _caller(c: Any) -> None:
     values = c._stack.values
     if len(values) >= _FULL:
@@ -274,7 +299,7 @@ def _table() -> dict[Any, Logic]:
         arithmetic.add: _add, arithmetic.sub: _sub, comparison.and_op: _and,
         comparison.iszero: _iszero, comparison.not_op: _not,
         stack.pop: _pop, flow.jumpdest: _jumpdest, flow.jump: _jump, flow.jumpi: _jumpi,
-        memory.mstore: _mstore, memory.mload: _mload,
+        memory.mstore: _mstore, memory.mload: _mload, sha3.sha3: _sha3,
         context.caller: _caller, context.callvalue: _callvalue, context.calldatasize: _calldatasize,
     }
     binaries: dict[Any, Callable[[int, int], int]] = {

@@ -111,6 +111,8 @@ def install() -> None:
     _install_serializable_copy()
     _install_serializable_init()
     _install_serializable_fields()
+    _install_storage_counter()
+    _install_bloom_bits()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -700,3 +702,64 @@ def _install_serializable_fields() -> None:
 
     __init__._sandbox = True  # type: ignore[attr-defined]
     setattr(serializable.BaseSerializable, "__init__", __init__)  # noqa: B010
+
+
+def _install_storage_counter() -> None:
+    """``eth.db.storage``'s ``to_bytes`` of a count (its clear counter) computed directly; idempotent.
+
+    Every account's storage a state first touches starts a clear counter at
+    ``to_bytes(0)``: eth-utils' conversion checks its arguments through two
+    decorators and goes int -> hex string -> bytes, about a third of making
+    the storage object (once a mint, for the contract). For one non-negative
+    int the answer is its big-endian bytes, at least one; anything else is
+    eth-utils' function, with its errors.
+    """
+    import eth.db.storage as storage
+
+    original = storage.to_bytes
+    if getattr(original, "_sandbox", False):
+        return
+
+    def to_bytes(*args: Any, **kwargs: Any) -> bytes:
+        if len(args) == 1 and not kwargs:
+            count = args[0]
+            if count.__class__ is int and count >= 0:
+                return count.to_bytes((count.bit_length() + 7) // 8 or 1, "big")
+        return original(*args, **kwargs)  # type: ignore[no-any-return]
+
+    to_bytes._sandbox = True  # type: ignore[attr-defined]
+    setattr(storage, "to_bytes", to_bytes)  # noqa: B010 (py-evm's module global, imported from eth-utils)
+
+
+#: eth-bloom's own ``get_bloom_bits`` (kept for the tests).
+_BLOOM_BITS: Any = None
+
+
+def _install_bloom_bits() -> None:
+    """eth-bloom's ``get_bloom_bits`` (a value's three bits: a keccak and three slices) remembered by value; idempotent.
+
+    A receipt's bloom is built from each log's address and topics, and
+    py-evm checks each log's address against it again: the same contract,
+    event signature and accounts every mint. The bits depend on the bytes
+    alone; non-bytes go to eth-bloom's function (a generator, with its errors).
+    """
+    global _BLOOM_BITS
+    import eth_bloom.bloom as bloom
+
+    original = bloom.get_bloom_bits
+    if getattr(original, "_sandbox", False):
+        return
+    _BLOOM_BITS = original
+    kept = Recent(MAX_NODES // 4)
+
+    def get_bloom_bits(value: Any) -> Any:
+        if value.__class__ is not bytes:
+            return original(value)
+        bits = kept.get(value)
+        if bits is None:
+            bits = tuple(original(value))
+            kept.put(value, bits)
+        return bits
+
+    get_bloom_bits._sandbox = True  # type: ignore[attr-defined]
+    setattr(bloom, "get_bloom_bits", get_bloom_bits)  # noqa: B010 (eth-bloom's module global: BloomFilter looks it up there)
