@@ -43,7 +43,7 @@ CASES = [
 @pytest.mark.parametrize("fields", CASES)
 def test_signing_is_py_evms(fields: dict[str, Any]) -> None:
     fast = sign(_unsigned(**fields), KEY)
-    assert fast._inner._cached_rlp is not None  # the plain encoding was handed over
+    assert fast._inner._cached_rlp is not None and "hash" in fast.__dict__  # the plain encoding and the hash were handed over
     slow = _unsigned(**fields).as_signed_transaction(KEY)
     assert type(fast) is type(slow) and type(fast._inner) is type(slow._inner)
     assert (fast.y_parity, fast.r, fast.s) == (slow.y_parity, slow.r, slow.s)

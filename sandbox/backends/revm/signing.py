@@ -19,8 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 import rlp.codec
+from eth.vm.forks.berlin.transactions import TypedTransaction
+from eth_hash.auto import keccak
 
 from sandbox.backends.pyevm.signing import signer_of
+
+#: py-evm's ``TypedTransaction.hash`` (a cached property: the keccak of ``encode()``).
+_TYPED_HASH = TypedTransaction.__dict__["hash"]
 
 #: The fields of py-evm's dynamic-fee transactions, unsigned and signed, in their RLP order.
 UNSIGNED_DYNAMIC_FEE = ("chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas", "to", "value", "data", "access_list")
@@ -78,6 +83,9 @@ def sign(unsigned: Any, key: Any) -> Any:
         if all(v.__class__ is int and v >= 0 for v in (y_parity, r, s)):
             inner._cached_rlp = rlp.codec.encode_raw([*items, _be(y_parity), _be(r), _be(s)])
         _type_byte(signed, signed.type_id)
+        if inner._cached_rlp and type(signed).hash is _TYPED_HASH and "hash" not in signed.__dict__ and "_type_byte" in signed.__dict__:
+            # py-evm's cached ``hash`` (keccak of the encoding, through eth-utils' keccak and its argument checks), given
+            signed.__dict__["hash"] = keccak(signed.__dict__["_type_byte"] + inner._cached_rlp)
     return signed
 
 
