@@ -274,7 +274,7 @@ def test_serializable_fields_are_stored_as_pyrlps_init_stores_them() -> None:
     assert type(receipt.logs) is tuple and receipt.logs[0].topics == (1,)
 
     class Pair(rlp.Serializable):  # pyrlp's own __init__ (py-evm's classes check their arguments in theirs)
-        fields = [("a", rlp.sedes.big_endian_int), ("b", rlp.sedes.binary)]
+        fields = [("a", rlp.sedes.big_endian_int), ("b", rlp.sedes.binary)]  # noqa: RUF012 (pyrlp's class attribute)
 
     assert Pair(1, b"x").__dict__ == built_by_pyrlp(Pair, 1, b"x").__dict__ == Pair(b=b"x", a=1).__dict__
     for args in ((1,), (1, b"x", 3)):  # too few, too many: pyrlp's TypeError
@@ -285,11 +285,11 @@ def test_serializable_fields_are_stored_as_pyrlps_init_stores_them() -> None:
         assert str(mine.value) == str(pyrlps.value)
 
     class Slotted(rlp.Serializable):  # fields kept in slots: pyrlp's own setattr
-        fields = [("a", rlp.sedes.big_endian_int)]
+        fields = [("a", rlp.sedes.big_endian_int)]  # noqa: RUF012
         __slots__ = ("_a",)
 
     class Shadowed(rlp.Serializable):
-        fields = [("a", rlp.sedes.big_endian_int)]
+        fields = [("a", rlp.sedes.big_endian_int)]  # noqa: RUF012
 
     def read(self: Any) -> Any:
         return self.__dict__["kept"]
@@ -380,3 +380,52 @@ def test_bloom_bits_remembered_are_eth_blooms() -> None:
     assert receipt.bloom == expected
     assert all(log.address in receipt.bloom_filter for log in logs)
     assert b"\x99" * 20 not in receipt.bloom_filter or all(bits & expected for bits in theirs(b"\x99" * 20))
+
+
+def test_list_serialization_gives_pyrlps_items_and_errors() -> None:
+    import rlp
+    from rlp.exceptions import SerializationError
+    from rlp.sedes import BigEndianInt, Binary, CountableList, List, big_endian_int, binary
+
+    speed.install()
+    theirs = speed._RLP_LIST_SERIALIZE
+    assert theirs is not None and List.serialize is not theirs
+    fields = [big_endian_int, BigEndianInt(1), BigEndianInt(32), binary, Binary.fixed_length(20), Binary.fixed_length(32, allow_empty=True),
+              Binary(2, 4), CountableList(big_endian_int), List([big_endian_int, binary])]
+    rnd = random.Random(12)
+
+    def value(field: Any) -> Any:
+        roll = rnd.random()
+        if roll < 0.05:
+            return rnd.choice([-1, True, None, "text", bytearray(b"ab"), 1.5, [1], (b"x",)])  # wrong kinds
+        if isinstance(field, BigEndianInt):
+            return rnd.choice([0, 1, 255, 256, 2**64, 2**256 - 1, 2**256, rnd.randrange(2**rnd.randrange(1, 300))])
+        if isinstance(field, Binary):
+            return rnd.randbytes(rnd.choice([0, 1, 2, 3, 4, 5, 20, 31, 32, 33]))
+        if isinstance(field, CountableList):
+            return [rnd.randrange(1000) for _ in range(rnd.randrange(3))]
+        return [rnd.randrange(5), rnd.randbytes(2)]
+
+    ok = failed = 0
+    for _ in range(6000):
+        sedes = List(rnd.sample(fields, rnd.randint(1, len(fields))), strict=rnd.random() < 0.9)
+        obj = [value(f) for f in sedes]
+        if rnd.random() < 0.05:
+            obj = obj[:-1] if rnd.random() < 0.5 else [*obj, 1]  # the wrong length
+        obj = tuple(obj) if rnd.random() < 0.5 else obj
+        try:
+            expected: Any = theirs(sedes, obj)
+        except SerializationError as exc:
+            with pytest.raises(type(exc)) as mine:
+                sedes.serialize(obj)
+            assert str(mine.value) == str(exc)
+            failed += 1
+        else:
+            got = sedes.serialize(obj)
+            assert got == expected and [type(x) for x in got] == [type(x) for x in expected]
+            ok += 1
+    assert ok > 800 and failed > 800  # both roads, many times
+    from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+    header = PragueBlockHeader(difficulty=0, block_number=7, gas_limit=30_000_000, timestamp=1_700_000_000, base_fee_per_gas=7, bloom=2**2047)
+    assert rlp.encode(header, cache=False) == rlp.codec.encode_raw(theirs(PragueBlockHeader._meta.sedes, header))

@@ -30,6 +30,7 @@ from eth.exceptions import InvalidInstruction, InvalidJumpDestination
 from eth.vm.logic import arithmetic, comparison, context, duplication, flow, memory, sha3, stack, swap
 from eth.vm.opcode_values import JUMPDEST, STOP
 from eth.vm.stack import to_bytes, to_int
+from eth_hash.auto import keccak
 
 Logic = Callable[[Any], None]
 #: Stack depth limit: py-evm raises FullStack when pushing onto 1024 items.
@@ -262,7 +263,7 @@ def _sha3(c: Any) -> None:
     values.append(_keccak(bytes(data[start:end])))
 
 
-_keccak = sha3.keccak
+_keccak = keccak  # eth-hash's, as sha3.sha3 hashes
 
 
 def _caller(c: Any) -> None:

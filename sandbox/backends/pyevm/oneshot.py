@@ -242,7 +242,8 @@ def build_message(executor: Any, transaction: Any) -> Any:
     gas = transaction.gas - transaction.intrinsic_gas
     code, delegation_address = executor.get_code_at_address(transaction.to)
     return Message(gas=gas, to=transaction.to, sender=transaction.sender, value=transaction.value, data=transaction.data,
-                   code=code, create_address=None, refund=refund, is_delegation=delegation_address is not None)
+                   code=code, create_address=None, refund=refund,  # type: ignore[arg-type]
+                   is_delegation=delegation_address is not None)
 
 
 def _run(vm: Any, state: Any, sender: bytes, unsigned_at_cap: Any, cap: int, key: Any, observer: Any) -> tuple[Any, Any]:

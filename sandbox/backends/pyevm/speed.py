@@ -113,6 +113,7 @@ def install() -> None:
     _install_serializable_fields()
     _install_storage_counter()
     _install_bloom_bits()
+    _install_list_serializer()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -584,7 +585,7 @@ def _install_serializable_copy() -> None:
             fields = self.as_dict()
         else:  # as_dict, read from the instance's dict (what __iter__'s getattr finds there)
             kept = self.__dict__
-            fields = {name: kept[attr] for name, attr in zip(self._meta.field_names, attrs)}
+            fields = {name: kept[attr] for name, attr in zip(self._meta.field_names, attrs, strict=False)}  # as long: plain_fields
         for key, value in fields.items():
             if value.__class__ not in atoms and key not in kwargs:
                 fields[key] = copying.deepcopy(value)
@@ -696,7 +697,7 @@ def _install_serializable_fields() -> None:
         if len(values) != len(attrs):
             return original(self, *args, **kwargs)  # type: ignore[no-any-return]  # its TypeError
         kept = self.__dict__
-        for value, attr in zip(values, attrs):
+        for value, attr in zip(values, attrs, strict=False):  # as long: checked above
             kept[attr] = make_immutable(value) if isinstance(value, list) else value
         return None
 
@@ -716,7 +717,7 @@ def _install_storage_counter() -> None:
     """
     import eth.db.storage as storage
 
-    original = storage.to_bytes
+    original: Any = getattr(storage, "to_bytes")  # noqa: B009 (eth-utils', imported there)
     if getattr(original, "_sandbox", False):
         return
 
@@ -763,3 +764,68 @@ def _install_bloom_bits() -> None:
 
     get_bloom_bits._sandbox = True  # type: ignore[attr-defined]
     setattr(bloom, "get_bloom_bits", get_bloom_bits)  # noqa: B010 (eth-bloom's module global: BloomFilter looks it up there)
+
+
+#: pyrlp's own ``List.serialize`` (kept for the tests).
+_RLP_LIST_SERIALIZE: Any = None
+
+
+def _install_list_serializer() -> None:
+    """pyrlp's ``List.serialize`` (every Serializable's fields: headers, transactions, receipts) with its integer and
+    binary fields serialized inline; idempotent.
+
+    pyrlp's is a generator under ``to_list``: per field a ``zip``/``enumerate``
+    step, a yield, the sedes' ``serialize`` and its type checks through
+    ``isinstance``; a header is 21 fields, hashed each time py-evm makes one.
+    Here a strict list of a list, tuple or Serializable of the right length:
+    ``BigEndianInt`` fields that are non-negative ints (in their length, if
+    fixed) and ``Binary`` fields that are bytes of a valid length give the
+    bytes pyrlp gives; any other field is its sedes' own ``serialize``. At the
+    first field that is not ordinary (or a sedes that raises) the whole list
+    goes to pyrlp's function, which raises its error.
+    """
+    global _RLP_LIST_SERIALIZE
+    from rlp.exceptions import SerializationError
+    from rlp.sedes.big_endian_int import BigEndianInt
+    from rlp.sedes.binary import Binary
+    from rlp.sedes.lists import List
+    from rlp.sedes.serializable import BaseSerializable
+
+    original = List.serialize
+    if getattr(original, "_sandbox", False):
+        return
+    _RLP_LIST_SERIALIZE = original
+
+    def serialize(sedes: Any, obj: Any) -> Any:
+        cls = obj.__class__
+        if sedes.strict is not True or not (cls is tuple or cls is list or isinstance(obj, BaseSerializable)) or len(obj) != len(sedes):
+            return original(sedes, obj)
+        out = []
+        for element, field in zip(obj, sedes, strict=True):
+            kind = field.__class__
+            if kind is BigEndianInt:
+                if element.__class__ is not int or element < 0:
+                    return original(sedes, obj)
+                size = field.length
+                if size is None:
+                    out.append(element.to_bytes((element.bit_length() + 7) // 8, "big"))
+                elif element.bit_length() > 8 * size:
+                    return original(sedes, obj)
+                else:
+                    out.append(element.to_bytes(size, "big"))
+            elif kind is Binary:
+                if element.__class__ is not bytes:
+                    return original(sedes, obj)
+                length = len(element)
+                if not (field.min_length <= length <= field.max_length or (field.allow_empty and length == 0)):
+                    return original(sedes, obj)
+                out.append(element)
+            else:
+                try:
+                    out.append(field.serialize(element))
+                except SerializationError:
+                    return original(sedes, obj)
+        return out
+
+    serialize._sandbox = True  # type: ignore[attr-defined]
+    setattr(List, "serialize", serialize)  # noqa: B010
