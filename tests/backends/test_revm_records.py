@@ -26,9 +26,9 @@ from eth_bloom import BloomFilter
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from sandbox import Sandbox
-from sandbox.errors import ContractReverted
 from sandbox.backends.revm import blocks
 from sandbox.backends.revm.blocks import header_rlp, logs_bloom, make_receipt, normalized_receipt, serialize_receipt
+from sandbox.errors import ContractReverted
 from tests.backends.workload import PROBE
 
 #: Runtime code: LOG0(0, 32); LOG2(0, 0, 0x11, CALLER); LOG4(0, 5, 1, 2, 3, 4); STOP: three logs a call.
@@ -84,7 +84,7 @@ def _all(engine: Any) -> list[tuple[Any, int]]:
 
 
 def test_the_chain_has_every_kind(chain: tuple[Sandbox, Any]) -> None:
-    sb, engine = chain
+    _, engine = chain
     found = _all(engine)
     kinds = {blocks._extract_transaction_type(block.transactions[i]) for block, i in found}
     statuses = {block.outcomes[i].success for block, i in found}
@@ -125,7 +125,7 @@ def test_header_fields_the_fast_road_does_not_know_go_to_py_evm() -> None:
 
 
 def test_receipts_are_py_evms(chain: tuple[Sandbox, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    sb, engine = chain
+    _, engine = chain
     expected = []
     for block, i in _all(engine):
         tx, outcome = block.transactions[i], block.outcomes[i]
@@ -173,7 +173,7 @@ def test_normalized_receipts_are_eth_testers(chain: tuple[Sandbox, Any]) -> None
 
 
 def test_a_pending_transaction_has_no_own_receipt(chain: tuple[Sandbox, Any]) -> None:
-    sb, engine = chain
+    sb, _ = chain
     backend = sb.chain.backend
     backend.set_automine(False)
     try:

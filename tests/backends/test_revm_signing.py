@@ -58,7 +58,8 @@ def test_signing_is_py_evms(fields: dict[str, Any]) -> None:
 def test_other_kinds_and_odd_fields_take_py_evms_road() -> None:
     legacy = BUILDER.create_unsigned_transaction(nonce=1, gas_price=10**9, gas=21_000, to=TO, value=1, data=b"")
     fast = sign(legacy, KEY)
-    assert fast.encode() == BUILDER.create_unsigned_transaction(nonce=1, gas_price=10**9, gas=21_000, to=TO, value=1, data=b"").as_signed_transaction(KEY).encode()
+    slow = BUILDER.create_unsigned_transaction(nonce=1, gas_price=10**9, gas=21_000, to=TO, value=1, data=b"").as_signed_transaction(KEY)
+    assert fast.encode() == slow.encode()
     for odd in ({"to": b"\x01" * 19}, {"value": -1}, {"nonce": True}, {"data": bytearray(b"\x01")}):
         unsigned = _unsigned(**odd)
         try:
@@ -88,7 +89,8 @@ def test_a_sent_transaction_is_the_one_the_chain_answers() -> None:
     assert tx._inner.get_sender() == to_canonical_address(sb.accounts.alice.address)
     # an access list through the sandbox's direct road
     slot = "0x" + "00" * 31 + "01"
-    sent = backend.send({"from": sb.accounts.alice.address, "to": probe.address, "data": function_signature_to_4byte_selector("poke()"), "value": 0, "gas": 100_000,
+    poke = function_signature_to_4byte_selector("poke()")
+    sent = backend.send({"from": sb.accounts.alice.address, "to": probe.address, "data": poke, "value": 0, "gas": 100_000,
                          "access_list": [{"address": probe.address, "storage_keys": [slot]}]})
     tx = engine.blocks[-1].transactions[0]
     assert tx.access_list == ((to_canonical_address(probe.address), (1,)),) and sent["transaction_hash"] == "0x" + tx.hash.hex()

@@ -29,9 +29,9 @@ from eth.vm.forks.frontier.transactions import FrontierTransaction
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.london.transactions import DynamicFeeTransaction
 from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth_hash.auto import keccak
 from eth_tester.backends.pyevm.serializers import _extract_transaction_type, serialize_transaction
 from eth_tester.utils.address import generate_contract_address
-from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 from sandbox.backends.revm.state import Outcome
@@ -80,16 +80,17 @@ _HEADER_BYTES: dict[str, tuple[int, ...] | None] = {
     "parent_beacon_block_root": (32,), "requests_hash": (32,),
 }
 _HEADER_FIELDS = tuple(name for name, _ in PragueBlockHeader._meta.fields)
-_HEADER_SHAPE = tuple((name, _HEADER_BYTES[name] if name in _HEADER_BYTES else False) for name in _HEADER_FIELDS)
+#: (name, is a byte field, the lengths it may have) per field.
+_HEADER_SHAPE = tuple((name, name in _HEADER_BYTES, _HEADER_BYTES.get(name)) for name in _HEADER_FIELDS)
 
 
 def header_rlp(fields: dict[str, Any]) -> bytes | None:
     """``rlp.encode(PragueBlockHeader(**fields))`` from the fields themselves (pyrlp's Serializable set-up and sedes,
     ~60 us a block, spared); None when a field is not what the fast road knows (py-evm's header then judges it)."""
     items: list[bytes] = []
-    for name, lengths in _HEADER_SHAPE:
+    for name, is_bytes, lengths in _HEADER_SHAPE:
         value = fields[name]
-        if lengths is False:  # an integer (bloom: 256 bytes, fixed)
+        if not is_bytes:  # an integer (bloom: 256 bytes, fixed)
             if value.__class__ is not int or value < 0:
                 return None
             if name == "bloom":
