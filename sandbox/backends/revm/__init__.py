@@ -13,7 +13,11 @@ How it is built (one module per concept):
   settled here: the sender prepays ``gas * price``, the tip goes to the
   coinbase, the base fee is burned; EIP-7623's calldata floor applies.
 - ``blocks.py``: blocks with py-evm's own transactions, receipts and Prague
-  headers (hashes, blooms and transaction/receipt roots as py-evm's).
+  headers (hashes, blooms and transaction/receipt roots as py-evm's; a
+  sealed header is encoded from its fields, py-evm's header object made
+  when asked for), and the sandbox's own receipt built normalized;
+- ``signing.py``: the engine's own transactions signed (a kept
+  libsecp256k1 key; the RLP of a dynamic-fee transaction encoded once).
 - ``backend.py``: :class:`RevmBackend`, eth-tester's ``BaseChainBackend``.
 - ``calls.py``: ``call`` and ``estimate_gas`` (the sandbox's geth-style
   estimate, with the same ``estimator.confirm`` switch as py-evm's).
