@@ -429,3 +429,43 @@ def test_list_serialization_gives_pyrlps_items_and_errors() -> None:
 
     header = PragueBlockHeader(difficulty=0, block_number=7, gas_limit=30_000_000, timestamp=1_700_000_000, base_fee_per_gas=7, bloom=2**2047)
     assert rlp.encode(header, cache=False) == rlp.codec.encode_raw(theirs(PragueBlockHeader._meta.sedes, header))
+
+
+def test_storage_words_are_decoded_and_encoded_as_pyrlp_does() -> None:
+    import rlp
+    from eth.db.atomic import AtomicDB
+    from eth.db.storage import AccountStorageDB
+    from rlp.exceptions import DecodingError, DeserializationError
+
+    speed.install()
+    rnd = random.Random(21)
+    words = [0, 1, 2, 127, 128, 255, 256, 2**64, 2**255, 2**256 - 1, *(rnd.randrange(2 ** rnd.randrange(1, 440)) for _ in range(3000))]
+    for word in words:
+        encoded = rlp.encode(word)
+        assert speed.encode_word(word) == encoded and speed.decode_word(encoded) == word, word
+    for wrong in (-1, True, None, "1", 2**440):  # pyrlp's own answer or error
+        try:
+            expected: Any = rlp.encode(wrong)
+        except Exception as exc:
+            with pytest.raises(type(exc)):
+                speed.encode_word(wrong)
+        else:
+            assert speed.encode_word(wrong) == expected
+    # not canonical, not an integer's encoding, cut short or too long: pyrlp's errors
+    for bad in (b"\x00", b"\x81\x05", b"\x82\x00\x01", b"\x82\x01", b"\x81", b"\xc1\x01", b"\x01\x02", b"\xb8\x01\x01", b""):
+        with pytest.raises((DecodingError, DeserializationError, TypeError)) as ours:  # a list: int.from_bytes' TypeError
+            speed.decode_word(bad)
+        with pytest.raises((DecodingError, DeserializationError, TypeError)) as pyrlps:
+            rlp.decode(bad, sedes=rlp.sedes.big_endian_int)
+        assert type(ours.value) is type(pyrlps.value) and str(ours.value) == str(pyrlps.value)
+    from eth.constants import BLANK_ROOT_HASH
+    from eth_utils import int_to_big_endian
+
+    store = AccountStorageDB(AtomicDB(), BLANK_ROOT_HASH, b"\x01" * 20)
+    assert getattr(AccountStorageDB.get, "_sandbox", False)
+    for slot, word in enumerate(words[:200]):
+        store.set(slot, word)
+    assert all(store.get(slot) == word for slot, word in enumerate(words[:200]))
+    assert all(store._journal_storage[int_to_big_endian(slot)] == rlp.encode(word) for slot, word in enumerate(words[:200]) if word)
+    store.set(5, 0)
+    assert store.get(5) == 0 and store.get(10**6) == 0

@@ -114,6 +114,7 @@ def install() -> None:
     _install_storage_counter()
     _install_bloom_bits()
     _install_list_serializer()
+    _install_storage_words()
     from sandbox.backends.pyevm import batchtrie
 
     batchtrie.install()
@@ -829,3 +830,80 @@ def _install_list_serializer() -> None:
 
     serialize._sandbox = True  # type: ignore[attr-defined]
     setattr(List, "serialize", serialize)  # noqa: B010
+
+
+def decode_word(encoded: bytes) -> int:
+    """``rlp.decode(encoded, sedes=big_endian_int)`` for a canonical encoding of 1 to 55 bytes; pyrlp's (and its errors) else."""
+    length = len(encoded)
+    if length:
+        first = encoded[0]
+        if first < 0x80:
+            if length == 1 and first:
+                return first
+        elif 0x80 < first <= 0xB7 and length == first - 0x7F and encoded[1] and (first != 0x81 or encoded[1] >= 0x80):
+            return int.from_bytes(encoded[1:], "big")
+    import rlp
+
+    return rlp.decode(encoded, sedes=rlp.sedes.big_endian_int)  # type: ignore[no-any-return]
+
+
+def encode_word(value: Any) -> bytes:
+    """``rlp.encode(value)`` for a non-negative int below 2**440; pyrlp's (and its errors) for anything else."""
+    if value.__class__ is int and 0 <= value:
+        if 0 < value < 0x80:
+            return _PREFIXES[value]
+        size = (value.bit_length() + 7) // 8
+        if size < 56:
+            return _PREFIXES[0x80 + size] + value.to_bytes(size, "big")
+    import rlp
+
+    return bytes(rlp.encode(value))
+
+
+def _install_storage_words() -> None:
+    """py-evm's ``AccountStorageDB.get`` and ``set`` with the slot's value decoded and encoded directly; idempotent.
+
+    Every SLOAD and SSTORE reads a value through ``rlp.decode(..., sedes=big_endian_int)``
+    (and SSTORE writes one through ``rlp.encode``): pyrlp's codec, its sedes
+    inference and checks, ~20 times a mint, for a 1 to 33 byte string. The
+    methods here are py-evm's, line for line, with :func:`decode_word` and
+    :func:`encode_word`, which give pyrlp's answer for canonical words and
+    hand anything else to pyrlp (with its errors).
+    """
+    from eth.db.storage import AccountStorageDB
+    from eth.vm.interrupt import MissingStorageTrieNode
+    from eth_utils import int_to_big_endian
+
+    if getattr(AccountStorageDB.get, "_sandbox", False):
+        return
+
+    def get(store: Any, slot: int, from_journal: bool = True) -> int:
+        store._accessed_slots.add(slot)
+        key = int_to_big_endian(slot)
+        lookup_db = store._journal_storage if from_journal else store._locked_changes
+        try:
+            encoded_value = lookup_db[key]
+        except MissingStorageTrieNode:
+            raise
+        except KeyError:
+            return 0
+        if encoded_value == b"":
+            return 0
+        return decode_word(encoded_value)
+
+    def set_(store: Any, slot: int, value: int) -> None:
+        key = int_to_big_endian(slot)
+        if value:
+            store._journal_storage[key] = encode_word(value)
+        else:
+            try:
+                current_val = store._journal_storage[key]
+            except KeyError:
+                return  # deleting an empty key has no effect
+            else:
+                if current_val != b"":
+                    del store._journal_storage[key]  # only try to delete the value if it's present
+
+    get._sandbox = True  # type: ignore[attr-defined]
+    setattr(AccountStorageDB, "get", get)  # noqa: B010
+    setattr(AccountStorageDB, "set", set_)  # noqa: B010
