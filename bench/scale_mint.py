@@ -8,7 +8,13 @@ before that size (ms, wall and this process's CPU), the ratio of the
 largest size's CPU cost to the smallest's (CPU: a shared machine's load moves
 the wall time; target: flat, 1.0), and the memory the chain holds per token:
 resident set growth since the deploy (``VmRSS`` in /proc/self/status)
-divided by the tokens minted.
+divided by the tokens minted. It also counts the full (generation 2) garbage
+collections inside each window: each walks every object the chain keeps
+(~30 a mint: blocks, receipts, logs), so its cost grows with the chain and
+one of them inside a short window (a few hundred ms at 10,000 tokens) shows
+as a cost per mint that is not the mint's; they come every quarter more
+objects kept, so over a window wide enough to hold them (``--window 900``
+between 1,000 and 10,000) their cost per mint is flat.
 
     .venv/bin/python bench/scale_mint.py                       # py-evm and revm, 100 / 1,000 / 10,000 tokens
     .venv/bin/python bench/scale_mint.py --backends pyevm --sizes 100,2000
@@ -56,16 +62,25 @@ def one_engine(backend: str, sizes: list[int], window: int) -> dict[str, Any]:
         while minted < size - window:
             nft.mint(bob, URI, sender=alice)
             minted += 1
+        full = [0]  # full (generation 2) collections inside the window: each walks every object the chain keeps
+
+        def count(phase: str, info: dict[str, Any], full: list[int] = full) -> None:
+            if phase == "start" and info["generation"] == 2:
+                full[0] += 1
+
+        gc.callbacks.append(count)
         began, cpu, timed = time.perf_counter(), time.process_time(), size - minted
         while minted < size:
             receipt = nft.mint(bob, URI, sender=alice)
             minted += 1
+        gc.callbacks.remove(count)
         ms = (time.perf_counter() - began) / max(timed, 1) * 1000
         cpu_ms = (time.process_time() - cpu) / max(timed, 1) * 1000
         assert receipt.status == 1 and receipt.events["Transfer"][0].args["tokenId"] == size - 1
         gc.collect()
         rss = rss_kib()
-        rows.append({"size": size, "ms": ms, "cpu_ms": cpu_ms, "rss_mib": rss / 1024, "kib_per_token": (rss - start_rss) / minted})
+        rows.append({"size": size, "ms": ms, "cpu_ms": cpu_ms, "rss_mib": rss / 1024, "kib_per_token": (rss - start_rss) / minted,
+                     "full_gcs": full[0]})
     assert nft.totalSupply() == sizes[-1]
     return {"backend": backend, "start_rss_mib": start_rss / 1024, "rows": rows}
 
@@ -83,7 +98,7 @@ def main() -> None:
         print(json.dumps(one_engine(options.one, sizes, window)))
         return
     print(f"SandboxNFT mints through the Sandbox (each with its receipt), one chain per engine; ms per mint over the last {window} before each size")
-    print(f"{'engine':<8} {'tokens':>7} {'ms/mint':>8} {'CPU ms':>8} {'x first':>8} {'RSS MiB':>8} {'KiB/token':>10}")
+    print(f"{'engine':<8} {'tokens':>7} {'ms/mint':>8} {'CPU ms':>8} {'x first':>8} {'RSS MiB':>8} {'KiB/token':>10} {'full GCs':>9}")
     for backend in options.backends.split(","):
         done = subprocess.run([sys.executable, __file__, "--one", backend, "--sizes", options.sizes, "--window", str(options.window)],
                               capture_output=True, text=True)
@@ -94,7 +109,7 @@ def main() -> None:
         print(f"{backend:<8} {'deploy':>7} {'':>8} {'':>8} {'':>8} {result['start_rss_mib']:>8.1f}")
         for row in result["rows"]:
             print(f"{backend:<8} {row['size']:>7,} {row['ms']:>8.2f} {row['cpu_ms']:>8.2f} {row['cpu_ms'] / first:>8.2f} {row['rss_mib']:>8.1f} "
-                  f"{row['kib_per_token']:>10.1f}")
+                  f"{row['kib_per_token']:>10.1f} {row['full_gcs']:>9}")
         last = result["rows"][-1]
         print(f"{backend:<8} CPU per mint {sizes[-1]:,}/{sizes[0]:,}: {last['cpu_ms'] / first:.2f}x (target 1.0); "
               f"memory {last['kib_per_token']:.1f} KiB per token", flush=True)
