@@ -145,7 +145,7 @@ class ChainBackend(ABC):
             tx["gas"] = gas
             return self.send(tx)
         if not self.embedded:
-            tx["gas"] = self.estimate(tx, self.send_estimate_block())
+            tx["gas"] = self.estimate(tx, "pending")
             return self.send(tx)
         snapshot = self.snapshot()
         tx["gas"] = self.estimate(tx, confirm=False)
@@ -155,10 +155,6 @@ class ChainBackend(ABC):
         self.revert(snapshot)
         tx["gas"] = self.estimate(tx)
         return self.send(tx)
-
-    def send_estimate_block(self) -> BlockId:
-        """The block :meth:`transact` estimates against on a node: ``"pending"``, where the transaction will land."""
-        return "pending"
 
     @abstractmethod
     def send(self, tx: TxRequest) -> Record:

@@ -155,8 +155,7 @@ class Transactor:
         __tracebackhide__ = True  # pytest: failures point at the caller
         tx: dict[str, Any] = {"from": self.sender(sender, "estimate_gas"), "to": to, "data": data, "value": value}
         try:
-            backend = self.chain.backend
-            return backend.estimate(tx, "latest" if backend.embedded else backend.send_estimate_block())
+            return self.chain.backend.estimate(tx, "latest" if self.chain.backend.embedded else "pending")
         except (Reverted, ExecutionFailed) as exc:
             raise self.reverted(exc) from None
 

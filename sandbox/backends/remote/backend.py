@@ -217,12 +217,6 @@ class RemoteChainBackend(ChainBackend):
     def automine(self) -> bool:
         return self._node_automine() is not False
 
-    def send_estimate_block(self) -> BlockId:
-        # Under automine nothing waits in the pool, so "pending" is the latest state; anvil builds a pending block
-        # for each such question, a cost that grows with its state (22 vs 6 ms an estimate at 1,000 SandboxNFT
-        # tokens, bench/peers.py --scale). Asked of the node every time: another client may have turned it off.
-        return "latest" if self._node_automine() else "pending"
-
     def set_next_timestamp(self, timestamp: int) -> None:
         try:
             self.rpc("evm_setNextBlockTimestamp", timestamp)
