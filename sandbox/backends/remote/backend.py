@@ -203,8 +203,9 @@ class RemoteChainBackend(ChainBackend):
 
     def _node_automine(self) -> bool | None:
         """What the node says of its automine (``anvil_getAutomine``, ``hardhat_getAutomine``); None: it says neither."""
-        asked = (self._automine_method,) if self._automine_method else () if self._automine_method == "" else AUTOMINE_METHODS
-        for method in asked:
+        if self._automine_method == "":
+            return None
+        for method in (self._automine_method,) if self._automine_method else AUTOMINE_METHODS:
             try:
                 result = self.rpc(method)
             except ChainError:

@@ -23,6 +23,7 @@ from eth.vm.forks.berlin.transactions import TypedTransaction
 from eth_hash.auto import keccak
 
 from sandbox.backends.pyevm.signing import signer_of
+from sandbox.backends.revm.blocks import _be
 
 #: py-evm's ``TypedTransaction.hash`` (a cached property: the keccak of ``encode()``).
 _TYPED_HASH = TypedTransaction.__dict__["hash"]
@@ -31,10 +32,6 @@ _TYPED_HASH = TypedTransaction.__dict__["hash"]
 UNSIGNED_DYNAMIC_FEE = ("chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas", "to", "value", "data", "access_list")
 SIGNED_DYNAMIC_FEE = (*UNSIGNED_DYNAMIC_FEE, "y_parity", "r", "s")
 _INTEGERS = ("chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas", "value")
-
-
-def _be(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
 def _unsigned_items(unsigned: Any) -> list[Any] | None:
