@@ -22,6 +22,7 @@ from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.backends.pyevm.main import _get_block_by_number
 from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
 from eth_tester.exceptions import ValidationError
+from eth_tester.normalization.default import DefaultNormalizer
 from eth_utils import ValidationError as EVMValidationError
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump, TxRequest
@@ -30,7 +31,7 @@ from sandbox.backends.pyevm import speed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.oneshot import apply_once, seal
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
-from sandbox.backends.pyevm.receipts import normalized as normalized_receipt
+from sandbox.backends.receipt_record import normalized_receipt
 from sandbox.backends.tester import TesterBackend, stand_in_key
 from sandbox.backends.trace import Recorder
 from sandbox.errors import ChainError
@@ -228,12 +229,23 @@ class PyEvmChainBackend(TesterBackend):
         self._mined(stamp)
         if block is None:
             receipt = self._receipt_now("0x" + tx_hash.hex())
-        else:  # the receipt from what is in hand (eth-tester's serializer, then its normalizer), not read back
-            receipt = dict(normalized_receipt(self.tester.normalizer,
-                                              serialize_transaction_receipt(block, (engine_receipt,), signed, 0, False, None)))
+        else:  # the receipt from what is in hand, not read back
+            receipt = self._mined_receipt(block, signed, engine_receipt)
         if observer is not None:
             observer.file("0x" + tx_hash.hex())
         return receipt
+
+    def _mined_receipt(self, block: Any, signed: Any, engine_receipt: Any) -> Record:
+        """The normalized receipt of ``signed``, the one transaction of ``block`` just sealed: built directly
+        (:mod:`sandbox.backends.receipt_record`) under eth-tester's default normalizer, else its serializer and normalizer."""
+        if self.tester.normalizer.__class__ is DefaultNormalizer and engine_receipt.state_root in (b"", b"\x01"):
+            receipt = normalized_receipt(block_hash=block.hash, number=int(block.number), index=0, transaction=signed,
+                                         receipt=engine_receipt, previous_gas=0, success=engine_receipt.state_root == b"\x01",
+                                         base_fee=int(block.header.base_fee_per_gas))
+            if receipt is not None:
+                return receipt
+        return dict(self.tester.normalizer.normalize_outbound_receipt(
+            serialize_transaction_receipt(block, (engine_receipt,), signed, 0, False, None)))
 
     def _mine_one(self, vm: Any, pending: Any) -> Any:
         """Mine ``pending`` (one transaction, applied by ``vm``) as eth-tester's ``mine_blocks(1)`` does on Prague

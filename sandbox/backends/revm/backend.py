@@ -24,7 +24,8 @@ from eth_tester.backends.pyevm.main import (
 from eth_tester.exceptions import BlockNotFound, TransactionFailed, TransactionNotFound, ValidationError
 from eth_utils import to_tuple
 
-from sandbox.backends.revm.blocks import Block, child_of, effective_gas_price, genesis_block, make_receipt, serialize_block, serialize_receipt
+from sandbox.backends.receipt_record import effective_gas_price
+from sandbox.backends.revm.blocks import Block, child_of, genesis_block, make_receipt, serialize_block, serialize_receipt
 from sandbox.backends.revm.calls import CallsMixin, Estimator
 from sandbox.backends.revm.signing import sign
 from sandbox.backends.revm.state import BlockContext, InvalidTransaction, WorldState

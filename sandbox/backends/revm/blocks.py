@@ -13,7 +13,6 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import rlp
@@ -32,8 +31,9 @@ from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_hash.auto import keccak
 from eth_tester.backends.pyevm.serializers import _extract_transaction_type, serialize_transaction
 from eth_tester.utils.address import generate_contract_address
-from eth_utils import to_checksum_address
 
+from sandbox.backends import receipt_record
+from sandbox.backends.receipt_record import effective_gas_price
 from sandbox.backends.revm.state import Outcome
 
 INITIAL_BASE_FEE = 10**9
@@ -351,12 +351,6 @@ def serialize_block(block: Block, full_transactions: bool, is_pending: bool) -> 
     }
 
 
-def effective_gas_price(transaction: Any, base_fee: int) -> int:
-    if hasattr(transaction, "max_priority_fee_per_gas"):
-        return int(min(transaction.max_fee_per_gas, transaction.max_priority_fee_per_gas + base_fee))
-    return int(transaction.gas_price)
-
-
 def serialize_receipt(block: Block, index: int, is_pending: bool) -> dict[str, Any]:
     transaction, receipt, outcome = block.transactions[index], block.receipts[index], block.outcomes[index]
     block_hash = None if is_pending else block.hash
@@ -395,56 +389,14 @@ def serialize_receipt(block: Block, index: int, is_pending: bool) -> dict[str, A
     }
 
 
-#: eth-tester's outbound address normalizer (``to_checksum_address``), each address worked out once.
-_checksum = lru_cache(maxsize=8192)(to_checksum_address)
-
-
 def normalized_receipt(block: Block, index: int) -> dict[str, Any] | None:
     """``normalize_outbound_receipt(serialize_receipt(block, index, False))`` of eth-tester's default normalizer,
-    built in one go (its ``normalize_dict`` over curried formatters was ~100 us a mint); a sealed block's only.
-    None when a field is not what this knows (the caller then takes eth-tester's normalizer)."""
-    transaction, receipt, outcome = block.transactions[index], block.receipts[index], block.outcomes[index]
-    to, sender = transaction.to, transaction.sender
-    if to.__class__ is not bytes or len(to) not in (0, 20) or sender.__class__ is not bytes or len(sender) != 20:
-        return None
-    block_hash = "0x" + block.hash.hex()
-    tx_hash = "0x" + bytes(transaction.hash).hex()
-    number = block.number
-    logs = []
-    for log_index, log in enumerate(receipt.logs):
-        address = log.address
-        if address.__class__ is not bytes or len(address) != 20:
-            return None
-        logs.append({
-            "type": "mined",
-            "log_index": log_index,
-            "transaction_index": index,
-            "transaction_hash": tx_hash,
-            "block_hash": block_hash,
-            "block_number": number,
-            "address": _checksum(address),
-            "data": "0x" + bytes(log.data).hex(),
-            "topics": ["0x" + topic.to_bytes(32, "big").hex() for topic in log.topics],
-        })
-    status = 1 if outcome.success else 0
-    cumulative = int(receipt.gas_used)
-    previous = int(block.receipts[index - 1].gas_used) if index else 0
-    return {
-        "block_hash": block_hash,
-        "block_number": number,
-        "contract_address": _checksum(generate_contract_address(sender, transaction.nonce)) if status and to == b"" else None,
-        "cumulative_gas_used": cumulative,
-        "effective_gas_price": effective_gas_price(transaction, block.base_fee),
-        "from": _checksum(sender),
-        "gas_used": cumulative - previous,
-        "logs": logs,
-        "state_root": receipt.state_root,
-        "status": status,
-        "to": _checksum(to) if to else "",
-        "transaction_hash": tx_hash,
-        "transaction_index": index,
-        "type": hex(_extract_transaction_type(transaction)),
-    }
+    built in one go (:func:`sandbox.backends.receipt_record.normalized_receipt`); a sealed block's only.
+    None when a field is not what that knows (the caller then takes eth-tester's normalizer)."""
+    return receipt_record.normalized_receipt(
+        block_hash=block.hash, number=block.number, index=index, transaction=block.transactions[index],
+        receipt=block.receipts[index], previous_gas=int(block.receipts[index - 1].gas_used) if index else 0,
+        success=block.outcomes[index].success, base_fee=block.base_fee)
 
 
 def resume_blocks(engine: Any, history: Any) -> None:
