@@ -122,46 +122,6 @@ def test_a_calls_message_is_the_one_py_evm_builds_and_no_debug_line_is_formatted
     assert sb.chain.backend.get_balance(alice.address) == before - receipt.gas_used * receipt.effective_gas_price
 
 
-def test_receipts_are_normalized_as_eth_testers_normalizer_does() -> None:
-    from eth_tester.normalization.default import DefaultNormalizer
-    from eth_tester.normalization.outbound import normalize_receipt
-
-    from sandbox.backends.pyevm import receipts
-
-    assert receipts.KNOWN  # the tables are the ones mirrored: the direct road is the one taken below
-    rnd = random.Random(3)
-    log = {"type": "mined", "log_index": 0, "transaction_index": 0, "transaction_hash": b"\x01" * 32, "block_hash": b"\x02" * 32,
-           "block_number": 9, "address": b"\xab" * 20, "data": b"\x00\x01", "topics": [b"\x03" * 32, b"\x00" * 32]}
-    base = {"block_hash": b"\x02" * 32, "block_number": 9, "contract_address": None, "cumulative_gas_used": 90_000,
-            "effective_gas_price": 7, "from": b"\xcd" * 20, "gas_used": 90_000, "logs": [log, dict(log, log_index=1, topics=[])],
-            "state_root": b"\x01", "status": 1, "to": b"\xef" * 20, "transaction_hash": b"\x01" * 32, "transaction_index": 0, "type": 2}
-    cases = [base, dict(base, logs=[]), dict(base, to=b"", contract_address=b"\x12" * 20),  # a creation
-             dict(base, status=0, state_root=b"", contract_address=b"\x12" * 20),  # failed: no contract address
-             dict(base, block_hash=None, block_number=None, transaction_index=None,  # pending
-                  logs=[dict(log, type="pending", block_hash=None, block_number=None, transaction_index=None)]),
-             dict(base, type=0), dict(base, type=3, blob_gas_used=131_072, blob_gas_price=1)]
-    cases += [dict(base, logs=[dict(log, log_index=i, data=rnd.randbytes(rnd.randrange(70)),
-                                    topics=[rnd.randbytes(32) for _ in range(rnd.randrange(5))]) for i in range(rnd.randrange(4))])
-              for _ in range(20)]
-    normalizer = DefaultNormalizer()
-    for case in cases:
-        ours, theirs = receipts.normalized(normalizer, dict(case)), normalize_receipt(dict(case))
-        assert ours == theirs and type(ours) is type(theirs)
-        assert [type(entry["topics"]) for entry in ours["logs"]] == [type(entry["topics"]) for entry in theirs["logs"]]
-        assert type(ours["logs"]) is type(theirs["logs"])
-    with pytest.raises(KeyError):  # an unknown field: eth-tester's error
-        receipts.normalized(normalizer, dict(base, unknown=1))
-    with pytest.raises(KeyError):
-        normalize_receipt(dict(base, unknown=1))
-
-    class Custom(DefaultNormalizer):
-        @staticmethod
-        def normalize_outbound_receipt(receipt: Any) -> Any:
-            return {"custom": receipt["status"]}
-
-    assert receipts.normalized(Custom(), dict(base)) == {"custom": 1}  # another normalizer: its own answer
-
-
 def test_branch_nodes_encoded_in_place_are_py_tries_bytes() -> None:
     """Every node the new trie reaches is stored under its hash with py-trie's bytes (branches with embedded children too)."""
     import trie.hexary as hexary
