@@ -24,20 +24,8 @@ from sandbox.backends import receipt_record
 from sandbox.backends.pyevm import backend as pyevm_backend
 from sandbox.backends.receipt_record import normalized_receipt
 from sandbox.errors import ContractReverted
-from tests.backends.workload import PROBE
-
-#: Runtime code: LOG0(0, 32); LOG2(0, 0, 0x11, CALLER); LOG4(0, 5, 1, 2, 3, 4); STOP: three logs a call.
-LOGGER_RUNTIME = bytes.fromhex("60206000a0" "33601160006000a2" "600460036002600160056000a4" "00")
-LOGGER_INIT = bytes.fromhex(f"60{len(LOGGER_RUNTIME):02x}80600b6000396000f3") + LOGGER_RUNTIME
-
-
-def _shape(value: Any) -> Any:
-    """A record with each value's type kept (lists and tuples, str and bytes differ), keys in their order."""
-    if isinstance(value, dict):
-        return ("dict", [(k, _shape(v)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, [_shape(v) for v in value])
-    return (type(value).__name__, value)
+from tests.backends.workload import LOGGER_INIT, PROBE
+from tests.backends.workload import shape as _shape
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,19 @@ REPO = Path(__file__).resolve().parents[2]
 PROBE = REPO / "tests" / "data" / "probe"
 Record = tuple[Any, ...]
 
+#: Runtime code: LOG0(0, 32); LOG2(0, 0, 0x11, CALLER); LOG4(0, 5, 1, 2, 3, 4); STOP: three logs a call.
+LOGGER_RUNTIME = bytes.fromhex("60206000a0" "33601160006000a2" "600460036002600160056000a4" "00")
+LOGGER_INIT = bytes.fromhex(f"60{len(LOGGER_RUNTIME):02x}80600b6000396000f3") + LOGGER_RUNTIME
+
+
+def shape(value: Any) -> Any:
+    """A record with each value's type kept (lists and tuples, str and bytes differ), keys in their order."""
+    if isinstance(value, dict):
+        return ("dict", [(k, shape(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [shape(v) for v in value])
+    return (type(value).__name__, value)
+
 
 def _hex(value: Any) -> str:
     return value[2:] if isinstance(value, str) else bytes(value).hex()
