@@ -25,6 +25,7 @@ from eth_utils import to_canonical_address as _canonical_address
 from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, TxRequest
 from sandbox.backends.history import History
 from sandbox.backends.mining import PendingBlock
+from sandbox.backends.receipt_record import checksum
 from sandbox.backends.trace import Recorder, Recording
 from sandbox.errors import ChainError, MalformedTransaction, TransactionRejected
 
@@ -44,10 +45,10 @@ def to_canonical_address(address: Any) -> bytes:
 
 def _remember_checksums() -> None:
     """eth-tester's receipt and log normalizers checksum each address anew (keccak and all); the few
-    addresses a chain has are worked out once. Same strings, same records."""
+    addresses a chain has are worked out once, in the cache the sandbox's own receipt records use
+    (:data:`sandbox.backends.receipt_record.checksum`). Same strings, same records."""
     from eth_tester.normalization import outbound
 
-    checksum = lru_cache(maxsize=8192)(to_checksum_address)
     for table, key in ((outbound.LOG_ENTRY_NORMALIZERS, "address"), (outbound.RECEIPT_NORMALIZERS, "from")):
         if not hasattr(table.get(key), "cache_info"):  # once per process
             table[key] = checksum

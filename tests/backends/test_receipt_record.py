@@ -11,10 +11,10 @@ compared in ``test_revm_records.py``.)
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from eth_account import Account as EthAccount
 from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
 from eth_tester.normalization.default import DefaultNormalizer
 from eth_utils import function_signature_to_4byte_selector
@@ -23,47 +23,14 @@ from sandbox import Sandbox
 from sandbox.backends import receipt_record
 from sandbox.backends.pyevm import backend as pyevm_backend
 from sandbox.backends.receipt_record import normalized_receipt
-from sandbox.errors import ContractReverted
-from tests.backends.workload import LOGGER_INIT, PROBE
+from tests.backends.workload import PROBE, every_kind_of_transaction
 from tests.backends.workload import shape as _shape
 
 
 @pytest.fixture(scope="module")
 def chain() -> tuple[Sandbox, dict[str, Any]]:
     sb = Sandbox(PROBE, backend="pyevm")
-    alice, bob = sb.accounts.alice, sb.accounts.bob
-    w3, backend = sb.w3, sb.chain.backend
-    own: dict[str, Any] = {}  # what the sandbox's own sends returned, by hash
-    probe = sb.deploy("Probe", sender=alice)
-    for receipt in (probe.deposit("hello", sender=bob, value=12345), probe.poke(sender=alice), probe.poke(sender=bob)):
-        own[receipt.tx_hash] = receipt
-    for mined_failure in (lambda: probe.failWithString.transact("boom", sender=alice, gas=100_000),  # reverted, mined
-                          lambda: probe.poke(sender=alice, gas=22_000)):  # out of gas, mined
-        with pytest.raises(ContractReverted):
-            mined_failure()
-    logger = w3.eth.get_transaction_receipt(w3.eth.send_transaction({"from": alice.address, "data": LOGGER_INIT, "gas": 200_000}))
-    assert logger["status"] == 1
-    logger_address = logger["contractAddress"]
-    assert w3.eth.get_transaction_receipt(w3.eth.send_transaction({"from": alice.address, "data": b"\xfe", "gas": 100_000}))["status"] == 0
-    for fees in ({"gasPrice": 3 * 10**9}, {"gasPrice": 2 * 10**9, "accessList": [{"address": logger_address, "storageKeys": ["0x" + "00" * 31 + "01"]}]},
-                 {"maxFeePerGas": 4 * 10**9, "maxPriorityFeePerGas": 10**9}):
-        w3.eth.send_transaction({"from": bob.address, "to": logger_address, "gas": 100_000, **fees})
-    outsider = EthAccount.create()
-    sb.transfer(outsider.address, 10**18, sender=alice)
-    for nonce, fees in enumerate(({"gasPrice": 2 * 10**9}, {"maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 2, "type": 2})):
-        signed = outsider.sign_transaction({"to": logger_address, "value": 1, "gas": 100_000, "nonce": nonce, "chainId": sb.chain.chain_id, **fees})
-        w3.eth.send_raw_transaction(signed.raw_transaction)
-    for _ in range(2):  # the sandbox's one-run send to a contract with three logs
-        sent = backend.transact({"from": bob.address, "to": logger_address, "data": b"", "value": 0})
-        own[sent["transaction_hash"]] = sent
-    backend.set_automine(False)
-    for sender in (alice, bob):
-        backend.send_transaction({"from": sender.address, "to": logger_address, "data": b"", "value": 0, "gas": 100_000})
-    backend.send_transaction({"from": alice.address, "to": probe.address, "data": function_signature_to_4byte_selector("poke()"), "value": 0, "gas": 100_000})
-    backend.send_transaction({"from": bob.address, "data": b"\xfe", "value": 0, "gas": 60_000})
-    backend.mine(1)
-    backend.set_automine(True)
-    return sb, own
+    return sb, every_kind_of_transaction(sb)
 
 
 def _every(sb: Sandbox) -> list[tuple[Any, tuple[Any, ...], Any, int]]:
@@ -113,8 +80,8 @@ def test_the_sandboxs_own_sends_returned_what_is_read_back(chain: tuple[Sandbox,
             assert len(sent.logs) == len(read["logs"])
 
 
-def test_a_mint_takes_the_direct_road(monkeypatch: pytest.MonkeyPatch) -> None:
-    sb = Sandbox(PROBE, backend="pyevm")
+def test_a_mint_takes_the_direct_road(chain: tuple[Sandbox, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    sb, _ = chain
     probe = sb.deploy("Probe", sender=sb.accounts.alice)
 
     def not_this_road(*args: Any) -> Any:
@@ -127,10 +94,10 @@ def test_a_mint_takes_the_direct_road(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sb.chain.backend.get_receipt(receipt.tx_hash)["gas_used"] == receipt.gas_used
 
 
-def test_another_normalizer_keeps_its_own_answer() -> None:
-    sb = Sandbox(PROBE, backend="pyevm")
-    probe = sb.deploy("Probe", sender=sb.accounts.alice)
+def test_another_normalizer_keeps_its_own_answer(chain: tuple[Sandbox, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    sb, own = chain
     backend = sb.chain.backend
+    probe = backend.get_receipt(list(own)[-1])["to"]  # the last of the sandbox's own sends: Probe.poke()
     seen: list[int] = []
 
     class Counting(DefaultNormalizer):
@@ -139,31 +106,26 @@ def test_another_normalizer_keeps_its_own_answer() -> None:
             seen.append(receipt["status"])
             return DefaultNormalizer.normalize_outbound_receipt(receipt)
 
-    backend.tester.normalizer = Counting()
-    sent = backend.transact({"from": sb.accounts.bob.address, "to": probe.address, "data": function_signature_to_4byte_selector("poke()"), "value": 0})
+    monkeypatch.setattr(backend.tester, "normalizer", Counting())
+    sent = backend.transact({"from": sb.accounts.bob.address, "to": probe, "data": function_signature_to_4byte_selector("poke()"), "value": 0})
     assert sent["status"] == 1 and seen[:1] == [1]
 
 
 def test_what_it_does_not_know_goes_to_eth_tester(chain: tuple[Sandbox, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     sb, _ = chain
     block, receipts, tx, i = next(item for item in _every(sb) if item[1][item[3]].logs)
+    receipt = receipts[i]
     assert _direct(block, receipts, tx, i) is not None
 
-    class Odd:
-        def __init__(self, inner: Any, **changed: Any) -> None:
-            self.__dict__.update({name: getattr(inner, name) for name in ("to", "sender", "hash", "nonce", "max_fee_per_gas",
-                                                                            "max_priority_fee_per_gas", "gas_price", "type_id", "logs",
-                                                                            "gas_used", "state_root", "address", "data", "topics")
-                                  if hasattr(inner, name)})
-            self.__dict__.update(changed)
+    def record(transaction: Any = tx, engine_receipt: Any = receipt) -> dict[str, Any] | None:
+        return normalized_receipt(block_hash=block.hash, number=1, index=0, transaction=transaction, receipt=engine_receipt,
+                                  previous_gas=0, success=True, base_fee=7)
 
-    short = (Odd(tx, sender=b"\x01" * 19), Odd(tx, to=bytearray(20)), Odd(tx, to=b"\x01" * 21))
-    for odd in short:
-        assert normalized_receipt(block_hash=block.hash, number=1, index=0, transaction=odd, receipt=receipts[i], previous_gas=0,
-                                  success=True, base_fee=7) is None
-    odd_log = Odd(receipts[i], logs=[Odd(receipts[i].logs[0], address=b"\x01" * 19)])
-    assert normalized_receipt(block_hash=block.hash, number=1, index=0, transaction=tx, receipt=odd_log, previous_gas=0,
-                              success=True, base_fee=7) is None
+    fields = {"to": tx.to, "sender": tx.sender, "hash": tx.hash, "nonce": tx.nonce}
+    for odd in ({"sender": b"\x01" * 19}, {"to": bytearray(20)}, {"to": b"\x01" * 21}):
+        assert record(transaction=SimpleNamespace(**{**fields, **odd})) is None, odd
+    log = receipt.logs[0]
+    odd_log = SimpleNamespace(address=b"\x01" * 19, data=log.data, topics=log.topics)
+    assert record(engine_receipt=SimpleNamespace(logs=[odd_log], gas_used=receipt.gas_used, state_root=receipt.state_root)) is None
     monkeypatch.setattr(receipt_record, "_extract_transaction_type", lambda tx: receipt_record.BLOB_TX_TYPE)
-    assert normalized_receipt(block_hash=block.hash, number=1, index=0, transaction=tx, receipt=receipts[i], previous_gas=0,
-                              success=True, base_fee=7) is None  # a blob transaction's receipt has blob gas fields: eth-tester's
+    assert record() is None  # a blob transaction's receipt has blob gas fields: eth-tester's

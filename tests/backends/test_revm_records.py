@@ -21,59 +21,21 @@ import pytest
 import rlp
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.blocks import PragueBlockHeader
-from eth_account import Account as EthAccount
 from eth_bloom import BloomFilter
-from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
 from sandbox import Sandbox
 from sandbox.backends.revm import blocks
 from sandbox.backends.revm.blocks import header_rlp, logs_bloom, make_receipt, normalized_receipt, serialize_receipt
-from sandbox.errors import ContractReverted
-from tests.backends.workload import LOGGER_INIT, PROBE
+from tests.backends.workload import PROBE, every_kind_of_transaction
 from tests.backends.workload import shape as _shape
 
 
 @pytest.fixture(scope="module")
 def chain() -> tuple[Sandbox, Any]:
     sb = Sandbox(PROBE, backend="revm")
-    alice, bob = sb.accounts.alice, sb.accounts.bob
-    w3 = sb.w3
-    probe = sb.deploy("Probe", sender=alice)
-    probe.deposit("hello", sender=bob, value=12345)  # one log, indexed sender
-    probe.poke(sender=alice)
-    for mined_failure in (lambda: probe.failWithString.transact("boom", sender=alice, gas=100_000),  # reverted, mined
-                          lambda: probe.poke(sender=alice, gas=22_000)):  # out of gas, mined
-        with pytest.raises(ContractReverted):
-            mined_failure()
-    logger = w3.eth.get_transaction_receipt(w3.eth.send_transaction({"from": alice.address, "data": LOGGER_INIT, "gas": 200_000}))
-    assert logger["status"] == 1
-    logger_address = logger["contractAddress"]
-    failed_create = w3.eth.send_transaction({"from": alice.address, "data": b"\xfe", "gas": 100_000})  # a create that fails
-    assert w3.eth.get_transaction_receipt(failed_create)["status"] == 0
-    # each transaction kind through eth-tester (web3.py's provider)
-    for fees in ({"gasPrice": 3 * 10**9}, {"gasPrice": 2 * 10**9, "accessList": [{"address": logger_address, "storageKeys": ["0x" + "00" * 31 + "01"]}]},
-                 {"maxFeePerGas": 4 * 10**9, "maxPriorityFeePerGas": 10**9}):
-        w3.eth.send_transaction({"from": bob.address, "to": logger_address, "gas": 100_000, **fees})  # three logs each
-    # raw-signed by a key the chain does not hold: legacy and dynamic fee
-    outsider = EthAccount.create()
-    sb.transfer(outsider.address, 10**18, sender=alice)
-    nonce = 0
-    for fees in ({"gasPrice": 2 * 10**9}, {"maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 2, "type": 2}):
-        signed = outsider.sign_transaction({"to": logger_address, "value": 1, "gas": 100_000, "nonce": nonce, "chainId": sb.chain.chain_id, **fees})
-        w3.eth.send_raw_transaction(signed.raw_transaction)
-        nonce += 1
-    sb.mine(2)  # empty blocks
-    # one block of several transactions (manual mining): receipts after the first
-    backend = sb.chain.backend
-    backend.set_automine(False)
-    for sender in (alice, bob):
-        backend.send_transaction({"from": sender.address, "to": logger_address, "data": b"", "value": 0, "gas": 100_000})
-    backend.send_transaction({"from": alice.address, "to": probe.address, "data": function_signature_to_4byte_selector("poke()"), "value": 0, "gas": 100_000})
-    backend.send_transaction({"from": bob.address, "data": b"\xfe", "value": 0, "gas": 60_000})
-    backend.mine(1)
-    backend.set_automine(True)
-    probe.poke(sender=bob)
-    return sb, backend.engine_backend
+    every_kind_of_transaction(sb)
+    return sb, sb.chain.backend.engine_backend
 
 
 def _all(engine: Any) -> list[tuple[Any, int]]:

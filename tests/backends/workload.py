@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eth_utils import function_signature_to_4byte_selector
 
 from sandbox import Sandbox
@@ -173,3 +174,51 @@ def probe_workload(backend: str, *, via_tester: bool = False) -> list[Record]:
         records.append(("account", who, sb.balance(account), sb.w3.eth.get_transaction_count(account.address)))
     records.append(("contract balance", sb.balance(probe.address)))
     return records
+
+
+def every_kind_of_transaction(sb: Sandbox) -> dict[str, Any]:
+    """Send one of each kind of transaction an embedded engine keeps on ``sb``'s fresh chain (``PROBE``'s contracts).
+
+    Legacy, EIP-2930 and EIP-1559 through eth-tester; raw-signed by a key the chain does not hold (legacy and
+    dynamic fee); creates that work and fail; reverted and out-of-gas transactions mined; no log, one, three;
+    the sandbox's own sends (``transact``); two empty blocks and one block of four. Returns what the sandbox's
+    own sends returned, by transaction hash (a handle's ``Receipt`` or the backend's record).
+    """
+    from eth_account import Account as EthAccount
+
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    w3, backend = sb.w3, sb.chain.backend
+    own: dict[str, Any] = {}
+    probe = sb.deploy("Probe", sender=alice)
+    for receipt in (probe.deposit("hello", sender=bob, value=12345), probe.poke(sender=alice)):  # one log, indexed sender; none
+        own[receipt.tx_hash] = receipt
+    for mined_failure in (lambda: probe.failWithString.transact("boom", sender=alice, gas=100_000),  # reverted, mined
+                          lambda: probe.poke(sender=alice, gas=22_000)):  # out of gas, mined
+        with pytest.raises(ContractReverted):
+            mined_failure()
+    logger = w3.eth.get_transaction_receipt(w3.eth.send_transaction({"from": alice.address, "data": LOGGER_INIT, "gas": 200_000}))
+    assert logger["status"] == 1
+    logger_address = logger["contractAddress"]
+    assert w3.eth.get_transaction_receipt(w3.eth.send_transaction({"from": alice.address, "data": b"\xfe", "gas": 100_000}))["status"] == 0
+    for fees in ({"gasPrice": 3 * 10**9}, {"gasPrice": 2 * 10**9, "accessList": [{"address": logger_address, "storageKeys": ["0x" + "00" * 31 + "01"]}]},
+                 {"maxFeePerGas": 4 * 10**9, "maxPriorityFeePerGas": 10**9}):
+        w3.eth.send_transaction({"from": bob.address, "to": logger_address, "gas": 100_000, **fees})  # three logs each
+    outsider = EthAccount.create()
+    sb.transfer(outsider.address, 10**18, sender=alice)
+    for nonce, fees in enumerate(({"gasPrice": 2 * 10**9}, {"maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 2, "type": 2})):
+        signed = outsider.sign_transaction({"to": logger_address, "value": 1, "gas": 100_000, "nonce": nonce, "chainId": sb.chain.chain_id, **fees})
+        w3.eth.send_raw_transaction(signed.raw_transaction)
+    for _ in range(2):  # the sandbox's own send to a contract with three logs
+        sent = backend.transact({"from": bob.address, "to": logger_address, "data": b"", "value": 0})
+        own[sent["transaction_hash"]] = sent
+    sb.mine(2)  # empty blocks
+    backend.set_automine(False)  # one block of several transactions: receipts after the first
+    for sender in (alice, bob):
+        backend.send_transaction({"from": sender.address, "to": logger_address, "data": b"", "value": 0, "gas": 100_000})
+    backend.send_transaction({"from": alice.address, "to": probe.address, "data": function_signature_to_4byte_selector("poke()"), "value": 0, "gas": 100_000})
+    backend.send_transaction({"from": bob.address, "data": b"\xfe", "value": 0, "gas": 60_000})
+    backend.mine(1)
+    backend.set_automine(True)
+    receipt = probe.poke(sender=bob)
+    own[receipt.tx_hash] = receipt
+    return own
