@@ -469,3 +469,103 @@ def test_storage_words_are_decoded_and_encoded_as_pyrlp_does() -> None:
     assert all(store._journal_storage[int_to_big_endian(slot)] == rlp.encode(word) for slot, word in enumerate(words[:200]) if word)
     store.set(5, 0)
     assert store.get(5) == 0 and store.get(10**6) == 0
+
+
+def _layers(store: Any) -> list[tuple[str, Any]]:
+    return [("journal", store._journal_storage), ("locked", store._locked_changes), ("cache", store._storage_cache), ("lookup", store._storage_lookup)]
+
+
+def _answer(read: Any, db: Any, key: bytes) -> tuple[str, Any]:
+    try:
+        return "value", read(db, key)
+    except KeyError as exc:
+        return type(exc).__name__, exc.args
+
+
+def test_storage_reads_walk_the_layers_to_py_evms_answers() -> None:
+    """``storage_read.read`` on every layer of an account's storage, through sets, clears, checkpoints, locks and persists."""
+    from eth.constants import BLANK_ROOT_HASH
+    from eth.db.atomic import AtomicDB
+    from eth.db.journal import get_next_checkpoint
+    from eth.db.storage import AccountStorageDB
+    from eth.vm.interrupt import MissingStorageTrieNode
+    from eth_utils import int_to_big_endian
+
+    from sandbox.backends.pyevm import batchtrie
+    from sandbox.backends.pyevm.storage_read import read
+
+    speed.install()
+    rnd = random.Random(25)
+    db = AtomicDB()
+    address = b"\x02" * 20
+    store = AccountStorageDB(db, BLANK_ROOT_HASH, address)
+    model: dict[int, int] = {}
+    seen: set[str] = set()
+    checkpoints: list[tuple[Any, dict[int, int]]] = []
+    deleted_since_lock = False  # py-evm reverts across one clear at most: one clear between locks
+    keys = [int_to_big_endian(slot) for slot in range(12)] + [b"\x00" * 31 + b"\x05", b"\xff" * 40]
+    for step in range(1500):
+        op = rnd.random()
+        if op < 0.45:
+            slot, value = rnd.randrange(12), rnd.choice([0, 0, 1, 7, 2**200, rnd.randrange(2**256)])
+            store.set(slot, value)
+            model[slot] = value
+        elif op < 0.5 and not deleted_since_lock:
+            store.delete()
+            model = {}
+            deleted_since_lock = True
+            seen.add("cleared")
+        elif op < 0.62:
+            checkpoint = get_next_checkpoint()
+            store.record(checkpoint)
+            checkpoints.append((checkpoint, dict(model)))
+        elif op < 0.72 and checkpoints:
+            checkpoint, before = checkpoints.pop()
+            store.discard(checkpoint)
+            model = before
+            seen.add("discarded")
+        elif op < 0.8 and checkpoints:
+            store.commit(checkpoints.pop()[0])
+        elif op < 0.88 and not checkpoints:
+            store.lock_changes()
+            deleted_since_lock = False
+        elif op < 0.95 and not checkpoints:
+            store.make_storage_root()
+            deleted_since_lock = False
+            if store._storage_lookup._write_trie is not None:
+                assert store._storage_lookup._write_trie.__class__ is batchtrie.BatchedTrie
+                seen.add("write trie")
+        elif not checkpoints:
+            store.make_storage_root()
+            store.persist(db)
+            lookup = store._storage_lookup
+            store = AccountStorageDB(db, lookup.get_changed_root() if store.has_changed_root else lookup._starting_root_hash, address)
+            deleted_since_lock = False
+            seen.add("new block")
+        for name, layer in _layers(store):
+            for key in rnd.sample(keys, 6):
+                if rnd.random() < 0.5:  # either road may be the first to fill the LRU
+                    fast = _answer(read, layer, key)
+                    if name == "cache" and fast[0] == "value":  # the LRU keeps what it was asked, as CacheDB does
+                        assert key in layer._cached_values
+                    plain = _answer(lambda d, k: d[k], layer, key)
+                else:
+                    plain, fast = _answer(lambda d, k: d[k], layer, key), _answer(read, layer, key)
+                assert fast == plain, (step, name, key, fast, plain)
+                seen.add(f"{name} {fast[0]}")
+        for slot in range(12):
+            assert store.get(slot) == model.get(slot, 0), (step, slot)
+    wanted = {"journal KeyError", "locked KeyError", "journal value", "cache value", "lookup value", "write trie", "cleared", "discarded", "new block"}
+    assert wanted <= seen, seen
+    # a trie node missing from the database: py-evm's MissingStorageTrieNode, from every layer
+    orphan = AccountStorageDB(AtomicDB(), b"\x11" * 32, address)
+    for name, layer in _layers(orphan):
+        with pytest.raises(MissingStorageTrieNode) as theirs:
+            layer[keys[1]]
+        with pytest.raises(MissingStorageTrieNode) as ours:
+            read(layer, keys[1])
+        assert ours.value.args == theirs.value.args, name
+    # a layer of another class: its own ``__getitem__``
+    assert read({b"k": b"v"}, b"k") == b"v"
+    with pytest.raises(KeyError):
+        read({}, b"k")

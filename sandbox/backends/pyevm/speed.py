@@ -443,6 +443,8 @@ def _install_keccak() -> None:
 
 #: Whether the loop runs :mod:`sandbox.backends.pyevm.fastops`' stand-ins (the tests turn it off to compare).
 FAST_OPCODES = True
+#: Whether storage reads walk py-evm's layers in :func:`sandbox.backends.pyevm.storage_read.read` (the tests turn it off to compare).
+FAST_STORAGE_READS = True
 #: Plain opcodes (py-evm's ``_FastOpcode`` objects) -> (gas cost, the function run for its logic), two tables:
 #: with the stand-ins of :mod:`~sandbox.backends.pyevm.fastops`, and with py-evm's logic alone.
 _WITH_STAND_INS: dict[Any, tuple[Any, Any]] = {}
@@ -874,15 +876,18 @@ def _install_storage_words() -> None:
     from eth.vm.interrupt import MissingStorageTrieNode
     from eth_utils import int_to_big_endian
 
+    from sandbox.backends.pyevm import storage_read
+
     if getattr(AccountStorageDB.get, "_sandbox", False):
         return
+    read = storage_read.read
 
     def get(store: Any, slot: int, from_journal: bool = True) -> int:
         store._accessed_slots.add(slot)
         key = int_to_big_endian(slot)
         lookup_db = store._journal_storage if from_journal else store._locked_changes
         try:
-            encoded_value = lookup_db[key]
+            encoded_value = read(lookup_db, key) if FAST_STORAGE_READS else lookup_db[key]
         except MissingStorageTrieNode:
             raise
         except KeyError:
