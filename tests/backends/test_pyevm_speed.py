@@ -71,29 +71,40 @@ def test_accounts_decoded_once_are_what_pyrlp_decodes_and_stay_unchanged() -> No
     assert sb.balance(bob) == sb.chain.backend.get_balance(bob.address) and sb.balance(bob) % 10**18 == 7
 
 
-def test_keccak_over_the_c_sponge_gives_pycryptodomes_digests_in_every_thread() -> None:
+def test_keccak_is_pysha3s_one_call_when_installed() -> None:
+    from eth_hash.auto import keccak
+
+    speed.install()
+    assert getattr(keccak.hasher, "_sandbox", False)
+    assert keccak.hasher.__qualname__.startswith("_pysha3_keccak."), keccak.hasher  # safe-pysha3 is a dependency
+
+
+@pytest.mark.parametrize("road", ["pysha3", "sponge"])
+def test_keccak_roads_give_pycryptodomes_digests_in_every_thread(road: str) -> None:
     import threading
 
     from Crypto.Hash import keccak as cryptodome_keccak
     from eth_hash.auto import keccak
 
     speed.install()
-    assert getattr(keccak.hasher, "_sandbox", False)  # installed: the test checks the fast road, not the backend's
+    hasher = speed._pysha3_keccak() if road == "pysha3" else speed._sponge_keccak(keccak._backend.keccak256)
+    assert hasher is not None
 
     def reference(data: bytes) -> bytes:
         return bytes(cryptodome_keccak.new(data=data, digest_bits=256).digest())
 
     rnd = random.Random(7)
     inputs = [rnd.randbytes(n) for n in (0, 1, 32, 64, 135, 136, 137, 271, 272, 273, 5000)] + [rnd.randbytes(rnd.randrange(600)) for _ in range(200)]
+    assert [hasher(d) for d in inputs] == [reference(d) for d in inputs]
     assert [keccak(d) for d in inputs] == [reference(d) for d in inputs]
-    assert keccak(bytearray(b"abc")) == reference(b"abc")  # not bytes: eth-hash's own road
+    assert hasher(bytearray(b"abc")) == keccak(bytearray(b"abc")) == reference(b"abc")
     failures: list[int] = []
 
     def hashing(seed: int) -> None:
         local = random.Random(seed)
         for _ in range(300):
             data = local.randbytes(local.randrange(300))
-            if keccak(data) != reference(data):
+            if hasher(data) != reference(data):
                 failures.append(seed)
 
     threads = [threading.Thread(target=hashing, args=(s,)) for s in range(4)]
@@ -569,3 +580,23 @@ def test_storage_reads_walk_the_layers_to_py_evms_answers() -> None:
     assert read({b"k": b"v"}, b"k") == b"v"
     with pytest.raises(KeyError):
         read({}, b"k")
+
+
+def test_state_loggers_are_the_ones_eth_utils_gives() -> None:
+    import logging
+
+    from eth.vm.forks import LondonVM, PragueVM
+    from eth.vm.state import BaseState
+    from eth_utils.logging import ExtendedDebugLogger, get_extended_debug_logger
+
+    speed.install()
+    assert getattr(BaseState.logger.fget, "_sandbox", False)
+    states = [object.__new__(vm.get_state_class()) for vm in (PragueVM, LondonVM)]
+    for state in states:
+        name = f"eth.vm.state.{state.__class__.__name__}"
+        first = state.logger
+        assert first is state.logger is get_extended_debug_logger(name) and isinstance(first, ExtendedDebugLogger)
+        logging.Logger.manager.loggerDict[name] = logging.Logger(name)  # another logger in the registry under that name
+        again = state.logger
+        assert again is not first and again is get_extended_debug_logger(name) and isinstance(again, ExtendedDebugLogger)
+    assert states[0].logger is not states[1].logger

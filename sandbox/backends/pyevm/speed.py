@@ -112,6 +112,7 @@ def install() -> None:
     _install_serializable_init()
     _install_serializable_fields()
     _install_storage_counter()
+    _install_state_logger()
     _install_bloom_bits()
     _install_list_serializer()
     _install_storage_words()
@@ -386,21 +387,54 @@ def _lean_executor(base: type) -> type:
 
 
 def _install_keccak() -> None:
-    """eth-hash's keccak (``eth_hash.auto.keccak``, which py-evm, py-trie, eth-utils and eth-keys call) over
-    pycryptodome's C sponge directly; idempotent, and left alone if the sponge is not what it expects.
+    """eth-hash's keccak (``eth_hash.auto.keccak``, which py-evm, py-trie, eth-utils and eth-keys call) in one or
+    three C calls; idempotent, and left alone if neither road gives the backend's own digests.
 
     eth-hash's pycryptodome backend builds a hash object per call (a state
-    allocated, a smart pointer, a buffer: ~5 us); py-evm hashes ~60 times a
-    mint (trie nodes, keys, the transaction, the block). One state per thread,
-    reset between hashes: three C calls, the same digest (checked here against
-    the backend's own on inputs around the sponge's 136-byte rate).
+    allocated, a smart pointer, a buffer: ~5 us); py-evm hashes ~50 times a
+    mint (trie nodes, keys, the transaction, the block). With safe-pysha3
+    (eth-hash's ``pysha3`` backend, a dependency) a hash is its ``keccak_256``
+    in C: ~0.9 us. Without it, pycryptodome's C sponge directly, one state per
+    thread reset between hashes: three ctypes calls, ~2.6 us. Either is checked
+    here against the backend's own digests on inputs around the sponge's
+    136-byte rate.
     """
-    import threading
-
     from eth_hash.auto import keccak
 
     if getattr(keccak.hasher, "_sandbox", False):
         return
+    original: Any = keccak._backend.keccak256
+    hasher = _pysha3_keccak() or _sponge_keccak(original)
+    if hasher is None:
+        return
+    try:
+        if any(hasher(bytes(i % 251 for i in range(n))) != original(bytes(i % 251 for i in range(n)))
+               for n in (0, 1, 31, 32, 135, 136, 137, 272, 1000)):
+            return
+    except Exception:
+        return
+    hasher._sandbox = True
+    keccak(b"")  # eth-hash's first call checks its backend and then settles on ``hasher``
+    setattr(keccak, "hasher", hasher)  # noqa: B010
+
+
+def _pysha3_keccak() -> Any:
+    """safe-pysha3's keccak-256 of bytes or bytearray (``None``: not installed)."""
+    try:
+        from sha3 import keccak_256
+    except ImportError:
+        return None
+
+    def keccak256(data: bytes | bytearray) -> bytes:
+        return keccak_256(data).digest()  # type: ignore[no-any-return]
+
+    return keccak256
+
+
+def _sponge_keccak(original: Any) -> Any:
+    """keccak-256 on pycryptodome's C sponge, one state per thread (``None``: the sponge is not what it expects)."""
+    import threading
+
     try:
         from Crypto.Hash import keccak as cryptodome_keccak
         from Crypto.Util._raw_api import VoidPointer, c_size_t, create_string_buffer, get_raw_buffer
@@ -408,7 +442,7 @@ def _install_keccak() -> None:
         lib: Any = getattr(cryptodome_keccak, "_raw_keccak_lib")  # noqa: B009 (private to pycryptodome)
         reset, absorb, squeeze = lib.keccak_reset, lib.keccak_absorb, lib.keccak_digest
     except (ImportError, AttributeError):
-        return
+        return None
     local = threading.local()
 
     def sponge() -> tuple[Any, Any]:
@@ -417,8 +451,6 @@ def _install_keccak() -> None:
             raise RuntimeError("keccak_init failed")
         made = local.made = (state.get(), create_string_buffer(32, None), state)  # the VoidPointer kept alive with it
         return made[0], made[1]
-
-    original: Any = keccak._backend.keccak256
 
     def keccak256(data: bytes | bytearray) -> bytes:
         if data.__class__ is not bytes:
@@ -430,15 +462,7 @@ def _install_keccak() -> None:
             return original(data)  # type: ignore[no-any-return]
         return get_raw_buffer(out)
 
-    try:
-        if any(keccak256(bytes(i % 251 for i in range(n))) != original(bytes(i % 251 for i in range(n)))
-               for n in (0, 1, 31, 32, 135, 136, 137, 272, 1000)):
-            return
-    except Exception:
-        return
-    keccak256._sandbox = True  # type: ignore[attr-defined]
-    keccak(b"")  # eth-hash's first call checks its backend and then settles on ``hasher``
-    setattr(keccak, "hasher", keccak256)  # noqa: B010
+    return keccak256
 
 
 #: Whether the loop runs :mod:`sandbox.backends.pyevm.fastops`' stand-ins (the tests turn it off to compare).
@@ -706,6 +730,38 @@ def _install_serializable_fields() -> None:
 
     __init__._sandbox = True  # type: ignore[attr-defined]
     setattr(serializable.BaseSerializable, "__init__", __init__)  # noqa: B010
+
+
+def _install_state_logger() -> None:
+    """py-evm's ``BaseState.logger`` kept per state class instead of asked of eth-utils on every use.
+
+    The property builds its name and calls ``get_extended_debug_logger``, which
+    swaps the logging module's logger class in and out under a context manager
+    (~3 us); a send asks it four times (its message, its finalization, the
+    state root's debug lines). The logger kept is the one logging's registry
+    holds for that name: when the registry holds another (eth-utils replaces
+    one of the wrong class), the property asks eth-utils again, as py-evm does.
+    """
+    import logging
+
+    from eth.vm.state import BaseState
+    from eth_utils.logging import get_extended_debug_logger
+
+    if getattr(getattr(BaseState.logger, "fget", None), "_sandbox", False):
+        return
+    registry = logging.Logger.manager.loggerDict
+    kept: dict[type, tuple[str, Any]] = {}
+
+    def logger(state: Any) -> Any:
+        cls = state.__class__
+        entry = kept.get(cls)
+        if entry is None or registry.get(entry[0]) is not entry[1]:
+            name = f"eth.vm.state.{cls.__name__}"
+            entry = kept[cls] = (name, get_extended_debug_logger(name))
+        return entry[1]
+
+    logger._sandbox = True  # type: ignore[attr-defined]
+    setattr(BaseState, "logger", property(logger))  # noqa: B010
 
 
 def _install_storage_counter() -> None:
