@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import rlp
 from eth.rlp.accounts import Account
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 from trie import HexaryTrie
 from trie.constants import BLANK_NODE_HASH
+from trie.exceptions import MissingTrieNode
 
 from sandbox import Sandbox
 from sandbox.backends.pyevm import speed
@@ -128,3 +130,29 @@ def test_block_tries_give_py_evms_roots_and_nodes() -> None:
         assert root == their_root
         assert {k: v for k, v in nodes.items() if k in their_nodes} == nodes  # the same bytes under the same hashes
         assert _reachable(nodes, root) == _reachable(their_nodes, their_root)
+
+
+def test_batches_from_one_root_never_see_each_others_changes() -> None:
+    """Decoded nodes are shared between batches (speed's caches): a batch's changes stay in its own nodes."""
+    speed.install()
+    rnd = random.Random(11)
+    pool = [rnd.randbytes(32) for _ in range(400)]
+    db: dict[bytes, bytes] = {}
+    base = BatchedTrie(db)
+    for key in pool:
+        base[key] = rnd.randbytes(40)
+    root = base.root_hash
+    for round_ in range(30):
+        ours, theirs = BatchedTrie(db, root), HexaryTrie(dict(db), root)
+        for _ in range(rnd.randint(1, 12)):
+            key = rnd.choice(pool) if rnd.random() < 0.7 else rnd.randbytes(32)
+            if rnd.random() < 0.25:
+                del ours[key], theirs[key]
+            else:
+                ours[key] = theirs[key] = rnd.randbytes(rnd.choice([1, 33, 80]))
+        assert ours.root_hash == theirs.root_hash, round_
+    assert BatchedTrie(db, root).root_hash == root and all(BatchedTrie(db, root)[k] == base[k] for k in pool[:50])
+    missing = BatchedTrie({}, root)  # the nodes are in the caches, but this database has none of them: py-trie's error
+    missing[pool[0]] = b"x"
+    with pytest.raises(MissingTrieNode):
+        _ = missing.root_hash

@@ -486,6 +486,42 @@ def _entry(opcode_fn: Any, entries: dict[Any, tuple[Any, Any]], stand_ins: dict[
     return entry
 
 
+#: An opcode table (by id, with the table itself: py-evm's tables and the sandbox's wrapped copies are never changed)
+#: -> 256 steps filled as the opcodes are first run: (cost, the logic run after charging it, the table's entry).
+_STEPS: dict[int, tuple[Any, list[Any]]] = {}
+_MAX_TABLES = 64
+
+
+def _steps_of(table: Any) -> list[Any]:
+    kept = _STEPS.get(id(table))
+    if kept is not None and kept[0] is table:
+        return kept[1]
+    if len(_STEPS) >= _MAX_TABLES:  # the tracer's and coverage's wrapped tables come and go
+        _STEPS.clear()
+    steps: list[Any] = [None] * 256
+    _STEPS[id(table)] = (table, steps)
+    return steps
+
+
+def _step(steps: list[Any], opcode: int, table: Any) -> Any:
+    """What the loop runs for ``opcode`` of ``table``: a plain opcode's cost and logic (its stand-in), else its entry called."""
+    from eth.vm.logic.invalid import InvalidOpcode
+    from eth.vm.opcode import _FastOpcode
+
+    from sandbox.backends.pyevm import fastops
+
+    try:
+        opcode_fn = table[opcode]
+    except KeyError:
+        opcode_fn = InvalidOpcode(opcode)
+    if opcode_fn.__class__ is _FastOpcode:
+        cost, logic = _entry(opcode_fn, _WITH_STAND_INS, fastops.BY_LOGIC)
+        step = steps[opcode] = (cost, logic, opcode_fn)
+    else:
+        step = steps[opcode] = (float("inf"), None, opcode_fn)
+    return step
+
+
 def _install_interpreter_loop() -> None:
     """py-evm's ``BaseComputation.apply_computation`` with its plain opcodes charged and run in the loop; idempotent.
 
@@ -499,8 +535,10 @@ def _install_interpreter_loop() -> None:
     code stream, stack and memory are py-evm's own classes); an opcode whose
     cost exceeds the gas left runs as before (py-evm raises its OutOfGas),
     and every other opcode (CALLs, SSTORE, the sandbox's watched, stepped and
-    coverage wrappers) is called as py-evm calls it. The prologue is py-evm
-    0.12's, line for line.
+    coverage wrappers) is called as py-evm calls it. On py-evm's own code
+    stream the loop reads the code itself (the stream's generator inline)
+    and finds what to run for an opcode by one list index per opcode table
+    (:func:`_steps_of`). The prologue is py-evm 0.12's, line for line.
     """
     from eth.exceptions import Halt
     from eth.vm.code_stream import CodeStream
@@ -509,9 +547,8 @@ def _install_interpreter_loop() -> None:
     from eth.vm.logic.invalid import InvalidOpcode
     from eth.vm.memory import Memory
     from eth.vm.opcode import _FastOpcode
+    from eth.vm.opcode_values import STOP
     from eth.vm.stack import Stack
-
-    from sandbox.backends.pyevm import fastops
 
     if getattr(BaseComputation.apply_computation, "_sandbox", False):
         return
@@ -542,9 +579,32 @@ def _install_interpreter_loop() -> None:
                 code = computation.code
                 if (FAST_OPCODES and code.__class__ is CodeStream and computation._stack.__class__ is Stack
                         and computation._memory.__class__ is Memory):
-                    entries, stand_ins = _WITH_STAND_INS, fastops.BY_LOGIC
-                else:
-                    entries, stand_ins = _OWN_LOGIC, no_stand_ins
+                    # CodeStream's iteration inline (its generator's steps, resumed ~850 times a mint) and one
+                    # list index from an opcode to what runs for it (the table's entry, its cost and stand-in)
+                    steps = _steps_of(opcode_lookup)
+                    raw = code._raw_code_bytes
+                    while True:
+                        pc = code.program_counter
+                        try:
+                            opcode = raw[pc]
+                        except IndexError:  # past the end: STOP, the last opcode CodeStream's iterator yields
+                            opcode, last = STOP, True
+                        else:
+                            code.program_counter = pc + 1
+                            last = False
+                        step = steps[opcode] or _step(steps, opcode, opcode_lookup)
+                        try:
+                            if step[0] <= meter.gas_remaining:
+                                meter.gas_remaining -= step[0]
+                                step[1](computation)
+                            else:
+                                step[2](computation=computation)  # as py-evm runs it (its OutOfGas when the cost exceeds the gas left)
+                        except Halt:
+                            break
+                        if last:
+                            break
+                    return computation
+                entries, stand_ins = _OWN_LOGIC, no_stand_ins
                 for opcode in code:
                     try:
                         opcode_fn = opcode_lookup[opcode]
