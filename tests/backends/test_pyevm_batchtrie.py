@@ -14,7 +14,7 @@ from trie.constants import BLANK_NODE_HASH
 from trie.exceptions import MissingTrieNode
 
 from sandbox import Sandbox
-from sandbox.backends.pyevm import speed
+from sandbox.backends.pyevm import batchtrie, speed
 from sandbox.backends.pyevm.batchtrie import BatchedTrie, lookup
 from sandbox.chain import Chain
 from tests.backends.workload import REPO
@@ -41,8 +41,13 @@ def _reachable(db: dict[bytes, bytes], root: bytes) -> int:
     return seen
 
 
-def test_batched_writes_give_py_tries_root_reads_and_nodes() -> None:
+def _no_fallback(*args: object) -> None:
+    raise AssertionError("a batch raised: BatchedTrie fell back to py-trie's writes")
+
+
+def test_batched_writes_give_py_tries_root_reads_and_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
     speed.install()
+    monkeypatch.setattr(batchtrie, "_SET", _no_fallback)  # every flush is the batch's own (a batch that raises would hide here)
     for seed in range(24):
         rnd = random.Random(seed)
         fixed = seed % 3 != 0  # state tries: 32-byte keys; else short keys, some a prefix of others (values in branches)
@@ -132,9 +137,10 @@ def test_block_tries_give_py_evms_roots_and_nodes() -> None:
         assert _reachable(nodes, root) == _reachable(their_nodes, their_root)
 
 
-def test_batches_from_one_root_never_see_each_others_changes() -> None:
+def test_batches_from_one_root_never_see_each_others_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Decoded nodes are shared between batches (speed's caches): a batch's changes stay in its own nodes."""
     speed.install()
+    monkeypatch.setattr(batchtrie, "_SET", _no_fallback)
     rnd = random.Random(11)
     pool = [rnd.randbytes(32) for _ in range(400)]
     db: dict[bytes, bytes] = {}
@@ -153,6 +159,7 @@ def test_batches_from_one_root_never_see_each_others_changes() -> None:
         assert ours.root_hash == theirs.root_hash, round_
     assert BatchedTrie(db, root).root_hash == root and all(BatchedTrie(db, root)[k] == base[k] for k in pool[:50])
     missing = BatchedTrie({}, root)  # the nodes are in the caches, but this database has none of them: py-trie's error
+    monkeypatch.undo()  # the batch raises KeyError for the missing node, then py-trie's road raises its MissingTrieNode
     missing[pool[0]] = b"x"
     with pytest.raises(MissingTrieNode):
         _ = missing.root_hash

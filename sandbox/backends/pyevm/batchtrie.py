@@ -46,9 +46,11 @@ _HEX = "0123456789abcdef"
 _ONE = [bytes((i,)) for i in range(16)]
 
 # Nodes in memory, as lists tagged by their first item:
-#   [LEAF, path, value]   [EXTENSION, path, child]   [BRANCH, [16 children or None], value]   [STORED, ref]
-# where a path is nibbles as bytes (0..15 each) and a ref is what py-trie keeps in a parent: a
-# 32-byte hash, or the raw node itself when its encoding is shorter than 32 bytes.
+#   [LEAF, path, value]   [EXTENSION, path, child]   [BRANCH, [16 children or None], value]   [STORED, raw]
+# where a path is nibbles as bytes (0..15 each), a child (and the batch's root) is a node, None or a
+# stored node's 32-byte hash as bytes (as a parent refers to it, not wrapped: a loaded branch's hashes
+# are its raw node's own items), and [STORED, raw] a node embedded in its parent (py-trie keeps a node
+# whose encoding is shorter than 32 bytes in the parent as the raw node itself).
 LEAF, EXTENSION, BRANCH, STORED = 0, 1, 2, 3
 
 
@@ -76,9 +78,10 @@ def _from_raw(raw: Any) -> Any:
     if raw == b"":
         return None
     if len(raw) == 17:
-        return [BRANCH, [None if c == b"" else [STORED, c] for c in raw[:16]], raw[16]]
+        return [BRANCH, [None if c == b"" else c if c.__class__ is bytes else [STORED, c] for c in raw[:16]], raw[16]]
     path, leaf = _unprefix(raw[0])
-    return [LEAF, path, raw[1]] if leaf else [EXTENSION, path, [STORED, raw[1]]]
+    child = raw[1]
+    return [LEAF, path, child] if leaf else [EXTENSION, path, child if child.__class__ is bytes else [STORED, child]]
 
 
 def _common(a: bytes, b: bytes) -> int:
@@ -135,7 +138,7 @@ class Batch:
 
     def __init__(self, db: Any, root: bytes) -> None:
         self.db = db
-        self.node: Any = None if root == BLANK_NODE_HASH else [STORED, root]
+        self.node: Any = None if root == BLANK_NODE_HASH else root
 
     def _load(self, ref: Any) -> Any:
         # _from_raw builds new lists around the raw node's items and changes none of them: the shared node will do
@@ -150,7 +153,9 @@ class Batch:
     def _put(self, node: Any, key: bytes, value: bytes) -> Any:
         if node is None:
             return [LEAF, key, value]
-        if node[0] == STORED:
+        if node.__class__ is bytes:
+            node = self._load(node)
+        elif node[0] == STORED:
             node = self._load(node[1])
         tag = node[0]
         if tag == BRANCH:
@@ -188,7 +193,9 @@ class Batch:
     def _delete(self, node: Any, key: bytes) -> Any:
         if node is None:
             return None
-        if node[0] == STORED:
+        if node.__class__ is bytes:
+            node = self._load(node)
+        elif node[0] == STORED:
             node = self._load(node[1])
         tag = node[0]
         if tag == LEAF:
@@ -216,7 +223,9 @@ class Batch:
         """An extension of ``path`` over ``child``, merged with it when it is a leaf or an extension."""
         if child is None:
             return None
-        if child[0] == STORED:
+        if child.__class__ is bytes:
+            child = self._load(child)
+        elif child[0] == STORED:
             child = self._load(child[1])
         if child[0] == BRANCH:
             return [EXTENSION, path, child]
@@ -227,8 +236,8 @@ class Batch:
         node = self.node
         if node is None:
             return BLANK_NODE_HASH
-        if node[0] == STORED:
-            return node[1]  # type: ignore[no-any-return]  # a root is always a hash
+        if node.__class__ is bytes:
+            return node  # unchanged
         return self._encode(node, True)  # type: ignore[no-any-return]
 
     def _encode(self, node: Any, root: bool = False) -> Any:
@@ -241,7 +250,7 @@ class Batch:
             encoded = speed.fast_encode_raw(raw)
         elif tag == EXTENSION:
             child = node[2]
-            raw = [hex_prefix(node[1], False), child[1] if child[0] == STORED else self._encode(child)]
+            raw = [hex_prefix(node[1], False), child if child.__class__ is bytes else child[1] if child[0] == STORED else self._encode(child)]
             encoded = speed.fast_encode_raw(raw)
         else:  # a branch: its items encoded here (a child's hash is 0xa0 and the hash), not item by item by fast_encode_raw
             raw = []
@@ -250,6 +259,10 @@ class Batch:
                 if child is None:
                     raw.append(b"")
                     parts.append(b"\x80")
+                    continue
+                if child.__class__ is bytes:  # a stored node's hash
+                    raw.append(child)
+                    parts.append(b"\xa0" + child)
                     continue
                 ref = child[1] if child[0] == STORED else self._encode(child)
                 raw.append(ref)
