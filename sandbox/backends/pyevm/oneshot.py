@@ -126,13 +126,43 @@ def apply_once(chain: Any, vm: Any, raw: dict[str, Any], unsigned_at_cap: Any, k
         state.__dict__.pop("_sandbox_watch", None)
     # MiningChain.apply_transaction from here on.
     base_block = vm.get_block()
-    header_with_receipt = vm.add_receipt_to_header(base_block.header, receipt)
-    state.persist()
-    new_header = header_with_receipt.copy(state_root=state.state_root)
-    block = vm.set_block_transactions_and_withdrawals(base_block, new_header, (*base_block.transactions, signed),
-                                                      (*base_block.get_receipts(chain.chaindb), receipt))
+    transactions, receipts = (*base_block.transactions, signed), (*base_block.get_receipts(chain.chaindb), receipt)
+    block = _with_transaction(vm, state, base_block, transactions, receipts)
+    if block is None:
+        header_with_receipt = vm.add_receipt_to_header(base_block.header, receipt)
+        state.persist()
+        new_header = header_with_receipt.copy(state_root=state.state_root)
+        block = vm.set_block_transactions_and_withdrawals(base_block, new_header, transactions, receipts)
     chain.header = block.header
     return signed, receipt, block
+
+
+def _with_transaction(vm: Any, state: Any, base_block: Any, transactions: tuple[Any, ...], receipts: tuple[Any, ...]) -> Any:
+    """The pending block with the last receipt's transaction added, built as py-evm's three steps build it (the
+    receipt's bloom and gas in the header, the state persisted and its root, the transaction and receipt tries
+    stored and their roots) with one header copy instead of three and the block made directly; ``None`` for a
+    VM or block whose steps are not py-evm's own (Byzantium's receipt step, the base VM's tries, a Prague block).
+    """
+    from eth.db.trie import make_trie_root_and_nodes
+    from eth.vm.base import VM
+    from eth.vm.forks.byzantium import ByzantiumVM
+    from eth.vm.forks.prague.blocks import PragueBlock
+    from eth_bloom.bloom import BloomFilter
+
+    cls = type(vm)
+    if (type(base_block) is not PragueBlock or cls.add_receipt_to_header is not ByzantiumVM.add_receipt_to_header
+            or cls.set_block_transactions_and_withdrawals is not VM.set_block_transactions_and_withdrawals):
+        return None
+    receipt = receipts[-1]
+    old = base_block.header
+    bloom, gas_used = int(BloomFilter(old.bloom) | receipt.bloom), receipt.gas_used
+    state.persist()
+    tx_root, tx_nodes = make_trie_root_and_nodes(transactions)
+    vm.chaindb.persist_trie_data_dict(tx_nodes)
+    receipt_root, receipt_nodes = make_trie_root_and_nodes(receipts)
+    vm.chaindb.persist_trie_data_dict(receipt_nodes)
+    header = old.copy(bloom=bloom, gas_used=gas_used, state_root=state.state_root, transaction_root=tx_root, receipt_root=receipt_root)
+    return PragueBlock(header=header, transactions=transactions, uncles=base_block.uncles, withdrawals=base_block.withdrawals)
 
 
 def seal(chain: Any, vm: Any, block: Any, *, coinbase: bytes, mix_hash: bytes) -> Any:
