@@ -36,7 +36,7 @@ from eth.vm.spoof import SpoofTransaction
 from eth_typing import BlockNumber
 
 from sandbox.backends.gas import CALL_STIPEND, Run, optimistic
-from sandbox.backends.pyevm.signing import signer_of
+from sandbox.backends.pyevm.signing import sign
 
 #: Opcodes whose result may differ at another gas limit, or between this run and the estimate's free state.
 DEPENDENT = frozenset({
@@ -304,7 +304,7 @@ def _run(vm: Any, state: Any, sender: bytes, unsigned_at_cap: Any, cap: int, key
     refunded = executor.calculate_gas_refund(computation, spent)
     if executor.calc_data_floor_gas(unsigned_at_cap, spent, refunded) != 0:
         raise _Unproven
-    signed = unsigned_at_cap.copy(gas=limit).as_signed_transaction(signer_of(key))  # eth-keys' signature, its key made once
+    signed = sign(unsigned_at_cap.copy(gas=limit), key)  # eth-keys' signature (its key made once), its encodings made once
     signed.__dict__["sender"] = sender  # py-evm's cached_property: the key's own address, not recovered again
     header = vm.get_header()
     try:

@@ -24,10 +24,10 @@ from eth_tester.backends.pyevm.main import (
 from eth_tester.exceptions import BlockNotFound, TransactionFailed, TransactionNotFound, ValidationError
 from eth_utils import to_tuple
 
+from sandbox.backends.pyevm.signing import sign
 from sandbox.backends.receipt_record import effective_gas_price
 from sandbox.backends.revm.blocks import Block, child_of, genesis_block, make_receipt, serialize_block, serialize_receipt
 from sandbox.backends.revm.calls import CallsMixin, Estimator
-from sandbox.backends.revm.signing import sign
 from sandbox.backends.revm.state import BlockContext, InvalidTransaction, WorldState
 from sandbox.backends.revm.tracing import Tracer
 from sandbox.backends.trace import Recording

@@ -17,9 +17,9 @@ from eth_tester.normalization import DefaultNormalizer
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump
 from sandbox.backends.history import Resumed
+from sandbox.backends.pyevm.signing import sign
 from sandbox.backends.revm.backend import RevmBackend
 from sandbox.backends.revm.blocks import normalized_receipt, resume_blocks
-from sandbox.backends.revm.signing import sign
 from sandbox.backends.revm.tracing import LazyRecording, Tracer
 from sandbox.backends.tester import TesterBackend, stand_in_key
 from sandbox.backends.trace import Recorder, Recording

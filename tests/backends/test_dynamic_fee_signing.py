@@ -1,4 +1,4 @@
-"""The revm engine signs its own transactions (``sandbox.backends.revm.signing``) as py-evm's ``as_signed_transaction``
+"""The embedded engines sign their own dynamic-fee transactions (``sandbox.backends.pyevm.signing.sign``) as py-evm's ``as_signed_transaction``
 does with eth-keys: same class, fields, signature, RLP and hash; the RLP it hands pyrlp as the objects' cache is
 the RLP their sedes give; the fields it does not know take py-evm's road, with py-evm's errors."""
 
@@ -13,7 +13,7 @@ from eth_keys import keys
 from eth_utils import function_signature_to_4byte_selector, keccak, to_canonical_address
 
 from sandbox import Sandbox
-from sandbox.backends.revm.signing import sign
+from sandbox.backends.pyevm.signing import sign
 from tests.backends.workload import PROBE
 
 BUILDER = PragueVM.get_transaction_builder()
