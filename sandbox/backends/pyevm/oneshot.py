@@ -36,6 +36,7 @@ from eth.vm.spoof import SpoofTransaction
 from eth_typing import BlockNumber
 
 from sandbox.backends.gas import CALL_STIPEND, Run, optimistic
+from sandbox.backends.pyevm import receipt_rlp
 from sandbox.backends.pyevm.signing import sign
 
 #: Opcodes whose result may differ at another gas limit, or between this run and the estimate's free state.
@@ -154,6 +155,7 @@ def _with_transaction(vm: Any, state: Any, base_block: Any, transactions: tuple[
             or cls.set_block_transactions_and_withdrawals is not VM.set_block_transactions_and_withdrawals):
         return None
     receipt = receipts[-1]
+    receipt_rlp.prime(receipt)  # its encoding for the receipt trie and the stored block, made once from its fields
     old = base_block.header
     bloom, gas_used = int(BloomFilter(old.bloom) | receipt.bloom), receipt.gas_used
     state.persist()
