@@ -322,6 +322,18 @@ def _big_endian(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")  # 0: b"", as pyrlp's big_endian_int
 
 
+#: py-evm's ``Account`` (imported once: :func:`encode_account` runs ~7 times a mint).
+_ACCOUNT_CLASS: Any = None
+
+
+def _account_class() -> Any:
+    global _ACCOUNT_CLASS
+    from eth.rlp.accounts import Account
+
+    _ACCOUNT_CLASS = Account
+    return Account
+
+
 def encode_account(account: Any) -> bytes:
     """``rlp.encode(account, sedes=Account)``, written out for py-evm's own ``Account`` with valid fields.
 
@@ -330,16 +342,15 @@ def encode_account(account: Any) -> bytes:
     pyrlp's serializer and four sedes. Anything else (another class, a bool,
     a negative number, a hash of another length) is pyrlp's, with its errors.
     """
-    from eth.rlp.accounts import Account
-
-    if type(account) is Account:
+    account_class = _ACCOUNT_CLASS or _account_class()
+    if type(account) is account_class:
         nonce, balance, storage_root, code_hash = account.nonce, account.balance, account.storage_root, account.code_hash
         if (nonce.__class__ is int and balance.__class__ is int and nonce >= 0 and balance >= 0
                 and storage_root.__class__ is bytes and len(storage_root) == 32 and code_hash.__class__ is bytes and len(code_hash) == 32):
             return fast_encode_raw([_big_endian(nonce), _big_endian(balance), storage_root, code_hash])
     import rlp
 
-    return bytes(rlp.encode(account, sedes=Account))
+    return bytes(rlp.encode(account, sedes=account_class))
 
 
 _CALL_EXECUTORS: dict[type, type] = {}
