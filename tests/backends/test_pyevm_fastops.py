@@ -14,8 +14,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:SELFDESTRUCT opcode present")
 
 #: Opcodes with a stand-in, and a few without, for the programs below.
 _WITH = [0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1B, 0x1C, 0x50, 0x51, 0x52, 0x56, 0x57,
-         0x5B, 0x33, 0x34, 0x36, 0x20, *range(0x5F, 0x80), *range(0x80, 0xA0)]
-_WITHOUT = [0x05, 0x0A, 0x12, 0x1A, 0x1D, 0x35, 0x53, 0x58, 0x59, 0x5A, 0x00, 0xF3, 0xFD, 0xFE, 0x0C]
+         0x5B, 0x33, 0x34, 0x36, 0x20, 0x54, *range(0x5F, 0x80), *range(0x80, 0xA0)]
+_WITHOUT = [0x05, 0x0A, 0x12, 0x1A, 0x1D, 0x35, 0x53, 0x55, 0x55, 0x58, 0x59, 0x5A, 0x00, 0xF3, 0xFD, 0xFE, 0x0C]
 _WORDS = [0, 1, 2, 31, 32, 64, 255, 256, 257, 2**255, 2**256 - 1, 2**160 - 1, 0x5B, 10**6, 2**64]
 
 
@@ -158,3 +158,19 @@ def test_sha3_of_memory_in_place_hashes_and_charges_as_py_evm() -> None:
                 assert _run(state, code, fast=True, gas=gas) == _run(state, code, fast=False, gas=gas), (start, size, gas)
             compared += start + size <= 64 and size > 0
     assert compared >= 20  # the in-place road, not only py-evm's
+
+
+def test_sload_warms_charges_and_reads_as_py_evm() -> None:
+    """SLOAD of a slot stored, one cold, one past the top word's bytes, with the gas to spare, just enough and one short."""
+    _sb, state = _state()
+    store = bytes.fromhex("6007600555")  # SSTORE(5, 7)
+    loads = [bytes.fromhex("600554"), bytes.fromhex("600654"), b"\x7f" + b"\xff" * 32 + b"\x54", bytes.fromhex("60055460055401")]
+    for load in loads:
+        for code in (load, store + load):
+            full = _run(state, code, fast=True)
+            assert full == _run(state, code, fast=False), code.hex()
+            used = 200_000 - full[3]
+            for gas in (used, used - 1, used - 99, used - 2001, 2):
+                assert _run(state, code, fast=True, gas=gas) == _run(state, code, fast=False, gas=gas), (code.hex(), gas)
+    # the value stored is the value read
+    assert _run(state, store + bytes.fromhex("600554"), fast=True)[5] == [7]
