@@ -301,9 +301,10 @@ def main() -> None:
     parser.add_argument("--no-suite", action="store_true", help="leave the 20-test suite rows out")
     parser.add_argument("--readme", action="store_true", help="write this run's table into README.md's Benchmarks section")
     parser.add_argument("--data-uri", action="store_true", help="mint with a 1.9 kB data: URI (art inline) instead of an IPFS link")
-    parser.add_argument("--rounds", type=int, default=2,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="run the titanoboa, web3.py + eth-tester and Sandbox py-evm rows this many times, alternating, "
-                             "and keep each row's fastest (default 2: a shared machine's load falls on every row alike)")
+                             "and keep each row's fastest (default 5: on a shared 2-core machine one process's 200 mints vary "
+                             "by up to 1.5x from run to run, and the load falls on every row alike)")
     parser.add_argument("--pyevm-only", action="store_true",
                         help="only the py-evm rows: titanoboa, web3.py + eth-tester and the Sandbox on py-evm (no revm, anvil or suite rows)")
     parser.add_argument("--one-row", metavar="JSON", help=argparse.SUPPRESS)  # internal: one row in this process (own_process)

@@ -2,9 +2,8 @@
 
 A SandboxNFT mint runs ~850 instructions, nine in ten of them pushes, dups,
 swaps, pops, jumps and word arithmetic (and six SHA3s of bytes already in
-memory, and nine SLOADs, read here from py-evm's own account database);
-py-evm runs each as its logic function calling the computation's stack
-proxy calling the stack's method, which pops into a tuple through a generator and converts each item. The
+memory); py-evm runs each as its logic function calling the computation's stack proxy calling the stack's method,
+which pops into a tuple through a generator and converts each item. The
 functions here read and write ``computation._stack.values`` (py-evm's list:
 ints and bytes, as it keeps them) directly: the same items pushed (bytes
 where py-evm pushes bytes), the same program counter, the same memory, and
@@ -27,22 +26,15 @@ from collections.abc import Callable
 from typing import Any
 
 from eth.constants import UINT_256_MAX
-from eth.db.account import AccountDB
 from eth.exceptions import InvalidInstruction, InvalidJumpDestination
-from eth.vm.forks.berlin import logic as berlin_logic
-from eth.vm.forks.berlin.constants import COLD_SLOAD_COST, WARM_STORAGE_READ_COST
 from eth.vm.logic import arithmetic, comparison, context, duplication, flow, memory, sha3, stack, swap
 from eth.vm.opcode_values import JUMPDEST, STOP
 from eth.vm.stack import to_bytes, to_int
-from eth.vm.state import BaseState
 from eth_hash.auto import keccak
 
 Logic = Callable[[Any], None]
 #: Stack depth limit: py-evm raises FullStack when pushing onto 1024 items.
 _FULL = 1024
-_ACCOUNT_DB = AccountDB
-_STATE_GET_STORAGE, _STATE_IS_WARM, _STATE_MARK_WARM = BaseState.get_storage, BaseState.is_storage_warm, BaseState.mark_storage_warm
-_COLD_SLOAD, _WARM_READ = COLD_SLOAD_COST, WARM_STORAGE_READ_COST
 
 
 def _push(size: int, original: Logic) -> Logic:
@@ -295,33 +287,6 @@ def _calldatasize(c: Any) -> None:
     values.append(len(c.msg.data))
 
 
-def _sload(c: Any) -> None:
-    # Berlin's sload_eip2929 on py-evm's own state and account database: the slot warmed (2,100 gas cold, 100 warm)
-    # and read from its account's store, without the state's and the database's checks and calls in between
-    values = c._stack.values
-    state = c.state
-    db = state._account_db
-    if not values or db.__class__ is not _ACCOUNT_DB or type(state).get_storage is not _STATE_GET_STORAGE \
-            or type(state).is_storage_warm is not _STATE_IS_WARM or type(state).mark_storage_warm is not _STATE_MARK_WARM:
-        return berlin_logic.sload_eip2929(c)
-    slot = values[-1]
-    if slot.__class__ is not int:
-        slot = int.from_bytes(slot, "big") if slot.__class__ is bytes else to_int(slot)
-    address = c.msg.storage_address
-    key = address + (slot.to_bytes((slot.bit_length() + 7) // 8 or 1, "big"))  # eth-utils' int_to_big_endian
-    accessed = db._journal_accessed_state
-    cold = key not in accessed
-    cost = _COLD_SLOAD if cold else _WARM_READ
-    meter = c._gas_meter
-    if cost > meter.gas_remaining:  # py-evm's road: its OutOfGas, after the slot was warmed
-        return berlin_logic.sload_eip2929(c)
-    del values[-1]
-    if cold:
-        accessed[key] = b""  # py-evm's IS_PRESENT_VALUE
-    meter.gas_remaining -= cost
-    values.append(db._get_address_store(address).get(slot, True))
-
-
 def _shl(shift: int, value: int) -> int:
     return 0 if shift >= 256 else (value << shift) & UINT_256_MAX
 
@@ -337,7 +302,6 @@ def _table() -> dict[Any, Logic]:
         stack.pop: _pop, flow.jumpdest: _jumpdest, flow.jump: _jump, flow.jumpi: _jumpi,
         memory.mstore: _mstore, memory.mload: _mload, sha3.sha3: _sha3,
         context.caller: _caller, context.callvalue: _callvalue, context.calldatasize: _calldatasize,
-        berlin_logic.sload_eip2929: _sload,
     }
     binaries: dict[Any, Callable[[int, int], int]] = {
         comparison.or_op: int.__or__, comparison.xor: int.__xor__,
