@@ -21,11 +21,9 @@ from eth.rlp.logs import Log
 from eth.rlp.receipts import Receipt
 from eth.vm.forks.berlin.receipts import TypedReceipt
 
+from sandbox.backends.pyevm.speed import _big_endian  # RLP's big-endian integer bytes (zero: empty)
+
 _WORD, _BLOOM = 1 << 256, 1 << 2048
-
-
-def _be(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
 def _items(receipt: Any) -> list[Any] | None:
@@ -46,7 +44,7 @@ def _items(receipt: Any) -> list[Any] | None:
         if any(topic.__class__ is not int or not 0 <= topic < _WORD for topic in topics):
             return None
         encoded_logs.append([address, [topic.to_bytes(32, "big") for topic in topics], data])
-    return [state_root, _be(gas_used), bloom.to_bytes(256, "big"), encoded_logs]
+    return [state_root, _big_endian(gas_used), bloom.to_bytes(256, "big"), encoded_logs]
 
 
 def prime(receipt: Any) -> None:

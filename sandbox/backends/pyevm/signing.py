@@ -29,6 +29,8 @@ import rlp.codec
 from eth.vm.forks.berlin.transactions import TypedTransaction
 from eth_hash.auto import keccak
 
+from sandbox.backends.pyevm.speed import _big_endian  # RLP's big-endian integer bytes (zero: empty)
+
 
 class VRS(NamedTuple):
     """What py-evm's ``as_signed_transaction`` reads from a signature."""
@@ -88,11 +90,6 @@ SIGNED_DYNAMIC_FEE = (*UNSIGNED_DYNAMIC_FEE, "y_parity", "r", "s")
 _INTEGERS = ("chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas", "value")
 
 
-def _be(value: int) -> bytes:
-    """An unsigned integer as RLP's big-endian bytes (no leading zeros; zero is empty)."""
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
 def _unsigned_items(unsigned: Any) -> list[Any] | None:
     """The RLP items of a dynamic-fee transaction's unsigned fields as pyrlp's sedes serialize them; None when a
     field is not plainly what they take (the sedes then judge it, with their errors)."""
@@ -102,7 +99,7 @@ def _unsigned_items(unsigned: Any) -> list[Any] | None:
         if name in _INTEGERS:
             if value.__class__ is not int or value < 0:
                 return None
-            items.append(_be(value))
+            items.append(_big_endian(value))
         elif name == "to":
             if value.__class__ is not bytes or len(value) not in (0, 20):
                 return None
@@ -137,7 +134,7 @@ def sign(unsigned: Any, key: Any) -> Any:
     if items is not None and inner is not None and type(inner)._meta.field_names == SIGNED_DYNAMIC_FEE and not inner._cached_rlp:
         y_parity, r, s = inner.y_parity, inner.r, inner.s
         if all(v.__class__ is int and v >= 0 for v in (y_parity, r, s)):
-            inner._cached_rlp = rlp.codec.encode_raw([*items, _be(y_parity), _be(r), _be(s)])
+            inner._cached_rlp = rlp.codec.encode_raw([*items, _big_endian(y_parity), _big_endian(r), _big_endian(s)])
         _type_byte(signed, signed.type_id)
         if inner._cached_rlp and type(signed).hash is _TYPED_HASH and "hash" not in signed.__dict__ and "_type_byte" in signed.__dict__:
             # py-evm's cached ``hash`` (keccak of the encoding, through eth-utils' keccak and its argument checks), given

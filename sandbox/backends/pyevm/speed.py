@@ -478,8 +478,6 @@ def _sponge_keccak(original: Any) -> Any:
 
 #: Whether the loop runs :mod:`sandbox.backends.pyevm.fastops`' stand-ins (the tests turn it off to compare).
 FAST_OPCODES = True
-#: Whether storage reads walk py-evm's layers in :func:`sandbox.backends.pyevm.storage_read.read` (the tests turn it off to compare).
-FAST_STORAGE_READS = True
 #: Plain opcodes (py-evm's ``_FastOpcode`` objects) -> (gas cost, the function run for its logic), two tables:
 #: with the stand-ins of :mod:`~sandbox.backends.pyevm.fastops`, and with py-evm's logic alone.
 _WITH_STAND_INS: dict[Any, tuple[Any, Any]] = {}
@@ -1014,7 +1012,7 @@ def _install_storage_words() -> None:
         key = int_to_big_endian(slot)
         lookup_db = store._journal_storage if from_journal else store._locked_changes
         try:
-            encoded_value = read(lookup_db, key) if FAST_STORAGE_READS else lookup_db[key]
+            encoded_value = read(lookup_db, key)
         except MissingStorageTrieNode:
             raise
         except KeyError:
