@@ -88,6 +88,7 @@ bench: setup
 	$(PY) bench/workshop_bench.py
 	$(PY) bench/store_bench.py
 	$(PY) bench/sweep_bench.py
+	$(PY) bench/anvil_growth.py
 
 # Refresh the pinned Python versions after changing pyproject.toml.
 lock: $(PY)
