@@ -320,10 +320,15 @@ def main() -> None:
     art, token_uri = artifact(), uri(options.data_uri)
     # The py-evm rows, alternated over the rounds; each row keeps its fastest deploy, mints and reads.
     boa = tester = pyevm = None
+    paired: list[tuple[float, float]] = []  # each round's Sandbox py-evm ÷ titanoboa: mints/s, reads/s
     for _ in range(max(options.rounds, 1)):
-        boa = fastest(boa, None if options.no_boa else boa_row(art, token_uri))
+        boa_now = None if options.no_boa else boa_row(art, token_uri)
+        boa = fastest(boa, boa_now)
         tester = fastest(tester, own_process("tester", token_uri))
-        pyevm = fastest(pyevm, own_process("sandbox", token_uri, backend="pyevm"))
+        pyevm_now = own_process("sandbox", token_uri, backend="pyevm")
+        pyevm = fastest(pyevm, pyevm_now)
+        if boa_now is not None:
+            paired.append((boa_now["mint"] / pyevm_now["mint"], boa_now["read"] / pyevm_now["read"]))
     base_name = "titanoboa 0.1 + boa-solidity (py-evm)" if boa is not None else "web3.py + EthereumTesterProvider"
     print(f"OpenZeppelin ERC-721 workload: deploy, {MINTS} mints with receipts, {READS} reads (same artifact on every row); "
           f"token URI of {len(token_uri)} bytes")
@@ -352,6 +357,14 @@ def main() -> None:
     assert tester is not None and pyevm is not None
     show("web3.py + EthereumTesterProvider", tester)
     show("Sandbox, py-evm (default)", pyevm, versus(1.0, 1.0))
+    if len(paired) > 1:  # how steady the py-evm ratio is: each round's pair (adjacent processes) on its own
+        mints_x, reads_x = sorted(m for m, _ in paired), sorted(r for _, r in paired)
+        met = sum(m >= 1.0 for m in mints_x)
+        spread = (f"mints {statistics.median(mints_x):.2f} ({mints_x[0]:.2f}–{mints_x[-1]:.2f}), "
+                  f"reads {statistics.median(reads_x):.2f} ({reads_x[0]:.2f}–{reads_x[-1]:.2f})")
+        print(f"{'  each round, Sandbox py-evm ÷ titanoboa':<40} median (min–max) of {len(paired)}: {spread}; mints >= 1x in {met} of {len(paired)}")
+        table.append(f"| each round, Sandbox py-evm ÷ titanoboa: median (min–max) of {len(paired)} | {spread} | | | | "
+                     f"mints >= 1x in {met} of {len(paired)} rounds |")
     if options.pyevm_only:
         return
     show("Sandbox, revm", own_process("sandbox", token_uri, backend="revm"), versus(3.0, 5.0))

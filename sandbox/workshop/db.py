@@ -160,6 +160,11 @@ class ChainStore:
                 conn.execute("INSERT INTO meta VALUES ('format', ?), ('generation', ?)", (str(FORMAT), uuid.uuid4().hex))
             finally:
                 conn.close()
+            # A write-ahead log or shared-memory file with no store beside it is what is left of a store
+            # removed by hand while its last writer had not checkpointed: SQLite would replay its pages
+            # into the new file. Writers hold the lock, so no live store can own them here.
+            for suffix in ("-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(tmp, self.path)
         except sqlite3.OperationalError as exc:
             raise StateFileError(f"cannot create the chain store {self.path} ({exc}); check that the folder is writable and the disk has space") from None
@@ -292,6 +297,8 @@ class ChainStore:
                 f"could not save the chain to {self.path} ({exc}); nothing of this command was saved and the store is unchanged: "
                 "free disk space or make the folder writable, then run it again"
             ) from None
+        except sqlite3.DatabaseError as exc:  # a constraint the store's own rows break: it was changed behind the sandbox
+            raise StateFileError(f"could not save the chain to {self.path}: the store is damaged ({exc}); nothing of this command was saved; {FIX}") from None
         return generation
 
     def digest(self) -> str | None:
@@ -518,6 +525,9 @@ def reset_store(store: ChainStore) -> Path | None:
         store.connect()
     except StateFileError:
         backup = store.path.with_name(store.path.name + ".bak")
+        for suffix in ("-wal", "-shm"):  # its log goes with it: it is the backup's, not the next store's
+            if Path(str(store.path) + suffix).exists():
+                os.replace(str(store.path) + suffix, str(backup) + suffix)
         os.replace(store.path, backup)
         return backup
     finally:

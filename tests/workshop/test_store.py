@@ -205,9 +205,50 @@ def test_bad_stores_are_refused_named_and_kept(tmp_path: Path, make: object, mes
 def test_reset_keeps_a_damaged_store_as_backup(tmp_path: Path) -> None:
     path = tmp_path / "chain.db"
     path.write_bytes(b"oops, not a database")
+    Path(str(path) + "-wal").write_bytes(b"its log")
     backup = reset_store(ChainStore(path))
     assert backup == tmp_path / "chain.db.bak" and backup.read_bytes() == b"oops, not a database"
-    assert not path.exists()
+    assert Path(str(backup) + "-wal").read_bytes() == b"its log"  # the log goes with its store, not to the next one
+    assert not path.exists() and not Path(str(path) + "-wal").exists()
+
+
+def test_a_store_removed_without_its_log_starts_a_new_chain(saved: tuple[Path, str, str, int], tmp_path: Path) -> None:
+    """``rm chain.db`` while its -wal/-shm are left (the last writer did not checkpoint): the next command starts
+    a new chain instead of replaying the old log into it (which broke the first save with a constraint error)."""
+    path = _copy(saved, tmp_path)
+    sqlite3.connect(path).execute("PRAGMA journal_mode = WAL").connection.close()  # as the store the sandbox created (a copy is one file)
+    ws = Workshop(REPO, state=path)
+    with ws.session(write=True) as sb:
+        assert collection.mint(ws, sb, to="bob", name="logged")["token_id"] == 3
+    wal = Path(str(path) + "-wal")
+    assert wal.stat().st_size > 0  # the mint is in the log, not yet in the file (the connection is still open)
+    left = {suffix: Path(str(path) + suffix).read_bytes() for suffix in ("-wal", "-shm")}
+    ws.store.close()
+    path.unlink()
+    for suffix, data in left.items():
+        Path(str(path) + suffix).write_bytes(data)
+    fresh = Workshop(REPO, state=path)
+    with fresh.session(write=True) as sb:
+        assert collection.mint(fresh, sb, to="bob", name="first of the new chain")["token_id"] == 0
+    fresh.store.close()
+    assert ChainStore(path).head() == 2  # the new chain's deploy and mint (the old chain had block 6 and more)
+
+
+def test_a_store_changed_behind_the_sandbox_is_a_clear_error(saved: tuple[Path, str, str, int], tmp_path: Path) -> None:
+    path = _copy(saved, tmp_path)
+    head = ChainStore(path).head()
+    assert head is not None
+    ws = Workshop(REPO, state=path)
+    with pytest.raises(StateFileError, match=r"the store is damaged \(UNIQUE constraint failed: blocks.number\); nothing of this"):
+        with ws.session(write=True) as sb:
+            collection.mint(ws, sb, to="bob", name="never")
+            conn = sqlite3.connect(path)  # another program writes a row where the mint's block goes, behind the lock
+            conn.execute("INSERT INTO blocks VALUES (?, 'not a hash', x'00', '{}')", (head + 1,))
+            conn.commit()
+            conn.close()
+            before = ChainStore(path).counts()
+    ws.store.close()
+    assert ChainStore(path).counts() == before  # nothing of the mint saved
 
 
 def test_a_held_lock_makes_others_wait_then_give_up(tmp_path: Path) -> None:
