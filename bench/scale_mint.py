@@ -16,6 +16,13 @@ as a cost per mint that is not the mint's; they come every quarter more
 objects kept, so over a window wide enough to hold them (``--window 900``
 between 1,000 and 10,000) their cost per mint is flat.
 
+On a shared machine one window's CPU time moves by a quarter from one
+minute to the next, more than the sizes differ; so each engine's process
+also ends with a paired comparison: a second chain kept at the smallest
+size and the grown one take turns, window by window (each window undone
+after, so the sizes stay put), and the ratio of each round's pair is
+printed with its median and range.
+
     .venv/bin/python bench/scale_mint.py                       # py-evm and revm, 100 / 1,000 / 10,000 tokens
     .venv/bin/python bench/scale_mint.py --backends pyevm --sizes 100,2000
 """
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -51,6 +59,11 @@ def one_engine(backend: str, sizes: list[int], window: int) -> dict[str, Any]:
 
     from sandbox import Sandbox
 
+    # The paired comparison's small chain, built first (its memory is in the baseline, not in the per-token figure).
+    small = Sandbox(REPO, backend=backend)
+    small_nft = small.deploy("SandboxNFT", "Small", "S", small.accounts.alice, sender=small.accounts.alice)
+    for _ in range(sizes[0]):
+        small_nft.mint(small.accounts.bob, URI, sender=small.accounts.alice)
     sb = Sandbox(REPO, backend=backend)
     alice, bob = sb.accounts.alice, sb.accounts.bob
     sb.compile()
@@ -68,6 +81,8 @@ def one_engine(backend: str, sizes: list[int], window: int) -> dict[str, Any]:
             if phase == "start" and info["generation"] == 2:
                 full[0] += 1
 
+        if size == sizes[-1]:
+            before_last = sb.snapshot()  # the paired comparison mints from here again (a collection may be capped at its size)
         gc.callbacks.append(count)
         began, cpu, timed = time.perf_counter(), time.process_time(), size - minted
         while minted < size:
@@ -82,7 +97,30 @@ def one_engine(backend: str, sizes: list[int], window: int) -> dict[str, Any]:
         rows.append({"size": size, "ms": ms, "cpu_ms": cpu_ms, "rss_mib": rss / 1024, "kib_per_token": (rss - start_rss) / minted,
                      "full_gcs": full[0]})
     assert nft.totalSupply() == sizes[-1]
-    return {"backend": backend, "start_rss_mib": start_rss / 1024, "rows": rows}
+    sb.revert(before_last)
+    return {"backend": backend, "start_rss_mib": start_rss / 1024, "rows": rows,
+            "paired": paired([(small, small_nft), (sb, nft)], window, PAIRED_ROUNDS)}
+
+
+#: Rounds of the paired comparison (each: a window on the small chain, then one on the large).
+PAIRED_ROUNDS = 9
+
+
+def paired(chains: list[tuple[Any, Any]], window: int, rounds: int) -> list[list[float]]:
+    """CPU ms per mint over ``window`` mints on each chain in turn, ``rounds`` times; each window undone after
+    (``isolate``), so every window mints onto the same collection size. In one process, one window after the
+    other, the machine's load of the moment falls on both sizes alike, and the garbage collector walks both
+    chains whichever is minting: what differs is the chain's own work at its size."""
+    out: list[list[float]] = [[] for _ in chains]
+    for _ in range(rounds):
+        for (sb, nft), times in zip(chains, out, strict=True):
+            alice, bob = sb.accounts.alice, sb.accounts.bob
+            with sb.isolate():
+                cpu = time.process_time()
+                for _ in range(window):
+                    nft.mint(bob, URI, sender=alice)
+                times.append((time.process_time() - cpu) / window * 1000)
+    return out
 
 
 def main() -> None:
@@ -113,6 +151,11 @@ def main() -> None:
         last = result["rows"][-1]
         print(f"{backend:<8} CPU per mint {sizes[-1]:,}/{sizes[0]:,}: {last['cpu_ms'] / first:.2f}x (target 1.0); "
               f"memory {last['kib_per_token']:.1f} KiB per token", flush=True)
+        small, large = result["paired"]
+        ratios = sorted(b / a for a, b in zip(small, large, strict=True))
+        print(f"{backend:<8} paired, {len(small)} rounds of {window} mints from {sizes[0]:,} and from {sizes[-1] - window:,} tokens, in one process: "
+              f"CPU {statistics.median(small):.2f} vs {statistics.median(large):.2f} ms a mint (medians); each round's ratio "
+              f"{statistics.median(ratios):.2f}x median ({ratios[0]:.2f}-{ratios[-1]:.2f}; target 1.0)", flush=True)
 
 
 if __name__ == "__main__":
