@@ -208,6 +208,9 @@ class Accounts:
         """Address of an account, account name, or address string."""
         if isinstance(value, str) and value in self._by_name:
             return self._by_name[value].address
+        if isinstance(value, str) and value.isidentifier() and not is_address(value):  # a name, not an address: say which names there are
+            raise InvalidAddressError(f"'{value}' is not an address nor a known account; known accounts: {', '.join(self._by_name)} "
+                                      "(or a 0x-prefixed 40-hex-digit address)")
         return normalize_address(value)
 
     def name_of(self, address: str) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import Sandbox
-from sandbox.chain.accounts import NAMES, normalize_address
+from sandbox.chain.accounts import NAMES, Accounts, normalize_address
 from sandbox.errors import InvalidAddressError, UnknownAccountError
 
 # anvil's and Hardhat's first, second and last default accounts.
@@ -55,5 +55,9 @@ def test_address_validation_names_the_value_and_the_fix() -> None:
         normalize_address(bad_checksum)
     with pytest.raises(InvalidAddressError, match="'0x1234' is not an address"):
         normalize_address("0x1234")
+    accounts = Accounts.dev()
+    with pytest.raises(InvalidAddressError, match="'mallory' is not an address nor a known account; known accounts: alice, bob, carol"):
+        accounts.resolve("mallory")
+    assert accounts.resolve(good.lower()[2:]) == good  # 40 hex digits without 0x: an address, though it reads as a name
     with pytest.raises(InvalidAddressError, match="not an address"):
         normalize_address(42)

@@ -75,7 +75,7 @@ def test_deploy_call_and_send_any_contract(sandbox_cmd: Any) -> None:
          "carol cannot give away token #0: it belongs to bob, and only its owner can give it away (use --from bob)"),
         (("transfer", "0", "--from", "bob", "--to", "0x1234"), "'0x1234' is not an address"),
         (("mint", "--to", "0xZZ", "--name", "x"), "'0xZZ' is not an address"),
-        (("mint", "--to", "mallory", "--name", "x"), "'mallory' is not an address"),
+        (("mint", "--to", "mallory", "--name", "x"), "'mallory' is not an address nor a known account; known accounts: alice, bob,"),
         (("mint", "--to", "bob", "--name", " "), "token name is empty"),
         (("mint", "--to", "bob", "--name", "x", "--image", "/no/such.png"), "cannot read image '/no/such.png'"),
         (("mint", "--to", "bob", "--name", "x", "--from", "bob"), "bob cannot mint here: only the collection's owner can"),
