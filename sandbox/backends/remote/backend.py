@@ -3,7 +3,9 @@
 Reads go straight to the node as JSON-RPC and come back as records; sends go
 through web3.py so that a real key attached by :mod:`sandbox.chain.keys`
 (web3.py's signing middleware) signs locally, and the node signs for the
-accounts it holds. Snapshots are the node's ``evm_snapshot``/``evm_revert``;
+accounts it holds: those, on a node that automines and knows anvil's
+``eth_sendTransactionSync``, are sent and answered with their receipt in one
+request (no receipt polling). Snapshots are the node's ``evm_snapshot``/``evm_revert``;
 their ids are shared by every handle on one node, because a revert drops the
 later snapshots for all of them (anvil breaks when asked to revert to a
 snapshot it already dropped).
@@ -30,6 +32,10 @@ MINING_TIME_SHARE, MINING_TIME_CAP = 0.8, 0.5
 AUTOMINE_METHODS = ("anvil_getAutomine", "hardhat_getAutomine")
 #: Snapshot ids taken on each node, shared by every handle on it.
 _NODE_SNAPSHOTS: dict[str, list[Any]] = {}
+
+
+class MethodUnsupported(ChainError):
+    """The node answers that it does not know a method (JSON-RPC -32601, "not supported")."""
 
 
 def _revert_data(error: dict[str, Any]) -> bytes | None:
@@ -76,6 +82,9 @@ class RemoteChainBackend(ChainBackend):
         self._mining_times = (0.0, 0.0)
         #: The automine question this node answers (None: not asked yet; "": it answers none).
         self._automine_method: str | None = None
+        #: Send and receipt in one request (``eth_sendTransactionSync``, anvil's): None until the first send asks
+        #: whether the node automines and holds keys; then the addresses it signs for, or False (it cannot).
+        self._sync_senders: set[str] | bool | None = None
 
     @property
     def w3(self) -> Any:
@@ -106,7 +115,7 @@ class RemoteChainBackend(ChainBackend):
                 raise Reverted(data)
             message = str(error.get("message", error))
             if error.get("code") == -32601 or "not found" in message.lower() or "not supported" in message.lower():
-                raise ChainError(f"the node at {self.url} does not support {method} ({message}); use anvil or the embedded chain")
+                raise MethodUnsupported(f"the node at {self.url} does not support {method} ({message}); use anvil or the embedded chain")
             if method.startswith(("eth_send", "eth_estimate", "eth_call")):
                 raise TransactionRejected(f"the node at {self.url} refused {method}: {message}")
             raise ChainError(f"the node at {self.url} rejected {method}{list(params)} ({message})")
@@ -125,6 +134,9 @@ class RemoteChainBackend(ChainBackend):
     def send(self, tx: TxRequest) -> Record:
         from web3.exceptions import ContractLogicError, Web3RPCError
 
+        receipt = self._send_sync(tx)
+        if receipt is not None:
+            return receipt
         sent = wire_tx(tx)
         sent = {k: (int(v, 16) if isinstance(v, str) and k not in ("from", "to", "data") else v) for k, v in sent.items()}
         try:
@@ -135,6 +147,41 @@ class RemoteChainBackend(ChainBackend):
         except Web3RPCError as exc:
             raise TransactionRejected(f"the node at {self.url} refused the transaction from {tx['from']}: {exc}") from None
         return self.wait_for_receipt("0x" + bytes(tx_hash).hex())
+
+    def _send_sync(self, tx: TxRequest) -> Record | None:
+        """Send ``tx`` and read its receipt in one request, ``eth_sendTransactionSync`` (anvil), when the node
+        signs for the sender (one of its own accounts, or one this handle impersonates) and mines each
+        transaction as it arrives; ``None`` (nothing sent) otherwise: the send goes through web3.py and its
+        receipt is polled (:meth:`wait_for_receipt`).
+
+        Polling costs the client a request per miss, and more of them as anvil's blocks take longer with its
+        state (its state root is rebuilt each block); a sent transaction is the same request either way
+        (the node fills what ``eth_sendTransaction`` fills), and so is its receipt."""
+        senders = self._sync_senders
+        if senders is None:  # asked once per connection: a node started with --no-mining or --block-time is polled
+            try:
+                senders = {a.lower() for a in self.rpc("eth_accounts") or []} if self._node_automine() else False
+            except ChainError:
+                senders = False
+            self._sync_senders = senders
+        sender = str(tx.get("from", "")).lower()
+        if senders is False or not (sender in senders or sender in self._impersonated):  # type: ignore[operator]
+            return None
+        try:
+            found = self.rpc("eth_sendTransactionSync", wire_tx(tx))
+        except MethodUnsupported:
+            self._sync_senders = False  # geth, Hardhat, a sandbox node: their eth_sendTransaction, polled
+            return None
+        except TransactionRejected as exc:
+            if "timeout" in str(exc).lower():
+                raise ChainError(f"the transaction from {tx['from']} was sent but the node at {self.url} did not mine it within its "
+                                 "confirmation timeout; is its mining on (anvil --no-mining mines only when asked: sb.mine())?") from None
+            raise TransactionRejected(f"the node at {self.url} refused the transaction from {tx['from']}: "
+                                      f"{str(exc).split(': ', 1)[-1]}") from None
+        if not found:
+            raise ChainError(f"the node at {self.url} answered eth_sendTransactionSync with no receipt")
+        receipt: Record = record(found)
+        return receipt
 
     def wait_for_receipt(self, tx_hash: str, *, timeout: float = RECEIPT_TIMEOUT) -> Record:
         """The receipt of ``tx_hash`` once mined: polled at once, then every 0.5..2 ms for the first second, then every 50 ms;
