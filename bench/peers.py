@@ -16,7 +16,7 @@ Each ratio is against the titanoboa row of this same run (the web3.py +
 eth-tester row when titanoboa cannot be installed), printed with its target.
 Every row runs in a new process of its own, as titanoboa's must (its venv):
 none inherits the objects and garbage of the rows before it. The titanoboa,
-web3.py + eth-tester and Sandbox py-evm rows, and the two anvil rows, run ``--rounds`` times (5),
+web3.py + eth-tester, Sandbox py-evm and revm rows, and the two anvil rows, run ``--rounds`` times (5),
 alternating, each keeping its fastest timings: on a shared machine the load
 of the moment falls on every row alike.
 Then the 20-test suite (bench/nft_suite; its titanoboa twin bench/nft_suite_boa)
@@ -320,7 +320,7 @@ def main() -> None:
 
     art, token_uri = artifact(), uri(options.data_uri)
     # The py-evm rows, alternated over the rounds; each row keeps its fastest deploy, mints and reads.
-    boa = tester = pyevm = None
+    boa = tester = pyevm = revm = None
     paired: list[tuple[float, float]] = []  # each round's Sandbox py-evm ÷ titanoboa: mints/s, reads/s
     for _ in range(max(options.rounds, 1)):
         boa_now = None if options.no_boa else boa_row(art, token_uri)
@@ -328,6 +328,8 @@ def main() -> None:
         tester = fastest(tester, own_process("tester", token_uri))
         pyevm_now = own_process("sandbox", token_uri, backend="pyevm")
         pyevm = fastest(pyevm, pyevm_now)
+        if not options.pyevm_only:
+            revm = fastest(revm, own_process("sandbox", token_uri, backend="revm"))
         if boa_now is not None:
             paired.append((boa_now["mint"] / pyevm_now["mint"], boa_now["read"] / pyevm_now["read"]))
     base_name = "titanoboa 0.1 + boa-solidity (py-evm)" if boa is not None else "web3.py + EthereumTesterProvider"
@@ -368,7 +370,8 @@ def main() -> None:
                      f"mints >= 1x in {met} of {len(paired)} rounds |")
     if options.pyevm_only:
         return
-    show("Sandbox, revm", own_process("sandbox", token_uri, backend="revm"), versus(3.0, 5.0))
+    assert revm is not None
+    show("Sandbox, revm", revm, versus(3.0, 5.0))
     # The node rows: a new anvil each round (anvil's cost per mint grows with its state), both rows on it, the
     # order swapped round by round (the second row meets the first's 200 tokens); each keeps its fastest.
     peer = ours = None
