@@ -28,7 +28,9 @@ def init(
     for path in written:
         console.print(f"  created {path}")
     test_dir = "test" if foundry else "tests"
-    console.print(f"Next: cd {folder} && pytest {test_dir}   (compiles contracts on first use; solc is fetched once into the cache)", soft_wrap=True)
+    here = folder.resolve() == Path.cwd().resolve()
+    console.print(f"Next: {'' if here else f'cd {folder} && '}pytest {test_dir}   (compiles contracts on first use; solc is fetched once into the cache)",
+                  soft_wrap=True)
 
 
 def _what(spec: str) -> tuple[str, str]:

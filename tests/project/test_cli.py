@@ -18,9 +18,17 @@ def test_init_foundry_layout_then_refuses_a_second_init(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == [".gitignore", "foundry.toml", "lib", "script", "src", "test"]
     assert 'src = "src"' in (tmp_path / "proj" / "foundry.toml").read_text()
+    assert f"Next: cd {tmp_path / 'proj'} && pytest test " in done.output
     again = runner.invoke(app, ["init", str(tmp_path / "proj")])
     assert isinstance(again.exception, ProjectError)  # main() prints it as one line
     assert "already has foundry.toml; run `sandbox init` in an empty folder" in str(again.exception)
+
+
+def test_init_in_the_current_folder_says_only_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = runner.invoke(app, ["init"])
+    assert done.exit_code == 0, done.output
+    assert "Next: pytest tests " in done.output and "cd ." not in done.output
 
 
 def test_toolchain_path_and_list_follow_sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
