@@ -30,6 +30,7 @@ from sandbox.node.lookups import LookupMethods
 from sandbox.node.mining import MiningMethods
 from sandbox.node.queue import NonceQueue, sender_and_nonce
 from sandbox.node.state_methods import StateMethods
+from sandbox.node.sync_send import SYNC_SENDS, PendingReceipt, SyncSendMethods
 from sandbox.node.wire import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -59,7 +60,7 @@ MAX_LOG_BLOCKS = 100_000
 #: Methods that change the chain: their session takes the lock and saves.
 WRITES = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "anvil_mine", "evm_revert", "evm_increaseTime",
                     "evm_setNextBlockTimestamp", "evm_setBalance", "evm_setCode", "evm_setStorageAt", "evm_setNonce", "anvil_loadState",
-                    "eth_sendUnsignedTransaction"})
+                    "eth_sendUnsignedTransaction", *SYNC_SENDS})
 #: The state-override fields eth_call and eth_estimateGas take, and the ones the node can apply.
 OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 
@@ -67,7 +68,7 @@ OVERRIDE_FIELDS = frozenset({"balance", "nonce", "code", "state", "stateDiff"})
 # -- the handler --------------------------------------------------------------------
 
 
-class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, StateMethods):
+class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, StateMethods, SyncSendMethods):
     """Answers JSON-RPC requests from one :class:`Workshop`'s chain."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -110,6 +111,8 @@ class RpcHandler(LookupMethods, TestNodeMethods, DebugMethods, MiningMethods, St
                 with self.ws.session(write=method in WRITES) as sb:
                     self.sync_mining(sb)
                     result = self.methods[method](sb, list(params))
+                if isinstance(result, PendingReceipt):  # a sync send: its block waited for with the session released
+                    result = self.receipt_within(result)
                 reply = {"jsonrpc": "2.0", "id": request_id, "result": result}
             except RpcError as exc:
                 reply = error(exc.code, exc.message, request_id, exc.data)

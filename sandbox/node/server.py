@@ -53,7 +53,7 @@ MAX_BODY = 5 * 1024 * 1024
 MAX_DEPTH = 64
 #: Methods that sign with the node's unlocked accounts (or act as one): refused to foreign web pages.
 SIGNING = frozenset({
-    "eth_sendTransaction", "eth_signTransaction", "eth_sign", "personal_sign", "personal_sendTransaction",
+    "eth_sendTransaction", "eth_sendTransactionSync", "eth_signTransaction", "eth_sign", "personal_sign", "personal_sendTransaction",
     "eth_signTypedData", "eth_signTypedData_v3", "eth_signTypedData_v4",
     "evm_impersonateAccount", "evm_autoImpersonateAccount",
 })

@@ -81,19 +81,64 @@ def test_a_node_that_does_not_automine_is_polled_as_before(no_mining: Anvil) -> 
     assert backend._sync_senders is False and backend.pending_transactions() == []
 
 
-def test_a_node_without_the_method_is_polled_and_asked_once(tmp_path: Path) -> None:
+@pytest.fixture
+def without_the_method(anvil: Anvil) -> Iterator[str]:
+    """The module's anvil behind a forwarder that answers eth_sendTransactionSync as geth and Hardhat do (-32601)."""
+    import http.server
+    import json
+    import threading
+    import urllib.request
+
+    class Forward(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            request = json.loads(body)
+            if isinstance(request, dict) and request.get("method") == "eth_sendTransactionSync":
+                answer = json.dumps({"jsonrpc": "2.0", "id": request.get("id"),
+                                     "error": {"code": -32601, "message": "the method eth_sendTransactionSync does not exist/is not available"}})
+            else:
+                post = urllib.request.Request(anvil.url, body, {"Content-Type": "application/json"})
+                with urllib.request.urlopen(post, timeout=30) as reply:
+                    answer = reply.read().decode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(answer.encode())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def test_a_node_without_the_method_is_polled_and_asked_once(without_the_method: str) -> None:
+    sb = Sandbox(REPO, rpc=without_the_method)
+    backend = sb.chain.backend
+    assert isinstance(backend, RemoteChainBackend)
+    first = sb.transfer(sb.accounts.bob, 1, sender=sb.accounts.alice)
+    asked = counted(backend)
+    second = sb.transfer(sb.accounts.bob, 1, sender=sb.accounts.alice)
+    del backend.rpc
+    assert first.status == 1 and second.status == 1
+    assert backend._sync_senders is False and "eth_sendTransactionSync" not in asked  # asked once, then polled
+
+
+def test_the_sandbox_node_answers_a_sync_send_too(tmp_path: Path) -> None:
     from sandbox.node.server import BackgroundServer, create_app
 
     with BackgroundServer(create_app(Workshop(REPO, state=tmp_path / "chain.db"))) as node:
         sb = Sandbox(REPO, rpc=node.url)
         backend = sb.chain.backend
         assert isinstance(backend, RemoteChainBackend)
-        first = sb.transfer(sb.accounts.bob, 1, sender=sb.accounts.alice)
         asked = counted(backend)
-        second = sb.transfer(sb.accounts.bob, 1, sender=sb.accounts.alice)
+        receipt = sb.transfer(sb.accounts.bob, 1, sender=sb.accounts.alice)
         del backend.rpc
-    assert first.status == 1 and second.status == 1
-    assert backend._sync_senders is False and "eth_sendTransactionSync" not in asked  # asked once, then polled
+    assert receipt.status == 1 and "eth_sendTransactionSync" in asked and "eth_getTransactionReceipt" not in asked
 
 
 def test_a_sync_send_that_times_out_says_mining_is_off(node_sb: Sandbox, anvil: Anvil) -> None:

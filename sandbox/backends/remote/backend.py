@@ -3,9 +3,9 @@
 Reads go straight to the node as JSON-RPC and come back as records; sends go
 through web3.py so that a real key attached by :mod:`sandbox.chain.keys`
 (web3.py's signing middleware) signs locally, and the node signs for the
-accounts it holds: those, on a node that automines and knows anvil's
-``eth_sendTransactionSync``, are sent and answered with their receipt in one
-request (no receipt polling). Snapshots are the node's ``evm_snapshot``/``evm_revert``;
+accounts it holds: those, on a node that automines and knows
+``eth_sendTransactionSync`` (anvil, ``sandbox node``), are sent and answered
+with their receipt in one request (no receipt polling). Snapshots are the node's ``evm_snapshot``/``evm_revert``;
 their ids are shared by every handle on one node, because a revert drops the
 later snapshots for all of them (anvil breaks when asked to revert to a
 snapshot it already dropped).
@@ -170,7 +170,7 @@ class RemoteChainBackend(ChainBackend):
         try:
             found = self.rpc("eth_sendTransactionSync", wire_tx(tx))
         except MethodUnsupported:
-            self._sync_senders = False  # geth, Hardhat, a sandbox node: their eth_sendTransaction, polled
+            self._sync_senders = False  # geth, Hardhat: their eth_sendTransaction, polled
             return None
         except TransactionRejected as exc:
             if "timeout" in str(exc).lower():
