@@ -43,9 +43,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from peers import IPFS_URI as URI  # the same token URI and node-CPU reading as bench/peers.py's scale rows
+from peers import node_cpu_seconds
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/1.json"
 
 #: Bins of anvil's samples, by the symbol they fall in (first match wins).
 BINS = (
@@ -54,12 +56,6 @@ BINS = (
 )
 #: One window: anvil's CPU ms per mint, the wall ms per mint, and each bin's share of anvil's samples (when profiled).
 Window = tuple[float, float, dict[str, float] | None]
-
-
-def node_cpu_seconds(pid: int) -> float:
-    """CPU seconds the node process has used so far (user + system, /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def shares(data: Path) -> dict[str, float]:
@@ -113,7 +109,7 @@ def one_anvil(extra: tuple[str, ...], tokens: int, n: int, profile: bool) -> tup
     node = Anvil(extra_args=extra)
     try:
         w3 = Web3(HTTPProvider(node.start()))
-        alice, bob = w3.eth.accounts[:2]
+        alice, bob = list(w3.eth.accounts)[:2]
         factory = w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
         created = w3.eth.wait_for_transaction_receipt(factory.constructor("Growth", "G", alice).transact({"from": alice}), poll_latency=0.001)
         nft = w3.eth.contract(address=created["contractAddress"], abi=art.abi)

@@ -361,13 +361,7 @@ def main() -> None:
     show("web3.py + EthereumTesterProvider", tester)
     show("Sandbox, py-evm (default)", pyevm, versus(1.0, 1.0))
     if len(paired) > 1:  # how steady the py-evm ratio is: each round's pair (adjacent processes) on its own
-        mints_x, reads_x = sorted(m for m, _ in paired), sorted(r for _, r in paired)
-        met = sum(m >= 1.0 for m in mints_x)
-        spread = (f"mints {statistics.median(mints_x):.2f} ({mints_x[0]:.2f}–{mints_x[-1]:.2f}), "
-                  f"reads {statistics.median(reads_x):.2f} ({reads_x[0]:.2f}–{reads_x[-1]:.2f})")
-        print(f"{'  each round, Sandbox py-evm ÷ titanoboa':<40} median (min–max) of {len(paired)}: {spread}; mints >= 1x in {met} of {len(paired)}")
-        table.append(f"| each round, Sandbox py-evm ÷ titanoboa: median (min–max) of {len(paired)} | {spread} | | | | "
-                     f"mints >= 1x in {met} of {len(paired)} rounds |")
+        table.append(round_spread("Sandbox py-evm ÷ titanoboa", {"mints": [m for m, _ in paired], "reads": [r for _, r in paired]}))
     if options.pyevm_only:
         return
     assert revm is not None
@@ -388,12 +382,7 @@ def main() -> None:
     rows_said = f"mints >= web3.py + anvil: {vs:.2f}x {'met' if vs >= 1 else 'NOT met'}"
     show("Sandbox on anvil", ours, lambda mx, rx: rows_said)
     if len(node_pairs) > 1:
-        pairs = sorted(node_pairs)
-        met = sum(x >= 1.0 for x in pairs)
-        spread = f"mints {statistics.median(pairs):.2f} ({pairs[0]:.2f}–{pairs[-1]:.2f})"
-        print(f"{'  each round, Sandbox ÷ web3.py on anvil':<40} median (min–max) of {len(pairs)}: {spread}; >= 1x in {met} of {len(pairs)}")
-        table.append(f"| each round, Sandbox on anvil ÷ web3.py + anvil: median (min–max) of {len(pairs)} | {spread} | | | | "
-                     f">= 1x in {met} of {len(pairs)} rounds |")
+        table.append(round_spread("Sandbox on anvil ÷ web3.py + anvil", {"mints": node_pairs}))
     scaled: list[tuple[str, Cost, Cost]] = []
     if options.scale:
         with Anvil() as node:
@@ -422,6 +411,15 @@ def main() -> None:
                          f"{late[0] / early[0]:.2f}; {late[1] / early[1]:.2f}; {late[2] / early[2]:.2f} | | | client flat |")
     if options.readme:
         write_readme(table, base_name)
+
+
+def round_spread(name: str, ratios: dict[str, list[float]]) -> str:
+    """Print each round's ratios of ``name`` (their median and range; the first, mints, against 1x) and return the table row."""
+    rounds = len(next(iter(ratios.values())))
+    spread = ", ".join(f"{what} {statistics.median(xs):.2f} ({min(xs):.2f}–{max(xs):.2f})" for what, xs in ratios.items())
+    met = sum(x >= 1.0 for x in next(iter(ratios.values())))
+    print(f"{'  each round, ' + name:<40} median (min–max) of {rounds}: {spread}; mints >= 1x in {met} of {rounds}")
+    return f"| each round, {name}: median (min–max) of {rounds} | {spread} | | | | mints >= 1x in {met} of {rounds} rounds |"
 
 
 README = REPO / "README.md"
