@@ -22,8 +22,8 @@ from typing import Any
 from sandbox.node.queue import sender_and_nonce
 from sandbox.node.wire import RpcError, data_hex, receipt_out, transaction_in
 
-#: The sync sends and the send each one makes.
-SYNC_SENDS = {"eth_sendTransactionSync": "eth_sendTransaction", "eth_sendRawTransactionSync": "eth_sendRawTransaction"}
+#: The sync sends (each makes the send its name carries, then waits for the receipt).
+SYNC_SENDS = frozenset({"eth_sendTransactionSync", "eth_sendRawTransactionSync"})
 #: EIP-7966's error codes: not mined within the timeout (data: the hash), a nonce gap (data: the expected nonce).
 TIMEOUT, NONCE_GAP = 4, 6
 #: The wait when none (or an invalid one) is asked, anvil's; and the longest one a request may ask (ms).

@@ -60,6 +60,8 @@ CREATE TABLE records (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE engine_nodes (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 """
 
+#: The files SQLite keeps beside a store in WAL mode (its write-ahead log and its shared-memory index).
+LOG_SUFFIXES = ("-wal", "-shm")
 FIX = "the store is kept as it is; move it away, or run `sandbox reset` to start a new chain (it keeps a copy)"
 
 
@@ -163,13 +165,13 @@ class ChainStore:
             # A write-ahead log or shared-memory file with no store beside it is what is left of a store
             # removed by hand while its last writer had not checkpointed: SQLite would replay its pages
             # into the new file. Writers hold the lock, so no live store can own them here.
-            for suffix in ("-wal", "-shm"):
+            for suffix in LOG_SUFFIXES:
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(tmp, self.path)
         except sqlite3.OperationalError as exc:
             raise StateFileError(f"cannot create the chain store {self.path} ({exc}); check that the folder is writable and the disk has space") from None
         finally:
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", *LOG_SUFFIXES):
                 Path(str(tmp) + suffix).unlink(missing_ok=True)
 
     def close(self) -> None:
@@ -525,14 +527,14 @@ def reset_store(store: ChainStore) -> Path | None:
         store.connect()
     except StateFileError:
         backup = store.path.with_name(store.path.name + ".bak")
-        for suffix in ("-wal", "-shm"):  # its log goes with it: it is the backup's, not the next store's
+        for suffix in LOG_SUFFIXES:  # its log goes with it: it is the backup's, not the next store's
             if Path(str(store.path) + suffix).exists():
                 os.replace(str(store.path) + suffix, str(backup) + suffix)
         os.replace(store.path, backup)
         return backup
     finally:
         store.close()
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", *LOG_SUFFIXES):
         Path(str(store.path) + suffix).unlink(missing_ok=True)
     return None
 

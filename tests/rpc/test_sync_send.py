@@ -77,8 +77,9 @@ def test_a_node_that_does_not_automine_is_polled_as_before(no_mining: Anvil) -> 
     backend = RemoteChainBackend(no_mining.url)
     alice, bob = backend.accounts()[:2]
     sent = {"from": alice, "to": bob, "value": 1, "gas": 21_000}
+    before = backend.get_nonce(alice, "pending")
     assert backend._send_sync(dict(sent)) is None  # nothing sent: the node does not automine
-    assert backend._sync_senders is False and backend.pending_transactions() == []
+    assert backend._sync_senders is False and backend.get_nonce(alice, "pending") == before  # not even to its pool
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from sandbox.backends.base import BlockId, ChainBackend, ExecutionFailed, Record, Reverted, StateDump, TxRequest
 from sandbox.backends.remote.records import block_param, record, wire_tx
@@ -82,9 +82,9 @@ class RemoteChainBackend(ChainBackend):
         self._mining_times = (0.0, 0.0)
         #: The automine question this node answers (None: not asked yet; "": it answers none).
         self._automine_method: str | None = None
-        #: Send and receipt in one request (``eth_sendTransactionSync``, anvil's): None until the first send asks
-        #: whether the node automines and holds keys; then the addresses it signs for, or False (it cannot).
-        self._sync_senders: set[str] | bool | None = None
+        #: Send and receipt in one request (``eth_sendTransactionSync``): None until the first send asks whether
+        #: the node automines and holds keys; then the addresses it signs for, or False (no sync sends here).
+        self._sync_senders: set[str] | Literal[False] | None = None
 
     @property
     def w3(self) -> Any:
@@ -165,7 +165,7 @@ class RemoteChainBackend(ChainBackend):
                 senders = False
             self._sync_senders = senders
         sender = str(tx.get("from", "")).lower()
-        if senders is False or not (sender in senders or sender in self._impersonated):  # type: ignore[operator]
+        if senders is False or (sender not in senders and sender not in self._impersonated):
             return None
         try:
             found = self.rpc("eth_sendTransactionSync", wire_tx(tx))
