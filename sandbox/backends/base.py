@@ -35,12 +35,22 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 Record = dict[str, Any]
 TxRequest = dict[str, Any]
 #: ``"latest"``, ``"earliest"``, ``"pending"``, ``"safe"``, ``"finalized"``, a number or a ``0x`` block hash.
 BlockId = int | str
+
+
+class Pending(Protocol):
+    """Blocks mined ahead of their roots (:meth:`Backend.transact_deferred`)."""
+
+    def settle(self) -> None:
+        """Build them (their hashes then in the records handed out)."""
+
+    def hold(self, receipt: Any) -> None:
+        """``receipt`` is handed out: its block is built rather than dropped while it lives."""
 
 
 class Reverted(Exception):
@@ -155,6 +165,12 @@ class ChainBackend(ABC):
         self.revert(snapshot)
         tx["gas"] = self.estimate(tx)
         return self.send(tx)
+
+    def transact_deferred(self, tx: TxRequest, *, gas: int | None = None) -> tuple[Record, Pending | None]:
+        """:meth:`transact` for the contract API: the receipt record, and a :class:`Pending` when its block was mined
+        ahead of its roots (py-evm), so the record's ``block_hash`` (and its logs') is known only once ``settle()``
+        builds the block. Other engines build every block at once: ``None``."""
+        return self.transact(tx, gas=gas), None
 
     @abstractmethod
     def send(self, tx: TxRequest) -> Record:

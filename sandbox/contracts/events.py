@@ -146,6 +146,8 @@ class Receipt:
     events: EventMap = field(repr=False)
     #: The transaction's ``console.log`` lines, decoded (embedded engines that record them: py-evm).
     console: list[str] = field(default_factory=list, repr=False)
+    #: Its block when mined ahead of its roots (py-evm): reading :attr:`logs` builds it, for their block hash.
+    _pending: Any = field(default=None, repr=False, compare=False)
 
     @property
     def fee(self) -> int:
@@ -164,6 +166,21 @@ class Receipt:
         want = ", ".join(f"{k}={v!r}" for k, v in expected.items())
         raise AssertionError(f"no {name} event with {want}; {name} events seen: {seen}")
 
+
+def _logs(receipt: Receipt) -> list[Any]:
+    pending = receipt.__dict__.get("_pending")
+    if pending is not None:
+        receipt.__dict__["_pending"] = None
+        pending.settle()  # the block hash in each log
+    return receipt.__dict__["_logs"]  # type: ignore[no-any-return]
+
+
+def _set_logs(receipt: Receipt, logs: list[Any]) -> None:
+    receipt.__dict__["_logs"] = logs
+
+
+#: The raw logs (each with its block hash): a property over the field, so a block mined ahead is built when they are read.
+Receipt.logs = property(_logs, _set_logs, doc="The raw logs, as the node gives them (block hash included).")  # type: ignore[assignment]
 
 _MISSING = object()
 

