@@ -32,7 +32,7 @@ from sandbox.backends.pyevm import coverage, speed
 from sandbox.backends.pyevm.gas import GethStyleEstimator
 from sandbox.backends.pyevm.oneshot import add_to_block, apply_once, run_once, seal
 from sandbox.backends.pyevm.persist import StateRecorder, start_from
-from sandbox.backends.pyevm.tail import UNKNOWN, UNKNOWN_HEX, Noted, Tail, Touched, fill_hash, next_header, write
+from sandbox.backends.pyevm.tail import MAX_AHEAD, UNKNOWN, UNKNOWN_HEX, Noted, Tail, Touched, fill_hash, next_header, write
 from sandbox.backends.pyevm.tail import install as tail_install
 from sandbox.backends.receipt_record import normalized_receipt
 from sandbox.backends.tester import FEE_FIELDS, TesterBackend, stand_in_key
@@ -264,6 +264,8 @@ class PyEvmChainBackend(TesterBackend):
         shared = self._tail_fields(chain)
         if shared is None:
             return None
+        if len(tail.blocks) >= MAX_AHEAD:
+            tail.settle()
         if observer is not None:
             observer.start()
         if not tail.blocks:

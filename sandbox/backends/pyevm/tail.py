@@ -47,6 +47,9 @@ UNKNOWN = Hash32(b"\x00" * 32)
 UNKNOWN_HEX = "0x" + UNKNOWN.hex()
 #: Sends that go the eager road after a settle of a single noted block (someone reads each block as it comes).
 EAGER_AFTER_SHORT = 16
+#: Noted blocks at most: a longer run is settled first (settling takes about 1 ms a block, so the first read
+#: after a long loop waits at most about a second, and memory stays bounded).
+MAX_AHEAD = 1024
 
 
 @dataclass(slots=True)
