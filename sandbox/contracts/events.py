@@ -32,6 +32,8 @@ class Event:
     tx_hash: str = ""
 
     def __getattr__(self, key: str) -> Any:
+        if key == "args" or key.startswith("__"):  # not set yet (unpickling, copying): not an argument either
+            raise AttributeError(key)
         try:
             return self.args[key]
         except KeyError:
@@ -153,6 +155,11 @@ class Receipt:
     def fee(self) -> int:
         """Wei paid for gas: ``gas_used * effective_gas_price``."""
         return self.gas_used * self.effective_gas_price
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied with its block built (the logs' block hash in them), not with the chain it waited on."""
+        self.logs  # noqa: B018 (builds the block the logs wait for)
+        return dict(self.__dict__, _pending=None)
 
     def assert_event(self, name: str, /, **expected: Any) -> Event:
         """Assert an event ``name`` was emitted with these argument values; return it."""

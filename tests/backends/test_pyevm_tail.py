@@ -206,3 +206,21 @@ def test_other_engines_and_roads_build_every_block_at_once() -> None:
     minted = revm.deploy("SandboxNFT", "Tail", "TL", revm.accounts.alice, sender=revm.accounts.alice).mint(
         revm.accounts.bob, "ipfs://revm", sender=revm.accounts.alice)
     assert minted.logs[0]["block_hash"] == revm.chain.backend.get_block("latest")["hash"]  # type: ignore[index]
+
+
+def test_a_receipt_pickles_and_copies_with_its_block_built() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    sb = Sandbox(REPO, backend="pyevm")
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    nft = sb.deploy("SandboxNFT", "Tail", "TL", alice, sender=alice)
+    receipt = nft.mint(bob, "ipfs://pickled", sender=alice)
+    assert _tail(sb).blocks
+    loaded = pickle.loads(pickle.dumps(receipt))
+    assert not _tail(sb).blocks and loaded.logs == receipt.logs and loaded.logs[0]["block_hash"] != UNKNOWN_HEX
+    assert loaded.events["Transfer"][0].args == receipt.events["Transfer"][0].args
+    second = nft.mint(bob, "ipfs://copied", sender=alice)
+    assert copy.copy(second).logs[0]["block_hash"] == sb.chain.backend.get_block("latest")["hash"]  # type: ignore[index]
+    assert dataclasses.asdict(nft.mint(bob, "ipfs://dict", sender=alice))["logs"][0]["block_hash"] != UNKNOWN_HEX
