@@ -224,3 +224,46 @@ def test_a_receipt_pickles_and_copies_with_its_block_built() -> None:
     second = nft.mint(bob, "ipfs://copied", sender=alice)
     assert copy.copy(second).logs[0]["block_hash"] == sb.chain.backend.get_block("latest")["hash"]  # type: ignore[index]
     assert dataclasses.asdict(nft.mint(bob, "ipfs://dict", sender=alice))["logs"][0]["block_hash"] != UNKNOWN_HEX
+
+
+def _with_cheats(sb: Sandbox, nft: Any, eager: bool) -> tuple[list[Any], list[Any]]:
+    """Cheatcodes, time moved, blocks mined by hand and an impersonated sender between sends (each builds what is ahead)."""
+    alice, bob = sb.accounts.alice, sb.accounts.bob
+    backend = sb.chain.backend
+    if eager:
+        backend.transact_deferred = lambda tx, gas=None: (backend.transact(tx, gas=gas), None)
+    seen: list[Any] = []
+    receipts = [nft.mint(bob, "ipfs://c/0", sender=alice), nft.mint(bob, "ipfs://c/1", sender=alice)]
+    assert len(_tail(sb).blocks) == (0 if eager else 2)
+    seen.append(sb.time_travel(to=sb.chain.timestamp + 3600))
+    receipts.append(nft.mint(bob, "ipfs://c/2", sender=alice))
+    sb.set_balance(bob, 5 * 10**18)
+    receipts.append(nft.transferFrom(bob, alice, 0, sender=bob))
+    sb.mine(2)
+    sb.set_storage(nft.address, 99, 7)
+    receipts.append(nft.mint(alice, "ipfs://c/3", sender=alice))
+    stranger = "0x" + "7e" * 20
+    sb.set_balance(stranger, 10**18)
+    with sb.impersonate(stranger) as who:
+        receipts.append(sb.transfer(alice, 1, sender=who))
+    receipts.append(nft.mint(bob, "ipfs://c/4", sender=alice))  # eager: single blocks were built one by one just before
+    seen += [sb.balance(bob), sb.balance(stranger), nft.ownerOf(0), backend.get_storage(nft.address, 99), sb.chain.block_number,
+             len(sb.get_events(nft, name="Transfer"))]
+    return seen, receipts
+
+
+def test_cheatcodes_time_and_hand_mining_between_blocks_ahead_build_the_eager_chain(same_randomness: None) -> None:
+    sb = Sandbox(REPO, backend="pyevm")
+    alice = sb.accounts.alice
+    nft = sb.deploy("SandboxNFT", "Tail", "TL", alice, sender=alice)
+    backend = sb.chain.backend
+    backend.set_block_timestamp_interval(12)
+    first = backend.block_number() + 1
+    snapshot = sb.snapshot()
+    ahead_seen, ahead_receipts = _with_cheats(sb, nft, eager=False)
+    ahead_chain = _chain_since(sb, first)
+    sb.revert(snapshot)
+    eager_seen, eager_receipts = _with_cheats(sb, nft, eager=True)
+    assert ahead_seen == eager_seen and ahead_chain == _chain_since(sb, first)
+    assert [(r.tx_hash, r.gas_used, r.block_number, r.logs) for r in ahead_receipts] == \
+           [(r.tx_hash, r.gas_used, r.block_number, r.logs) for r in eager_receipts]
