@@ -71,14 +71,19 @@ def _answers(sb: Sandbox, tx_hash: str, watched: list[str]) -> dict[str, Any]:
             "storage": [backend.get_storage(a, 0) for a in watched]}
 
 
-def _both_roads(sb: Sandbox, tx: dict[str, Any], watched: list[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(the Sandbox's answers, web3.py's answers, the record the Sandbox's transact returned) for one transaction on one chain."""
+def _both_roads(sb: Sandbox, tx: dict[str, Any], watched: list[str], *, ahead: bool = False) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(the Sandbox's answers, web3.py's answers, the record the Sandbox's transact returned) for one transaction on one chain
+    (``ahead``: sent as the contract API sends, its block mined ahead of its roots and built when read)."""
     backend = sb.chain.backend
     snapshot = sb.snapshot()
     timestamp = backend.pending_timestamp() + 7
     backend.set_next_timestamp(timestamp)
     sent = dict(tx)
-    record = backend.transact(sent)
+    if ahead:
+        record, pending = backend.transact_deferred(sent)
+        assert pending is not None and sb.chain.backend.engine_backend.tail.blocks  # its block is ahead
+    else:
+        record = backend.transact(sent)
     assert sent["gas"] == int(backend.get_transaction(str(record["transaction_hash"]))["gas"])  # the limit sent is left in tx
     ours = _answers(sb, str(record["transaction_hash"]), watched)
     sb.revert(snapshot)
@@ -89,7 +94,8 @@ def _both_roads(sb: Sandbox, tx: dict[str, Any], watched: list[str]) -> tuple[di
     return ours, theirs, record
 
 
-def test_a_mint_takes_one_run_and_answers_as_web3py(same_randomness: None, runs: list[bool]) -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["built-at-once", "mined-ahead"])
+def test_a_mint_takes_one_run_and_answers_as_web3py(same_randomness: None, runs: list[bool], ahead: bool) -> None:
     sb = Sandbox(REPO, backend="pyevm")
     alice, bob = sb.accounts.alice, sb.accounts.bob
     nft = sb.deploy("SandboxNFT", "One", "ONE", alice, sender=alice)
@@ -98,9 +104,9 @@ def test_a_mint_takes_one_run_and_answers_as_web3py(same_randomness: None, runs:
     for data, sender in [(nft.mint._select((bob, "ipfs://one"))[1], alice), (nft.approve._select((alice, 0))[1], bob),
                          (nft.transferFrom._select((bob, alice, 0))[1], bob)]:
         tx = {"from": sender.address, "to": nft.address, "data": data}
-        ours, theirs, record = _both_roads(sb, tx, [nft.address])
+        ours, theirs, record = _both_roads(sb, tx, [nft.address], ahead=ahead)
         assert ours == theirs
-        assert record == ours["receipt"]  # the receipt built from what was in hand is the one read back
+        assert record == ours["receipt"]  # the receipt built from what was in hand is the one read back (block hash filled)
         assert ours["receipt"]["status"] == 1 and ours["receipt"]["logs"]
     assert runs == [True, True, True]
 

@@ -163,21 +163,17 @@ def test_a_revert_drops_the_blocks_ahead_unless_a_receipt_of_theirs_is_held() ->
     assert backend.get_block("latest") == head and nft.balanceOf(bob) == 0
 
 
-def test_blocks_read_one_at_a_time_send_the_eager_road_for_a_while() -> None:
-    from sandbox.backends.pyevm.tail import EAGER_AFTER_SHORT
-
+def test_blocks_read_one_at_a_time_are_each_built_as_they_are_read() -> None:
     sb = Sandbox(REPO, backend="pyevm")
     alice, bob = sb.accounts.alice, sb.accounts.bob
     nft = sb.deploy("SandboxNFT", "Tail", "TL", alice, sender=alice)
     backend, tail = sb.chain.backend, _tail(sb)
-    nft.mint(bob, "ipfs://0", sender=alice)
-    backend.get_block("latest")  # one block, read as soon as it came
-    assert tail.eager_left == EAGER_AFTER_SHORT
-    for i in range(EAGER_AFTER_SHORT):
-        nft.mint(bob, f"ipfs://eager/{i}", sender=alice)
-        assert not tail.blocks
-    nft.mint(bob, "ipfs://ahead", sender=alice)
-    assert len(tail.blocks) == 1
+    for i in range(3):
+        receipt = nft.mint(bob, f"ipfs://one/{i}", sender=alice)
+        assert len(tail.blocks) == 1  # each send mined ahead, also right after a block was read
+        block = backend.get_block("latest")
+        assert block is not None and not tail.blocks and block["number"] == receipt.block_number
+        assert receipt.logs[0]["block_hash"] == block["hash"]
 
 
 def test_a_long_run_ahead_is_built_every_max_ahead_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -246,7 +242,8 @@ def _with_cheats(sb: Sandbox, nft: Any, eager: bool) -> tuple[list[Any], list[An
     sb.set_balance(stranger, 10**18)
     with sb.impersonate(stranger) as who:
         receipts.append(sb.transfer(alice, 1, sender=who))
-    receipts.append(nft.mint(bob, "ipfs://c/4", sender=alice))  # eager: single blocks were built one by one just before
+    receipts.append(nft.mint(bob, "ipfs://c/4", sender=alice))
+    assert len(_tail(sb).blocks) == (0 if eager else 1)
     seen += [sb.balance(bob), sb.balance(stranger), nft.ownerOf(0), backend.get_storage(nft.address, 99), sb.chain.block_number,
              len(sb.get_events(nft, name="Transfer"))]
     return seen, receipts

@@ -243,13 +243,10 @@ class PyEvmChainBackend(TesterBackend):
     def _transact(self, tx: TxRequest, gas: int | None, *, ahead: bool) -> Record:
         if gas is None and tx.get("to") and self._automine and self._pending_empty() and self._direct(tx["from"]) \
                 and (self.observer is None or self.observer.step_options is None):
-            tail = self.engine_backend.tail
-            receipt = None
-            if ahead and not tail.eager_left and coverage.HITS is None:
-                receipt = self._transact_ahead(tx)
+            # (coverage counts every instruction run: the eager road's one run, so its blocks are built at once)
+            if ahead and coverage.HITS is None and self._tail_fields(self._live_chain) is not None:
+                receipt = self._transact_ahead(tx)  # None: its run was not proven the same (a revert...): the seam's road
             else:
-                if ahead and tail.eager_left:
-                    tail.eager_left -= 1
                 receipt = self._transact_once(tx)
             if receipt is not None:
                 return receipt
@@ -262,8 +259,7 @@ class PyEvmChainBackend(TesterBackend):
         if any(key in raw for key in FEE_FIELDS) or self.tester.normalizer.__class__ is not DefaultNormalizer:
             return None  # a fee of its own: eth-tester's normalizer may read the head's base fee
         shared = self._tail_fields(chain)
-        if shared is None:
-            return None
+        assert shared is not None  # _transact asked
         if len(tail.blocks) >= MAX_AHEAD:
             tail.settle()
         if observer is not None:

@@ -25,10 +25,9 @@ hash, as the eager road builds it; the EVM does not run again. So the chain,
 its hashes and its receipts are the ones the eager road builds (the tests
 compare state roots, receipts and fields block by block). A revert to a
 snapshot drops the noted blocks unbuilt when no receipt of theirs is still
-held (a test's, after the test ended); else it settles them. When blocks are
-read one at a time as soon as they are noted, sends take the eager road for
-a while (:data:`EAGER_AFTER_SHORT`): settling a block costs a little more
-than building it at once.
+held (a test's, after the test ended); else it settles them. A block read
+as soon as it is noted costs what the eager road costs: the EVM ran once,
+and the building is the same work, done later.
 """
 
 from __future__ import annotations
@@ -45,8 +44,6 @@ from eth_typing import Hash32
 UNKNOWN = Hash32(b"\x00" * 32)
 #: What a receipt record says for a block hash not known yet.
 UNKNOWN_HEX = "0x" + UNKNOWN.hex()
-#: Sends that go the eager road after a settle of a single noted block (someone reads each block as it comes).
-EAGER_AFTER_SHORT = 16
 #: Noted blocks at most: a longer run is settled first (settling takes about 1 ms a block, so the first read
 #: after a long loop waits at most about a second, and memory stays bounded).
 MAX_AHEAD = 1024
@@ -180,8 +177,6 @@ class Tail:
         self.bypass = False
         #: ``Receipt`` objects of noted blocks, held while someone holds them (their logs need the hash).
         self.held: list[weakref.ref[Any]] = []
-        #: Sends left to go the eager road (a settle of a single block sets it).
-        self.eager_left = 0
         self.settler: Any = None
 
     def __bool__(self) -> bool:
@@ -211,8 +206,6 @@ class Tail:
         blocks, self.blocks = self.blocks, []
         self.state = self.header = None
         self.held = []
-        if len(blocks) == 1:
-            self.eager_left = EAGER_AFTER_SHORT
         self.settler(blocks)
 
     def drop(self) -> bool:
