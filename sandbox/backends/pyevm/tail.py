@@ -1,6 +1,6 @@
 """Blocks mined ahead of their roots: the Sandbox's own sends on py-evm, settled when something reads a block.
 
-A mint on py-evm spent about half its time on what no one had asked for yet:
+A mint on py-evm spent about 40% of its time on what no one had asked for yet:
 persisting the state and hashing its tries to the new state root, the
 transaction and receipt tries, and sealing and storing the block. Each of
 them needs the one before it (the block hash covers the state root, the next
@@ -200,7 +200,7 @@ class Tail:
         self.held.append(weakref.ref(receipt))
 
     def settle(self) -> None:
-        """Build every noted block (py-evm's road, in order); the chain then is what the eager road had made."""
+        """Build every noted block, in order; the chain then is what the eager road had made."""
         if not self.blocks or self.bypass:
             return
         blocks, self.blocks = self.blocks, []
