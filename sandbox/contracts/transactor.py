@@ -193,6 +193,8 @@ class Transactor:
             if event is not None:
                 events.setdefault(event.name, []).append(event)
         contract = record.get("contract_address") if record["status"] else None
+        if not logs:
+            pending = None  # no log carries the block hash: nothing of this receipt waits for its block
         receipt = Receipt(
             tx_hash=str(record["transaction_hash"]),
             status=int(record["status"]),
@@ -203,8 +205,8 @@ class Transactor:
             logs=logs,
             events=events,
             console=self._console(self.chain.backend.recording(str(record["transaction_hash"]))),
-            _pending=pending if logs else None,
+            _pending=pending,
         )
-        if pending is not None and logs:
+        if pending is not None:
             pending.hold(receipt)
         return receipt

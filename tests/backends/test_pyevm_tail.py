@@ -33,6 +33,12 @@ def _tail(sb: Sandbox) -> Any:
     return sb.chain.backend.engine_backend.tail
 
 
+def _build_at_once(sb: Sandbox) -> None:
+    """The contract API's sends through the seam's ``transact``: every block built at once, as before blocks were mined ahead."""
+    backend = sb.chain.backend
+    backend.transact_deferred = lambda tx, gas=None: (backend.transact(tx, gas=gas), None)
+
+
 def _workload(sb: Sandbox, nft: Any, eager: bool) -> tuple[list[Any], list[Any]]:
     """Sends of every kind the contract API makes (mints, an approval, a transfer by another sender, ether to a new
     and an empty address, a revert in the middle), with reads between; returns (what was read, receipts)."""
@@ -40,8 +46,8 @@ def _workload(sb: Sandbox, nft: Any, eager: bool) -> tuple[list[Any], list[Any]]
 
     alice, bob, carol = sb.accounts.alice, sb.accounts.bob, sb.accounts.carol
     backend = sb.chain.backend
-    if eager:  # every block built at once: the seam's transact, as before blocks could be mined ahead
-        backend.transact_deferred = lambda tx, gas=None: (backend.transact(tx, gas=gas), None)
+    if eager:
+        _build_at_once(sb)
     seen: list[Any] = []
     receipts = []
     for i in range(4):
@@ -227,7 +233,7 @@ def _with_cheats(sb: Sandbox, nft: Any, eager: bool) -> tuple[list[Any], list[An
     alice, bob = sb.accounts.alice, sb.accounts.bob
     backend = sb.chain.backend
     if eager:
-        backend.transact_deferred = lambda tx, gas=None: (backend.transact(tx, gas=gas), None)
+        _build_at_once(sb)
     seen: list[Any] = []
     receipts = [nft.mint(bob, "ipfs://c/0", sender=alice), nft.mint(bob, "ipfs://c/1", sender=alice)]
     assert len(_tail(sb).blocks) == (0 if eager else 2)

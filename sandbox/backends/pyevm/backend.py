@@ -153,6 +153,7 @@ class PatchedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]
         tail = self.__dict__.get("tail")
         if tail is not None and tail.blocks:
             tail.drop()  # every snapshot is of a built block, behind them: unbuilt, unless a receipt of theirs is held
+            # (then self.chain below builds them first)
         block = self.chain.get_block_by_hash(snapshot)
         chaindb = self.chain.chaindb
         chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
@@ -244,22 +245,22 @@ class PyEvmChainBackend(TesterBackend):
         if gas is None and tx.get("to") and self._automine and self._pending_empty() and self._direct(tx["from"]) \
                 and (self.observer is None or self.observer.step_options is None):
             # (coverage counts every instruction run: the eager road's one run, so its blocks are built at once)
-            if ahead and coverage.HITS is None and self._tail_fields(self._live_chain) is not None:
-                receipt = self._transact_ahead(tx)  # None: its run was not proven the same (a revert...): the seam's road
+            shared = self._tail_fields(self._live_chain) if ahead and coverage.HITS is None else None
+            if shared is not None:
+                receipt = self._transact_ahead(tx, shared)  # None: its run was not proven the same (a revert...): the seam's road
             else:
                 receipt = self._transact_once(tx)
             if receipt is not None:
                 return receipt
         return super().transact(tx, gas=gas)
 
-    def _transact_ahead(self, tx: TxRequest) -> Record | None:
-        """One send in one EVM run on the tail's live state, its block noted, not built (``None``: take another road)."""
+    def _transact_ahead(self, tx: TxRequest, shared: dict[str, Any]) -> Record | None:
+        """One send in one EVM run on the tail's live state, its block noted, not built (``None``: take another road);
+        ``shared``: the header fields every block of the chain has (:meth:`_tail_fields`)."""
         engine, chain, observer, tail = self.engine_backend, self._live_chain, self.observer, self.engine_backend.tail
         raw = self._raw(tx, with_gas=False)
         if any(key in raw for key in FEE_FIELDS) or self.tester.normalizer.__class__ is not DefaultNormalizer:
             return None  # a fee of its own: eth-tester's normalizer may read the head's base fee
-        shared = self._tail_fields(chain)
-        assert shared is not None  # _transact asked
         if len(tail.blocks) >= MAX_AHEAD:
             tail.settle()
         if observer is not None:

@@ -111,43 +111,27 @@ def install() -> None:
 
     if getattr(AccountDB.set_storage, "_tail", False):
         return
-    set_storage, set_account, wipe, delete, set_code = (AccountDB.set_storage, AccountDB._set_account, AccountDB._wipe_storage,
-                                                        AccountDB.delete_account, AccountDB.set_code)
 
-    def noting_set_storage(db: Any, address: Any, slot: int, value: int) -> None:
-        touched = db.__dict__.get("tail_touched")
-        if touched is not None:
-            touched.slots.setdefault(address, set()).add(slot)
-        set_storage(db, address, slot, value)
+    def noting(method: Any, note: Any) -> Any:
+        """``method`` (``AccountDB``'s, its first argument an address) noting that address in a live state's :class:`Touched`."""
+        def noted(db: Any, address: Any, *args: Any) -> Any:
+            touched = db.__dict__.get("tail_touched")
+            if touched is not None:
+                note(touched, address, *args)
+            return method(db, address, *args)
 
-    def noting_set_account(db: Any, address: Any, account: Any) -> None:
-        touched = db.__dict__.get("tail_touched")
-        if touched is not None:
-            touched.accounts.add(address)
-        set_account(db, address, account)
+        noted._tail = True  # type: ignore[attr-defined]
+        return noted
 
-    def noting_wipe(db: Any, address: Any) -> None:
-        touched = db.__dict__.get("tail_touched")
-        if touched is not None:
-            touched.wiped.add(address)
-        wipe(db, address)
-
-    def noting_delete(db: Any, address: Any) -> None:
-        touched = db.__dict__.get("tail_touched")
-        if touched is not None:
-            touched.accounts.add(address)
-        delete(db, address)
-
-    def noting_set_code(db: Any, address: Any, code: bytes) -> None:
-        touched = db.__dict__.get("tail_touched")
-        if touched is not None:
-            touched.code.add(address)
-        set_code(db, address, code)
-
-    noting_set_storage._tail = True  # type: ignore[attr-defined]
-    for name, method in (("set_storage", noting_set_storage), ("_set_account", noting_set_account), ("_wipe_storage", noting_wipe),
-                         ("delete_account", noting_delete), ("set_code", noting_set_code)):
-        setattr(AccountDB, name, method)
+    notes = {
+        "set_storage": lambda t, address, slot, value: t.slots.setdefault(address, set()).add(slot),
+        "_set_account": lambda t, address, account: t.accounts.add(address),
+        "delete_account": lambda t, address: t.accounts.add(address),
+        "_wipe_storage": lambda t, address: t.wiped.add(address),  # delete_storage and delete_account go through it
+        "set_code": lambda t, address, code: t.code.add(address),
+    }
+    for name, note in notes.items():
+        setattr(AccountDB, name, noting(getattr(AccountDB, name), note))
 
 
 @dataclass(slots=True)
@@ -179,9 +163,6 @@ class Tail:
         self.held: list[weakref.ref[Any]] = []
         self.settler: Any = None
 
-    def __bool__(self) -> bool:
-        return bool(self.blocks)
-
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
         """Read the chain's pending header and class attributes without settling."""
@@ -208,13 +189,12 @@ class Tail:
         self.held = []
         self.settler(blocks)
 
-    def drop(self) -> bool:
-        """Forget the noted blocks unbuilt (a revert behind them); ``False`` when a receipt of theirs is still held."""
+    def drop(self) -> None:
+        """Forget the noted blocks unbuilt (a revert behind them), unless a receipt of theirs is still held."""
         if any(ref() is not None for ref in self.held):
-            return False
+            return
         self.blocks, self.held = [], []
         self.state = self.header = None
-        return True
 
 
 def next_header(tail: Tail, shared: dict[str, Any], timestamp: int) -> Any:
